@@ -1,0 +1,68 @@
+package dev.smartmq.spi;
+
+import dev.smartmq.api.SwitchStatus;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executor;
+
+/**
+ * The fleet-wide degradation switch of one namespace, the consumer-group registry and leader election.
+ * Implemented on ZooKeeper by {@code mq-client-zk-switch} (DESIGN.md §3, §7).
+ *
+ * <p>Reads never block: {@link #current()}, {@link #groups(String)} and {@link #isLeader()} answer from
+ * what the adapter last saw. When the store is unreachable they keep answering with the last known
+ * values and {@link #isReachable()} is false; a malformed document is logged and ignored (the last good
+ * one holds).
+ */
+public interface DegradationSwitch extends AutoCloseable {
+
+    /** Connects, reads the document, starts watching and joins the leader election. Called once. */
+    void start();
+
+    /** The last known switch document ({@link SwitchStatus#initial()} if none was ever written). */
+    SwitchStatus current();
+
+    /** Whether the switch store is reachable now. */
+    boolean isReachable();
+
+    /**
+     * Compare-and-set transition: applies only if the document is still at
+     * {@link SwitchTransition#expectedEpoch()}. Two writers racing from the same epoch make one transition.
+     *
+     * @throws SwitchUnavailableException  if the store cannot be reached (nothing changed)
+     * @throws SwitchAccessDeniedException if this identity may not write the switch (nothing changed)
+     */
+    TransitionResult transition(SwitchTransition transition);
+
+    /** Adds a listener called on {@code executor}; the caller owns the executor. */
+    void addListener(SwitchListener listener, Executor executor);
+
+    void removeListener(SwitchListener listener);
+
+    /**
+     * Registers a live consumer instance of {@code group} for {@code topic}: a durable record of the group
+     * and a record of the instance that disappears when the instance dies. Never fails because the store is
+     * unreachable: the registration is completed when it comes back.
+     */
+    ConsumerRegistration registerConsumer(String topic, String group, String consumerId);
+
+    /** Consumer groups registered for {@code topic} (cached; empty if none). */
+    Set<String> groups(String topic);
+
+    /** Every registered topic and its groups (cached). */
+    Map<String, Set<String>> registeredGroups();
+
+    /**
+     * Live consumer instances of (topic, group), or empty when the store is unreachable (then nobody can
+     * tell who is dead, and orphans must not be recovered).
+     */
+    Optional<Set<String>> liveConsumers(String topic, String group);
+
+    /** Whether this instance is the namespace leader (runs the prober and the drain decision). */
+    boolean isLeader();
+
+    /** Leaves the election, removes this instance's registrations and closes what the adapter created. */
+    @Override
+    void close();
+}

@@ -1,0 +1,60 @@
+package dev.smartmq.spi;
+
+import dev.smartmq.api.InvalidMessageException;
+import dev.smartmq.api.Message;
+import dev.smartmq.api.Subscription;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The primary message queue (RocketMQ). Implemented by {@code mq-client-rocketmq}.
+ *
+ * <p>Sends carry the envelope id as user property {@link Envelope#ID_PROPERTY}, and deliveries expose
+ * it as {@link dev.smartmq.api.ReceivedMessage#id()}, so a message looks the same whichever path it
+ * took. Every failure is a {@link TransportException} classified by the adapter.
+ */
+public interface PrimaryTransport extends AutoCloseable {
+
+    /** Connects (starts the MQ clients). Called once by the engine before any other call. */
+    void start();
+
+    /**
+     * Checks transport-specific input rules before any I/O (e.g. reserved property names).
+     *
+     * @throws InvalidMessageException if the MQ would reject the message as input
+     */
+    default void validate(Message message) {
+    }
+
+    /**
+     * Sends synchronously, within {@code timeout} in total (retries and route lookups included).
+     *
+     * @throws TransportException classified {@code INFRASTRUCTURE} or {@code INPUT}
+     */
+    TransportReceipt send(Envelope envelope, Duration timeout);
+
+    /**
+     * Sends asynchronously. Never blocks the caller (not even for a route lookup on a dead name server);
+     * the future completes within {@code timeout}, exceptionally with a {@link TransportException}.
+     */
+    CompletableFuture<TransportReceipt> sendAsync(Envelope envelope, Duration timeout);
+
+    /**
+     * Subscribes {@code listener} to a topic for a consumer group. Delivery starts at once.
+     *
+     * @throws TransportException if the subscription could not be set up
+     */
+    TransportSubscription subscribe(Subscription subscription, TransportListener listener);
+
+    /**
+     * An application-level health probe: a real send of a small message to {@code probeTopic} within
+     * {@code timeout}. Returns normally when the MQ accepted it.
+     *
+     * @throws TransportException when the MQ is not healthy
+     */
+    void probe(String probeTopic, Duration timeout);
+
+    /** Shuts the MQ clients down. Idempotent. */
+    @Override
+    void close();
+}
