@@ -50,6 +50,8 @@ import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.api.CuratorEvent;
 import org.apache.curator.framework.imps.CuratorFrameworkState;
 import org.apache.curator.framework.api.transaction.CuratorOp;
+import org.apache.curator.framework.api.transaction.CuratorTransactionResult;
+import org.apache.curator.framework.api.transaction.OperationType;
 import org.apache.curator.framework.recipes.cache.ChildData;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
@@ -158,8 +160,9 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
     private volatile SwitchStatus current = SwitchStatus.initial();
     private volatile boolean reachable;
     private volatile boolean leader;
-    // guarded by stateLock: dedupe of ERROR logs, one per bad znode version
-    private long lastRejectedMzxid = -1;
+    // guarded by stateLock: zxid of the newest znode version seen; older events (a cache catching up after
+    // our own write, say) are dropped silently, and each bad version is reported once
+    private long latestMzxid = -1;
     private boolean loggedMissingDocument;
 
     private ZkDegradationSwitch(Builder b) {
@@ -473,14 +476,14 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
         KeeperException.Code wrc = ZkCalls.code(write);
         switch (wrc) {
             case OK:
-                applied(base, next);
+                applied(base, next, mzxidOf(write));
                 return new TransitionResult(true, next);
             case BADVERSION:
             case NODEEXISTS: {
                 SwitchStatus winner = reread(c, deadline);
                 if (winner.equals(next)) {
                     // Curator retried our write after a connection loss and the first attempt had landed.
-                    applied(base, next);
+                    applied(base, next, -1);
                     return new TransitionResult(true, next);
                 }
                 log.info("SmartMQ switch [{}]: transition to {} from epoch {} by {} lost the race; switch is {} "
@@ -502,12 +505,26 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
         }
     }
 
-    private void applied(SwitchStatus from, SwitchStatus to) {
+    private static long mzxidOf(CuratorEvent transaction) {
+        if (transaction.getOpResults() != null) {
+            for (CuratorTransactionResult r : transaction.getOpResults()) {
+                if (r.getType() == OperationType.SET_DATA && r.getResultStat() != null) {
+                    return r.getResultStat().getMzxid();
+                }
+            }
+        }
+        return -1;
+    }
+
+    private void applied(SwitchStatus from, SwitchStatus to, long mzxid) {
         log.warn("SmartMQ switch [{}] {} -> {} (epoch {} -> {}, mode {}{}) by {}: {}", config.namespace,
                 from.state(), to.state(), from.epoch(), to.epoch(), to.mode(),
                 to.expiresAt() == null ? "" : ", expires " + to.expiresAt(), to.changedBy(), to.reason());
         synchronized (stateLock) {
-            accept(to, "transition", -1);
+            latestMzxid = Math.max(latestMzxid, mzxid);
+            if (to.epoch() > current.epoch()) {
+                accept(to, "transition");
+            }
         }
         try {
             background.execute(this::pruneHistory);
@@ -855,24 +872,27 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
     private void observe(byte[] data, Stat stat, String source) {
         long mzxid = stat == null ? -1 : stat.getMzxid();
         synchronized (stateLock) {
+            if (mzxid != -1) {
+                if (mzxid <= latestMzxid) {
+                    return;
+                }
+                latestMzxid = mzxid;
+            }
             if (data == null || data.length == 0) {
-                accept(SwitchStatus.initial(), source, mzxid);
+                accept(SwitchStatus.initial(), source);
                 return;
             }
             SwitchStatus doc;
             try {
                 doc = codec.decode(data);
             } catch (MalformedSwitchDocumentException e) {
-                if (mzxid == -1 || mzxid != lastRejectedMzxid) {
-                    lastRejectedMzxid = mzxid;
-                    log.error("SmartMQ switch [{}]: IGNORING unreadable switch document at {} (seen by {}): {}. "
-                            + "Keeping the last good state {} (epoch {}). Raw document: {}", config.namespace,
-                            layout.switchPath(), source, e.getMessage(), current.state(), current.epoch(),
-                            preview(data));
-                }
+                log.error("SmartMQ switch [{}]: IGNORING unreadable switch document at {} (seen by {}): {}. "
+                        + "Keeping the last good state {} (epoch {}). Raw document: {}", config.namespace,
+                        layout.switchPath(), source, e.getMessage(), current.state(), current.epoch(),
+                        preview(data));
                 return;
             }
-            accept(doc, source, mzxid);
+            accept(doc, source);
         }
     }
 
@@ -888,7 +908,7 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
     }
 
     /** Guarded by stateLock. Epochs only grow: an older or conflicting document is reported and ignored. */
-    private void accept(SwitchStatus doc, String source, long mzxid) {
+    private void accept(SwitchStatus doc, String source) {
         SwitchStatus prev = current;
         if (doc.equals(prev)) {
             return;
@@ -900,8 +920,10 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
             notifyListeners(l -> l.onStatusChanged(prev, doc));
             return;
         }
-        if (mzxid == -1 || mzxid != lastRejectedMzxid) {
-            lastRejectedMzxid = mzxid;
+        if (doc.epoch() == 0 && doc.equals(SwitchStatus.initial())) {
+            log.error("SmartMQ switch [{}]: IGNORING an empty switch znode seen by {}: this client holds epoch {} "
+                    + "({}); the document was blanked by hand", config.namespace, source, prev.epoch(), prev.state());
+        } else {
             log.error("SmartMQ switch [{}]: IGNORING switch document with epoch {} ({}) seen by {}: this client "
                     + "already holds epoch {} ({}); epochs never go backwards", config.namespace, doc.epoch(),
                     doc.state(), source, prev.epoch(), prev.state());
