@@ -4,7 +4,9 @@ import dev.smartmq.testkit.FreePorts;
 import java.io.File;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
@@ -22,7 +24,31 @@ final class Fixtures {
     private Fixtures() {
     }
 
+    /**
+     * {@code n} ports, distinct from each other and from {@code taken}, free a moment ago. Asking the OS for
+     * port 0 repeatedly can return the same port twice, which ZooKeeper rejects (client port = election port).
+     */
+    static int[] distinctFreePorts(int n, Set<Integer> taken) {
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) {
+            int p;
+            int attempts = 0;
+            do {
+                if (++attempts > 100) {
+                    throw new IllegalStateException("no distinct free loopback port after 100 attempts");
+                }
+                p = FreePorts.find();
+            } while (!taken.add(p));
+            out[i] = p;
+        }
+        return out;
+    }
+
     static InstanceSpec loopbackSpec(File dataDir, int serverId) {
+        return loopbackSpec(dataDir, serverId, new HashSet<>());
+    }
+
+    static InstanceSpec loopbackSpec(File dataDir, int serverId, Set<Integer> takenPorts) {
         Map<String, Object> props = new HashMap<>();
         // Bind the client port on loopback only; quorum/election ports follow the "server.N" host (loopback).
         props.put("clientPortAddress", LOOPBACK);
@@ -30,8 +56,9 @@ final class Fixtures {
         props.put("minSessionTimeout", "1000");
         props.put("maxSessionTimeout", "60000");
         props.put("admin.enableServer", "false");
-        return new InstanceSpec(dataDir, FreePorts.find(), FreePorts.find(), FreePorts.find(),
-                true, serverId, TICK_TIME_MS, -1, props, LOOPBACK);
+        int[] ports = distinctFreePorts(3, takenPorts);
+        return new InstanceSpec(dataDir, ports[0], ports[1], ports[2], true, serverId, TICK_TIME_MS, -1, props,
+                LOOPBACK);
     }
 
     /**

@@ -5,7 +5,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.test.InstanceSpec;
@@ -44,8 +46,9 @@ public final class ZooKeeperEnsemble implements AutoCloseable {
     /** Starts a 3-node ensemble (returns once every node is started; the quorum forms right after). */
     public static ZooKeeperEnsemble start() {
         List<InstanceSpec> specs = new ArrayList<>();
+        Set<Integer> ports = new HashSet<>();
         for (int id = 1; id <= SIZE; id++) {
-            specs.add(Fixtures.loopbackSpec(WorkDirs.create("zookeeper-" + id).toFile(), id));
+            specs.add(Fixtures.loopbackSpec(WorkDirs.create("zookeeper-" + id).toFile(), id, ports));
         }
         TestingCluster cluster = new TestingCluster(specs);
         try {
