@@ -54,7 +54,8 @@ class ZkSwitchIT {
     }
 
     private static String ns(TestInfo info) {
-        return info.getTestMethod().orElseThrow().getName();
+        String name = info.getTestMethod().orElseThrow().getName();
+        return name.length() <= 64 ? name : name.substring(0, 64);
     }
 
     @Test
