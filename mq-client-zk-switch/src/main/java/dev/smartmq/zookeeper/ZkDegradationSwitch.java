@@ -1118,7 +1118,7 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
         }
 
         /**
-         * Connection timeout of the client the switch creates; also how long {@link #start()} waits for the
+         * Connection timeout of the client the switch creates; also how long {@link ZkDegradationSwitch#start()} waits for the
          * first read. Default {@link #DEFAULT_CONNECTION_TIMEOUT}.
          */
         public Builder connectionTimeout(Duration v) {
@@ -1130,7 +1130,7 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
         }
 
         /**
-         * Longest time {@link #transition}, {@link #history} and {@link #liveConsumers} wait for ZooKeeper
+         * Longest time {@link ZkDegradationSwitch#transition}, {@link ZkDegradationSwitch#history} and {@link ZkDegradationSwitch#liveConsumers} wait for ZooKeeper
          * before giving up. Default {@link #DEFAULT_OPERATION_TIMEOUT}.
          */
         public Builder operationTimeout(Duration v) {
@@ -1142,7 +1142,7 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
 
         /**
          * Credentials the created client authenticates with, e.g. {@code ("digest", "user:password")}. Never
-         * logged. Not allowed with a shared {@link #client}: authenticate that client instead.
+         * logged. Not allowed with a shared {@link #client(CuratorFramework)}: authenticate that client instead.
          */
         public Builder authorization(String scheme, String auth) {
             ConfigurationException.check(scheme != null && !scheme.isBlank(), "authorization scheme", scheme,
@@ -1159,7 +1159,7 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
         }
 
         /**
-         * Digest identities ({@code user:base64(sha1(user:password))}, see {@link #digestIdentity}) that may
+         * Digest identities ({@code user:base64(sha1(user:password))}, see {@link ZkDegradationSwitch#digestIdentity}) that may
          * write the switch and its history. Empty (the default) leaves the switch writable by anyone. Every
          * instance of a namespace must be given the same list: whoever creates the nodes first sets the ACL.
          */

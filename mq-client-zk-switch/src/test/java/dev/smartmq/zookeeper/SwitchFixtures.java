@@ -99,14 +99,26 @@ final class SwitchFixtures implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
         List<AutoCloseable> all;
         synchronized (toClose) {
             all = new ArrayList<>(toClose);
             toClose.clear();
         }
+        RuntimeException failure = null;
         for (AutoCloseable c : all) {
-            c.close();
+            try {
+                c.close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = new IllegalStateException("closing a fixture failed", e);
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 
