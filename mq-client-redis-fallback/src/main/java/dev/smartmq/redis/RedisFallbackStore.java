@@ -238,6 +238,9 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
                 // re-thrown with this thread's stack, the writer's failure as the cause
                 throw new FallbackStoreException(fse.reason(), fse.getMessage(), fse);
             }
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
             throw new FallbackStoreException(Reason.UNAVAILABLE, "append failed: " + c, c);
         } catch (TimeoutException e) {
             throw new FallbackStoreException(Reason.UNAVAILABLE, "append of " + envelope.id()
@@ -250,23 +253,24 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
 
     @Override
     public CompletableFuture<Void> appendAsync(Envelope envelope, Collection<String> groups) {
+        // Bad input and a closed store are the caller's bugs: thrown here, not put in the future.
         Objects.requireNonNull(envelope, "envelope");
         Objects.requireNonNull(groups, "groups");
+        requireStarted();
+        Message m = envelope.message();
+        List<String> targets = new ArrayList<>(new LinkedHashSet<>(groups));
+        if (targets.isEmpty()) {
+            targets.add(KeyLayout.UNCLAIMED_GROUP);
+        }
+        for (String g : targets) {
+            checkGroup(g);
+        }
+        checkName("topic", m.topic());
         try {
-            requireStarted();
-            Message m = envelope.message();
             if (m.bodySize() > config.maxBodySize) {
                 throw new FallbackStoreException(Reason.REJECTED, "message " + envelope.id() + " body is "
                         + m.bodySize() + " bytes, over maxBodySize=" + config.maxBodySize, null);
             }
-            List<String> targets = new ArrayList<>(new LinkedHashSet<>(groups));
-            if (targets.isEmpty()) {
-                targets.add(KeyLayout.UNCLAIMED_GROUP);
-            }
-            for (String g : targets) {
-                checkGroup(g);
-            }
-            checkName("topic", m.topic());
             int shard = router.shardFor(m);
             List<byte[]> keys = new ArrayList<>(targets.size() * 2);
             for (String g : targets) {
