@@ -37,10 +37,13 @@ import redis.clients.jedis.exceptions.JedisException;
  * }
  * }</pre>
  *
- * <p>Durability: the server runs with {@code appendonly yes}, {@code appendfsync everysec} and no RDB
- * snapshots. Redis writes each command to the AOF file (page cache) before it replies, so every write a
- * client saw acknowledged survives a SIGKILL of the process and is there after {@link #restart()}
- * (a machine crash could lose the last second; a process kill cannot).
+ * <p>Durability: the server runs with {@code appendonly yes}, {@code appendfsync no} by default and no
+ * RDB snapshots. With {@code appendfsync no} Redis {@code write(2)}s the AOF buffer on every event-loop
+ * turn, before it sends the replies, so every write a client saw acknowledged survives a SIGKILL of the
+ * process and is there after {@link #restart()} (a machine crash is another matter: that needs
+ * {@code always}). {@code everysec} is NOT used by default: while a background fsync is still running,
+ * Redis 7 postpones the AOF write for up to 2 s but still replies, so a SIGKILL can lose acknowledged
+ * writes — we saw exactly that on a busy disk. {@link Builder#appendfsync(String)} selects another policy.
  *
  * <p>The binary is {@code redis-server} on the {@code PATH}, or the path in system property
  * {@value #BINARY_PROPERTY} or environment variable {@value #BINARY_ENV}. Every process started here is
@@ -55,6 +58,8 @@ public final class RedisServer implements AutoCloseable {
     public static final String BINARY_ENV = "SMARTMQ_REDIS_SERVER";
     /** Default of {@link Builder#startupTimeout(Duration)}. */
     public static final Duration DEFAULT_STARTUP_TIMEOUT = Duration.ofSeconds(30);
+    /** Default of {@link Builder#appendfsync(String)}. */
+    public static final String DEFAULT_APPENDFSYNC = "no";
     /** The only address the server binds. */
     public static final String HOST = "127.0.0.1";
 
@@ -67,6 +72,7 @@ public final class RedisServer implements AutoCloseable {
     private final String aclUser;
     private final String aclPassword;
     private final boolean clusterNode;
+    private final String appendfsync;
     private final Duration startupTimeout;
     private final Path configFile;
 
@@ -82,6 +88,7 @@ public final class RedisServer implements AutoCloseable {
         this.aclUser = b.aclUser;
         this.aclPassword = b.aclPassword;
         this.clusterNode = b.clusterNode;
+        this.appendfsync = b.appendfsync;
         this.startupTimeout = b.startupTimeout;
         this.configFile = dir.resolve("redis.conf");
         writeConfig(b.extraConfig);
@@ -106,7 +113,7 @@ public final class RedisServer implements AutoCloseable {
         lines.add("logfile " + dir.resolve("redis.log").toAbsolutePath());
         lines.add("save \"\"");
         lines.add("appendonly yes");
-        lines.add("appendfsync everysec");
+        lines.add("appendfsync " + appendfsync);
         if (password != null) {
             lines.add("requirepass " + password);
         }
@@ -433,6 +440,7 @@ public final class RedisServer implements AutoCloseable {
         private String aclUser;
         private String aclPassword;
         private boolean clusterNode;
+        private String appendfsync = DEFAULT_APPENDFSYNC;
         private Duration startupTimeout = DEFAULT_STARTUP_TIMEOUT;
         private final Map<String, String> extraConfig = new LinkedHashMap<>();
 
@@ -470,6 +478,19 @@ public final class RedisServer implements AutoCloseable {
             Objects.requireNonNull(directive, "directive");
             Objects.requireNonNull(value, "value");
             extraConfig.put(directive, value);
+            return this;
+        }
+
+        /**
+         * AOF fsync policy: {@code no} (default: acknowledged writes survive SIGKILL), {@code always}
+         * (they survive a machine crash too, slower) or {@code everysec} (may lose up to ~2 s of acknowledged
+         * writes on SIGKILL when the disk is slow).
+         */
+        public Builder appendfsync(String policy) {
+            if (!"no".equals(policy) && !"always".equals(policy) && !"everysec".equals(policy)) {
+                throw new IllegalArgumentException("appendfsync must be no, always or everysec, but was " + policy);
+            }
+            this.appendfsync = policy;
             return this;
         }
 
