@@ -1,0 +1,1075 @@
+package dev.smartmq.redis;
+
+import dev.smartmq.api.ConfigurationException;
+import dev.smartmq.api.Message;
+import dev.smartmq.redis.internal.AppendWriter;
+import dev.smartmq.redis.internal.DeadLetterCodec;
+import dev.smartmq.redis.internal.EnvelopeCodec;
+import dev.smartmq.redis.internal.EnvelopeFormatException;
+import dev.smartmq.redis.internal.InFlight;
+import dev.smartmq.redis.internal.KeyLayout;
+import dev.smartmq.redis.internal.KeyLayout.ShardKeys;
+import dev.smartmq.redis.internal.RedisOps;
+import dev.smartmq.redis.internal.Scripts;
+import dev.smartmq.redis.internal.ShardRouter;
+import dev.smartmq.spi.ClaimedMessage;
+import dev.smartmq.spi.Envelope;
+import dev.smartmq.spi.FallbackStore;
+import dev.smartmq.spi.FallbackStoreException;
+import dev.smartmq.spi.FallbackStoreException.Reason;
+import dev.smartmq.spi.IdempotencyGuard;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Pattern;
+import javax.net.ssl.SSLSocketFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.ConnectionPoolConfig;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.JedisClientConfig;
+import redis.clients.jedis.JedisCluster;
+import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisNoScriptException;
+
+/**
+ * SmartMQ's fallback store on Redis 7 (standalone or Cluster): a fixed number of FIFO shards per
+ * (topic, consumer group), at-least-once claim/ack with per-shard in-flight hashes, dead-letter lists, and
+ * an idempotency guard. See the module README for the key layout, the value format and the protocol.
+ *
+ * <pre>{@code
+ * RedisFallbackStore store = RedisFallbackStore.builder()
+ *         .standalone("127.0.0.1", 6379)          // or .cluster(nodes), or .client(sharedUnifiedJedis)
+ *         .namespace("orders")
+ *         .user("smartmq").password(secret)
+ *         .build();
+ * store.start();
+ * ...
+ * store.close();
+ * }</pre>
+ *
+ * <p>Guarantees: {@link #append} returns only after Redis acknowledged every write (the fan-out to all
+ * groups of a message is one atomic script: all groups or none); every failure is a
+ * {@link FallbackStoreException} ({@code UNAVAILABLE}, {@code BACKLOG_FULL} or {@code REJECTED}), never a
+ * silent drop; no call blocks longer than the configured timeouts. Thread-safe; share one instance.
+ *
+ * <p>Ownership: a client the store builds (standalone, cluster) is closed by {@link #close()}; a
+ * {@code UnifiedJedis} passed to {@link Builder#client} is shared and left open. The store starts
+ * {@code smartmq-redis-writer-<n>} threads (group commit) and, on a cluster, {@code smartmq-redis-pipeline-<n>}
+ * threads; {@link #close()} stops them. Futures of {@link #appendAsync} complete on a writer thread: do not
+ * block in callbacks (use the {@code *Async} variants with your executor).
+ */
+public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard {
+
+    /** Default of {@link Builder#namespace(String)}. */
+    public static final String DEFAULT_NAMESPACE = "default";
+    /** Default of {@link Builder#shards(int)}. */
+    public static final int DEFAULT_SHARDS = 128;
+    /** Default of {@link Builder#maxBacklogPerShard(long)}. */
+    public static final long DEFAULT_MAX_BACKLOG_PER_SHARD = 100_000;
+    /** Default of {@link Builder#maxBodySize(int)} (RocketMQ's limit). */
+    public static final int DEFAULT_MAX_BODY_SIZE = 4 * 1024 * 1024;
+    /** Default of {@link Builder#connectTimeout(Duration)}. */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    /** Default of {@link Builder#socketTimeout(Duration)}. */
+    public static final Duration DEFAULT_SOCKET_TIMEOUT = Duration.ofSeconds(2);
+    /** Default of {@link Builder#poolSize(int)}. */
+    public static final int DEFAULT_POOL_SIZE = 16;
+    /** Default of {@link Builder#writerThreads(int)}. */
+    public static final int DEFAULT_WRITER_THREADS = 2;
+    /** Default of {@link Builder#maxBatchSize(int)}. */
+    public static final int DEFAULT_MAX_BATCH_SIZE = 256;
+    /** Default of {@link Builder#writerQueueCapacity(int)}. */
+    public static final int DEFAULT_WRITER_QUEUE_CAPACITY = 8192;
+
+    private static final Logger LOG = LoggerFactory.getLogger(RedisFallbackStore.class);
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]+");
+    private static final int MAX_CLAIM = 1000;
+    private static final int ADOPT_CHUNK = 1000;
+    private static final int MAX_LOST_CLAIMS = 10_000;
+
+    private enum State { LATENT, STARTED, CLOSED }
+
+    private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
+    private final Builder config;
+    private final KeyLayout layout;
+    private final ShardRouter router;
+    private final RedisOps ops;
+    private final AppendWriter writer;
+    private final ExecutorService pipelineExecutor;
+    private final RedisIdempotencyGuard guard;
+    private final String tokenPrefix;
+    private final AtomicLong tokenCounter = new AtomicLong();
+    /** Claims whose reply was lost, per "shard\nconsumer": their entries are returned on the next claim. */
+    private final Map<String, Set<String>> lostClaims = new ConcurrentHashMap<>();
+    private final AtomicInteger lostClaimCount = new AtomicInteger();
+
+    private RedisFallbackStore(Builder b, UnifiedJedis client, boolean owned, ExecutorService pipelineExecutor) {
+        this.config = b;
+        this.layout = new KeyLayout(b.namespace, b.shards);
+        this.router = new ShardRouter(b.shards);
+        this.pipelineExecutor = pipelineExecutor;
+        this.ops = new RedisOps(client, owned, pipelineExecutor);
+        this.writer = new AppendWriter(ops, b.writerThreads, b.writerQueueCapacity, b.maxBatchSize,
+                b.maxBacklogPerShard);
+        this.guard = new RedisIdempotencyGuard(client, layout);
+        this.tokenPrefix = Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    // ---------------------------------------------------------------------------------------- lifecycle
+
+    /**
+     * Starts the writer threads and checks the server: a {@code maxmemory-policy} that can evict keys
+     * (anything but {@code noeviction}) is logged at WARN, because evicting a shard loses messages. A server
+     * that cannot be reached now is logged too; calls fail with {@code UNAVAILABLE} until it answers.
+     */
+    @Override
+    public void start() {
+        if (!state.compareAndSet(State.LATENT, State.STARTED)) {
+            throw new IllegalStateException("RedisFallbackStore already " + state.get().name().toLowerCase());
+        }
+        writer.start();
+        checkMemoryPolicy();
+        LOG.info("Redis fallback store started: {}", this);
+    }
+
+    private void checkMemoryPolicy() {
+        Map<String, String> policies;
+        try {
+            policies = ops.configGetEveryNode("maxmemory-policy");
+        } catch (RuntimeException e) {
+            LOG.warn("Redis fallback store: cannot check maxmemory-policy now ({}); make sure it is noeviction", e.toString());
+            return;
+        }
+        policies.forEach((node, policy) -> {
+            if (policy.startsWith("error:")) {
+                LOG.info("Redis fallback store: cannot read maxmemory-policy of {} ({}); make sure it is noeviction",
+                        node, policy.substring(6).trim());
+            } else if (!"noeviction".equalsIgnoreCase(policy)) {
+                LOG.warn("!!! Redis {} has maxmemory-policy={}: Redis may EVICT fallback shards and LOSE MESSAGES "
+                        + "when it is full. Set maxmemory-policy noeviction for SmartMQ's Redis. !!!", node, policy);
+            }
+        });
+    }
+
+    /**
+     * Stops taking appends, lets queued appends be sent (up to the socket timeout), stops the writer
+     * threads and closes the client if the store built it. Idempotent.
+     */
+    @Override
+    public void close() {
+        State previous = state.getAndSet(State.CLOSED);
+        if (previous == State.CLOSED) {
+            return;
+        }
+        if (previous == State.STARTED) {
+            writer.close(config.socketTimeout.plus(config.connectTimeout));
+        }
+        if (pipelineExecutor != null) {
+            pipelineExecutor.shutdownNow();
+        }
+        ops.close();
+        LOG.info("Redis fallback store closed");
+    }
+
+    private void requireStarted() {
+        State s = state.get();
+        if (s != State.STARTED) {
+            throw new IllegalStateException("RedisFallbackStore is " + s.name().toLowerCase()
+                    + (s == State.LATENT ? ": call start() first" : ""));
+        }
+    }
+
+    @Override
+    public int shardCount() {
+        return config.shards;
+    }
+
+    /** The namespace all keys live under. */
+    public String namespace() {
+        return config.namespace;
+    }
+
+    /** The shard a message goes to (keyless messages: the next round-robin shard). */
+    public int shardFor(Message message) {
+        return router.shardFor(message);
+    }
+
+    // ------------------------------------------------------------------------------------------- append
+
+    @Override
+    public void append(Envelope envelope, Collection<String> groups) {
+        CompletableFuture<Void> f = appendAsync(envelope, groups);
+        long waitMillis = config.connectTimeout.plus(config.socketTimeout).multipliedBy(3).toMillis() + 1000;
+        try {
+            f.get(waitMillis, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof FallbackStoreException fse) {
+                // re-thrown with this thread's stack, the writer's failure as the cause
+                throw new FallbackStoreException(fse.reason(), fse.getMessage(), fse);
+            }
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new FallbackStoreException(Reason.UNAVAILABLE, "append failed: " + c, c);
+        } catch (TimeoutException e) {
+            throw new FallbackStoreException(Reason.UNAVAILABLE, "append of " + envelope.id()
+                    + " not confirmed within " + waitMillis + " ms", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new FallbackStoreException(Reason.UNAVAILABLE, "interrupted while appending " + envelope.id(), e);
+        }
+    }
+
+    @Override
+    public CompletableFuture<Void> appendAsync(Envelope envelope, Collection<String> groups) {
+        // Bad input and a closed store are the caller's bugs: thrown here, not put in the future.
+        Objects.requireNonNull(envelope, "envelope");
+        Objects.requireNonNull(groups, "groups");
+        requireStarted();
+        Message m = envelope.message();
+        List<String> targets = new ArrayList<>(new LinkedHashSet<>(groups));
+        if (targets.isEmpty()) {
+            targets.add(KeyLayout.UNCLAIMED_GROUP);
+        }
+        for (String g : targets) {
+            checkGroup(g);
+        }
+        checkName("topic", m.topic());
+        try {
+            if (m.bodySize() > config.maxBodySize) {
+                throw new FallbackStoreException(Reason.REJECTED, "message " + envelope.id() + " body is "
+                        + m.bodySize() + " bytes, over maxBodySize=" + config.maxBodySize, null);
+            }
+            int shard = router.shardFor(m);
+            List<byte[]> keys = new ArrayList<>(targets.size() * 2);
+            for (String g : targets) {
+                ShardKeys k = layout.shard(m.topic(), g, shard);
+                keys.add(k.queue());
+                keys.add(k.inFlight());
+            }
+            List<byte[]> args = List.of(Long.toString(config.maxBacklogPerShard).getBytes(StandardCharsets.US_ASCII),
+                    EnvelopeCodec.encode(envelope));
+            long deadline = System.nanoTime() + config.connectTimeout.plus(config.socketTimeout).toNanos();
+            AppendWriter.Pending p = new AppendWriter.Pending(shard, keys, args, targets,
+                    m.topic() + "/" + targets + "/" + shard + " (message " + envelope.id() + ")", deadline);
+            return writer.submit(p);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    // --------------------------------------------------------------------------------------- consumption
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One EVALSHA per call; on an empty shard that is the whole cost. Values that fail to decode are
+     * moved to the shard's dead-letter list with the reason and not returned. If the reply of a claim is
+     * lost (timeout, connection cut), the messages it may have moved are returned to the head of the
+     * shard by this consumer's next claim on that shard, so a live consumer never strands them.
+     */
+    @Override
+    public List<ClaimedMessage> claim(String topic, String group, int shard, String consumerId, int max) {
+        requireStarted();
+        checkName("topic", topic);
+        checkGroup(group);
+        Objects.requireNonNull(consumerId, "consumerId");
+        if (consumerId.isEmpty()) {
+            throw new IllegalArgumentException("consumerId must not be empty");
+        }
+        if (max < 1 || max > MAX_CLAIM) {
+            throw new IllegalArgumentException("max must be between 1 and " + MAX_CLAIM + ", but was " + max);
+        }
+        ShardKeys k = layout.shard(topic, group, shard);
+        returnLostClaims(k, consumerId);
+        List<byte[]> keys = List.of(k.queue(), k.inFlight(), k.sequence());
+        byte[] consumer = consumerId.getBytes(StandardCharsets.UTF_8);
+        for (int round = 0; round < 4; round++) {
+            String token = tokenPrefix + "." + Long.toString(tokenCounter.incrementAndGet(), 36);
+            Object reply;
+            try {
+                reply = ops.eval(Scripts.CLAIM, keys, List.of(Integer.toString(max).getBytes(StandardCharsets.US_ASCII),
+                        consumer, token.getBytes(StandardCharsets.US_ASCII)));
+            } catch (RuntimeException e) {
+                FallbackStoreException failure = ops.failure("claim from " + k.name(), e);
+                if (failure.reason() == Reason.UNAVAILABLE) {
+                    rememberLostClaim(k, consumerId, token);
+                }
+                throw failure;
+            }
+            List<?> items = (List<?>) reply;
+            if (items.isEmpty()) {
+                return List.of();
+            }
+            List<ClaimedMessage> result = new ArrayList<>(items.size() / 2);
+            for (int i = 0; i + 1 < items.size(); i += 2) {
+                byte[] field = (byte[]) items.get(i);
+                byte[] raw = (byte[]) items.get(i + 1);
+                try {
+                    Envelope env = EnvelopeCodec.decode(raw);
+                    result.add(new ClaimedMessage(env, topic, group, shard, consumerId, new InFlight(k, field, raw)));
+                } catch (EnvelopeFormatException e) {
+                    String reason = "undecodable value: " + e.getMessage();
+                    try {
+                        moveToDeadLetters(k, field, raw, reason, consumerId);
+                        LOG.warn("Dead-lettered a corrupt value of shard {} ({} bytes): {}", k.name(), raw.length, reason);
+                    } catch (FallbackStoreException f) {
+                        // nothing handed out: the whole claim goes back to the head on the next claim
+                        rememberLostClaim(k, consumerId, token);
+                        throw f;
+                    }
+                }
+            }
+            if (!result.isEmpty()) {
+                return result;
+            }
+            // every value was corrupt: claim again rather than report an empty shard that is not empty
+        }
+        return List.of();
+    }
+
+    private void rememberLostClaim(ShardKeys k, String consumerId, String token) {
+        if (lostClaimCount.get() >= MAX_LOST_CLAIMS) {
+            LOG.warn("Too many lost claim replies to track; the messages of claim {} on {} return to the shard "
+                    + "when consumer {} is reaped", token, k.name(), consumerId);
+            return;
+        }
+        lostClaims.computeIfAbsent(k.name() + "\n" + consumerId, x -> ConcurrentHashMap.newKeySet()).add(token);
+        lostClaimCount.incrementAndGet();
+    }
+
+    private void returnLostClaims(ShardKeys k, String consumerId) {
+        Set<String> tokens = lostClaims.get(k.name() + "\n" + consumerId);
+        if (tokens == null || tokens.isEmpty()) {
+            return;
+        }
+        List<String> snapshot = new ArrayList<>(tokens);
+        List<byte[]> args = new ArrayList<>(snapshot.size() + 1);
+        args.add("token".getBytes(StandardCharsets.US_ASCII));
+        snapshot.forEach(t -> args.add(t.getBytes(StandardCharsets.US_ASCII)));
+        long returned;
+        try {
+            returned = (Long) ops.eval(Scripts.RETURN, List.of(k.queue(), k.inFlight()), args);
+        } catch (RuntimeException e) {
+            throw ops.failure("return lost claims of " + consumerId + " to " + k.name(), e);
+        }
+        snapshot.forEach(tokens::remove);
+        lostClaimCount.addAndGet(-snapshot.size());
+        if (returned > 0) {
+            LOG.info("Returned {} messages of {} claim(s) whose reply was lost to the head of shard {}",
+                    returned, snapshot.size(), k.name());
+        }
+    }
+
+    @Override
+    public void ack(ClaimedMessage message) {
+        requireStarted();
+        InFlight h = handle(message);
+        try {
+            ops.jedis().hdel(h.keys().inFlight(), h.field());
+        } catch (RuntimeException e) {
+            throw ops.failure("ack " + message.envelope().id() + " on " + h.keys().name(), e);
+        }
+    }
+
+    /** One HDEL per shard; all shards in one pipeline (one round trip per node). */
+    @Override
+    public void ackAll(List<ClaimedMessage> messages) {
+        requireStarted();
+        if (messages.isEmpty()) {
+            return;
+        }
+        Map<ShardKeys, List<byte[]>> byShard = new LinkedHashMap<>();
+        for (ClaimedMessage m : messages) {
+            InFlight h = handle(m);
+            byShard.computeIfAbsent(h.keys(), x -> new ArrayList<>()).add(h.field());
+        }
+        if (byShard.size() == 1) {
+            Map.Entry<ShardKeys, List<byte[]>> e = byShard.entrySet().iterator().next();
+            try {
+                ops.jedis().hdel(e.getKey().inFlight(), e.getValue().toArray(new byte[0][]));
+            } catch (RuntimeException ex) {
+                throw ops.failure("ack " + messages.size() + " messages on " + e.getKey().name(), ex);
+            }
+            return;
+        }
+        runPipeline("ack " + messages.size() + " messages", p -> {
+            List<Response<?>> rs = new ArrayList<>();
+            byShard.forEach((k, fields) -> rs.add(p.hdel(k.inFlight(), fields.toArray(new byte[0][]))));
+            return rs;
+        });
+    }
+
+    @Override
+    public void release(ClaimedMessage message, boolean countAttempt) {
+        requireStarted();
+        InFlight h = handle(message);
+        byte[] value = countAttempt ? EnvelopeCodec.encode(message.envelope().withAttempt()) : h.raw();
+        try {
+            ops.eval(Scripts.RELEASE, List.of(h.keys().queue(), h.keys().inFlight()), List.of(h.field(), value));
+        } catch (RuntimeException e) {
+            throw ops.failure("release " + message.envelope().id() + " to " + h.keys().name(), e);
+        }
+    }
+
+    @Override
+    public void deadLetter(ClaimedMessage message, String reason) {
+        requireStarted();
+        InFlight h = handle(message);
+        moveToDeadLetters(h.keys(), h.field(), h.raw(), Objects.requireNonNull(reason, "reason"), message.consumerId());
+    }
+
+    private void moveToDeadLetters(ShardKeys k, byte[] field, byte[] raw, String reason, String consumerId) {
+        byte[] record = DeadLetterCodec.encode(reason, System.currentTimeMillis(), consumerId, raw);
+        try {
+            ops.eval(Scripts.DEAD_LETTER, List.of(k.inFlight(), k.deadLetters()), List.of(field, record));
+        } catch (RuntimeException e) {
+            throw ops.failure("dead-letter a value of " + k.name(), e);
+        }
+    }
+
+    @Override
+    public long backlog(String topic, String group) {
+        long total = 0;
+        for (ShardBacklog s : backlogPerShard(topic, group)) {
+            total += s.pending();
+        }
+        return total;
+    }
+
+    /**
+     * Returns in-flight entries of consumers not in {@code liveConsumerIds} to the heads of their shards,
+     * oldest claim first in line. One script per shard, all shards in one pipeline; no SCAN: the in-flight
+     * entries of a shard are one hash, and a field names its consumer.
+     */
+    @Override
+    public int recoverOrphans(String topic, String group, Set<String> liveConsumerIds) {
+        requireStarted();
+        checkName("topic", topic);
+        checkGroup(group);
+        List<byte[]> args = new ArrayList<>(liveConsumerIds.size() + 1);
+        args.add("dead".getBytes(StandardCharsets.US_ASCII));
+        liveConsumerIds.forEach(c -> args.add(c.getBytes(StandardCharsets.UTF_8)));
+        return (int) sumScriptOverShards("recover orphans of " + topic + "/" + group, Scripts.RETURN, topic, group,
+                k -> List.of(k.queue(), k.inFlight()), args);
+    }
+
+    /**
+     * Moves the topic's unclaimed messages into {@code group}'s shards, shard by shard, ahead of anything
+     * already queued there (they are older). Whoever calls this first for a shard takes all that shard's
+     * unclaimed messages at that moment; a second group gets what arrived after.
+     */
+    @Override
+    public long adoptUnclaimed(String topic, String group) {
+        requireStarted();
+        checkName("topic", topic);
+        checkName("group", group);
+        long moved = 0;
+        for (int s = 0; s < config.shards; s++) {
+            ShardKeys from = layout.shard(topic, KeyLayout.UNCLAIMED_GROUP, s);
+            ShardKeys to = layout.shard(topic, group, s);
+            long n;
+            do {
+                try {
+                    n = (Long) ops.eval(Scripts.ADOPT, List.of(from.queue(), to.queue()),
+                            List.of(Integer.toString(ADOPT_CHUNK).getBytes(StandardCharsets.US_ASCII)));
+                } catch (RuntimeException e) {
+                    throw ops.failure("adopt unclaimed messages of " + from.name() + " into group " + group, e);
+                }
+                moved += n;
+            } while (n == ADOPT_CHUNK);
+        }
+        if (moved > 0) {
+            LOG.info("Group {} adopted {} unclaimed messages of topic {}", group, moved, topic);
+        }
+        return moved;
+    }
+
+    // ------------------------------------------------------------------------------------------- admin
+
+    /** Queued, in-flight and dead-lettered counts of every shard of (topic, group); one pipeline. */
+    public List<ShardBacklog> backlogPerShard(String topic, String group) {
+        requireStarted();
+        checkName("topic", topic);
+        checkGroup(group);
+        List<Response<?>> rs = runPipeline("backlog of " + topic + "/" + group, p -> {
+            List<Response<?>> list = new ArrayList<>(config.shards * 3);
+            for (int s = 0; s < config.shards; s++) {
+                ShardKeys k = layout.shard(topic, group, s);
+                list.add(p.llen(k.queue()));
+                list.add(p.hlen(k.inFlight()));
+                list.add(p.llen(k.deadLetters()));
+            }
+            return list;
+        });
+        List<ShardBacklog> result = new ArrayList<>(config.shards);
+        for (int s = 0; s < config.shards; s++) {
+            result.add(new ShardBacklog(s, (Long) rs.get(3 * s).get(), (Long) rs.get(3 * s + 1).get(),
+                    (Long) rs.get(3 * s + 2).get()));
+        }
+        return result;
+    }
+
+    /** Up to {@code limit} dead letters of (topic, group), shard by shard, oldest first within a shard. */
+    public List<DeadLetter> deadLetters(String topic, String group, int limit) {
+        requireStarted();
+        checkName("topic", topic);
+        checkGroup(group);
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, but was " + limit);
+        }
+        List<DeadLetter> result = new ArrayList<>();
+        for (int s = 0; s < config.shards && result.size() < limit; s++) {
+            ShardKeys k = layout.shard(topic, group, s);
+            List<byte[]> entries;
+            try {
+                entries = ops.jedis().lrange(k.deadLetters(), 0, limit - result.size() - 1);
+            } catch (RuntimeException e) {
+                throw ops.failure("list dead letters of " + k.name(), e);
+            }
+            for (byte[] entry : entries) {
+                result.add(toDeadLetter(s, entry));
+            }
+        }
+        return result;
+    }
+
+    /** The dead letter of (topic, group) with {@code messageId}, if any. */
+    public Optional<DeadLetter> deadLetter(String topic, String group, String messageId) {
+        return findDeadLetter(topic, group, messageId).map(f -> toDeadLetter(f.shard, f.entry));
+    }
+
+    /**
+     * Moves every decodable dead letter of (topic, group) back to the tail of its shard, with its attempt
+     * count reset to 0. Corrupt values stay in the dead-letter list.
+     *
+     * @return how many were replayed
+     */
+    public int replayDeadLetters(String topic, String group) {
+        requireStarted();
+        checkName("topic", topic);
+        checkGroup(group);
+        int replayed = 0;
+        for (int s = 0; s < config.shards; s++) {
+            ShardKeys k = layout.shard(topic, group, s);
+            List<byte[]> entries;
+            try {
+                entries = ops.jedis().lrange(k.deadLetters(), 0, -1);
+            } catch (RuntimeException e) {
+                throw ops.failure("list dead letters of " + k.name(), e);
+            }
+            for (byte[] entry : entries) {
+                if (replayEntry(k, entry)) {
+                    replayed++;
+                }
+            }
+        }
+        return replayed;
+    }
+
+    /** Replays the dead letter with {@code messageId} (see {@link #replayDeadLetters}); false if not found. */
+    public boolean replayDeadLetter(String topic, String group, String messageId) {
+        Optional<Found> found = findDeadLetter(topic, group, messageId);
+        return found.isPresent() && replayEntry(layout.shard(topic, group, found.get().shard), found.get().entry);
+    }
+
+    /** Deletes every dead letter of (topic, group). @return how many were deleted */
+    public long purgeDeadLetters(String topic, String group) {
+        requireStarted();
+        checkName("topic", topic);
+        checkGroup(group);
+        return sumScriptOverShards("purge dead letters of " + topic + "/" + group, Scripts.PURGE, topic, group,
+                k -> List.of(k.deadLetters()), List.of());
+    }
+
+    private boolean replayEntry(ShardKeys k, byte[] entry) {
+        DeadLetterCodec.Record r = DeadLetterCodec.decode(entry);
+        Envelope env;
+        try {
+            env = EnvelopeCodec.decode(r.raw());
+        } catch (EnvelopeFormatException e) {
+            return false;
+        }
+        byte[] fresh = EnvelopeCodec.encode(new Envelope(env.id(), env.message(), env.bornTimestamp(), 0));
+        try {
+            return ((Long) ops.eval(Scripts.REPLAY, List.of(k.deadLetters(), k.queue()), List.of(entry, fresh))) == 1L;
+        } catch (RuntimeException e) {
+            throw ops.failure("replay a dead letter of " + k.name(), e);
+        }
+    }
+
+    private record Found(int shard, byte[] entry) {
+    }
+
+    private Optional<Found> findDeadLetter(String topic, String group, String messageId) {
+        requireStarted();
+        checkName("topic", topic);
+        checkGroup(group);
+        Objects.requireNonNull(messageId, "messageId");
+        for (int s = 0; s < config.shards; s++) {
+            ShardKeys k = layout.shard(topic, group, s);
+            List<byte[]> entries;
+            try {
+                entries = ops.jedis().lrange(k.deadLetters(), 0, -1);
+            } catch (RuntimeException e) {
+                throw ops.failure("list dead letters of " + k.name(), e);
+            }
+            for (byte[] entry : entries) {
+                try {
+                    if (EnvelopeCodec.decode(DeadLetterCodec.decode(entry).raw()).id().equals(messageId)) {
+                        return Optional.of(new Found(s, entry));
+                    }
+                } catch (EnvelopeFormatException e) {
+                    // a corrupt value has no id to match
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static DeadLetter toDeadLetter(int shard, byte[] entry) {
+        DeadLetterCodec.Record r = DeadLetterCodec.decode(entry);
+        Envelope env = null;
+        String error = null;
+        try {
+            env = EnvelopeCodec.decode(r.raw());
+        } catch (EnvelopeFormatException e) {
+            error = e.getMessage();
+        }
+        return new DeadLetter(shard, r.reason(), Instant.ofEpochMilli(r.deadAt()), r.consumerId(), env, error,
+                r.raw().length);
+    }
+
+    // ---------------------------------------------------------------------------------------- idempotency
+
+    /** The idempotency guard, sharing this store's connections. */
+    public RedisIdempotencyGuard idempotencyGuard() {
+        return guard;
+    }
+
+    @Override
+    public boolean firstSeen(String group, String messageId, Duration ttl) {
+        requireStarted();
+        return guard.firstSeen(group, messageId, ttl);
+    }
+
+    @Override
+    public void forget(String group, String messageId) {
+        requireStarted();
+        guard.forget(group, messageId);
+    }
+
+    // -------------------------------------------------------------------------------------------- helpers
+
+    @FunctionalInterface
+    private interface PipelineBody {
+        List<Response<?>> fill(AbstractPipeline p);
+    }
+
+    @FunctionalInterface
+    private interface KeysOf {
+        List<byte[]> keys(ShardKeys k);
+    }
+
+    /** Sends the commands in one pipeline and returns their replies; any failed reply fails the call. */
+    private List<Response<?>> runPipeline(String what, PipelineBody body) {
+        List<Response<?>> rs;
+        AbstractPipeline p = null;
+        RuntimeException error = null;
+        try {
+            p = ops.pipeline();
+            rs = body.fill(p);
+            p.sync();
+        } catch (RuntimeException e) {
+            error = e;
+            rs = List.of();
+        } finally {
+            if (p != null) {
+                try {
+                    p.close();
+                } catch (RuntimeException e) {
+                    if (error == null) {
+                        error = e;
+                    }
+                }
+            }
+        }
+        if (error != null) {
+            throw ops.failure(what, error);
+        }
+        for (Response<?> r : rs) {
+            try {
+                r.get();
+            } catch (RuntimeException e) {
+                throw ops.failure(what, e);
+            }
+        }
+        return rs;
+    }
+
+    /** Runs a script on every shard of (topic, group) in one pipeline; sums the integer replies. */
+    private long sumScriptOverShards(String what, Scripts.Script script, String topic, String group, KeysOf keysOf,
+                                     List<byte[]> args) {
+        List<Response<Object>> rs = new ArrayList<>(config.shards);
+        AbstractPipeline p = null;
+        RuntimeException error = null;
+        try {
+            p = ops.pipeline();
+            for (int s = 0; s < config.shards; s++) {
+                rs.add(p.evalsha(script.sha(), keysOf.keys(layout.shard(topic, group, s)), args));
+            }
+            p.sync();
+        } catch (RuntimeException e) {
+            error = e;
+        } finally {
+            if (p != null) {
+                try {
+                    p.close();
+                } catch (RuntimeException e) {
+                    if (error == null) {
+                        error = e;
+                    }
+                }
+            }
+        }
+        if (error != null) {
+            throw ops.failure(what, error);
+        }
+        long total = 0;
+        for (int s = 0; s < config.shards; s++) {
+            Object reply;
+            try {
+                reply = rs.get(s).get();
+            } catch (JedisNoScriptException e) {
+                try {
+                    reply = ops.eval(script, keysOf.keys(layout.shard(topic, group, s)), args);
+                } catch (RuntimeException ex) {
+                    throw ops.failure(what, ex);
+                }
+            } catch (RuntimeException e) {
+                throw ops.failure(what, e);
+            }
+            total += (Long) reply;
+        }
+        return total;
+    }
+
+    private static InFlight handle(ClaimedMessage m) {
+        Objects.requireNonNull(m, "message");
+        if (!(m.handle() instanceof InFlight h)) {
+            throw new IllegalArgumentException("message " + m.envelope().id()
+                    + " was not claimed from a RedisFallbackStore (handle " + m.handle() + ")");
+        }
+        return h;
+    }
+
+    private static void checkName(String field, String value) {
+        if (value == null || !NAME.matcher(value).matches()) {
+            throw new IllegalArgumentException(field + " must be [A-Za-z0-9_-]+, but was '" + value + "'");
+        }
+    }
+
+    private static void checkGroup(String group) {
+        if (!KeyLayout.UNCLAIMED_GROUP.equals(group)) {
+            checkName("group", group);
+        }
+    }
+
+    /** Appends sent and pipelines used so far (group-commit statistics, for tests and benchmarks). */
+    long[] writerStats() {
+        return new long[] {writer.appends(), writer.batches()};
+    }
+
+    /** The client (for tests in this package). */
+    UnifiedJedis client() {
+        return ops.jedis();
+    }
+
+    @Override
+    public String toString() {
+        return "RedisFallbackStore{" + config + "}";
+    }
+
+    // -------------------------------------------------------------------------------------------- builder
+
+    /**
+     * Builds a {@link RedisFallbackStore}. Exactly one of {@link #standalone}, {@link #cluster} or
+     * {@link #client} is required. Each setter validates its value; {@link #build()} validates combinations.
+     */
+    public static final class Builder {
+        private static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+
+        private HostAndPort standalone;
+        private Set<HostAndPort> cluster;
+        private UnifiedJedis client;
+        private String namespace = DEFAULT_NAMESPACE;
+        private int shards = DEFAULT_SHARDS;
+        private long maxBacklogPerShard = DEFAULT_MAX_BACKLOG_PER_SHARD;
+        private int maxBodySize = DEFAULT_MAX_BODY_SIZE;
+        private String user;
+        private String password;
+        private boolean ssl;
+        private SSLSocketFactory sslSocketFactory;
+        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private Duration socketTimeout = DEFAULT_SOCKET_TIMEOUT;
+        private int poolSize = DEFAULT_POOL_SIZE;
+        private int writerThreads = DEFAULT_WRITER_THREADS;
+        private int maxBatchSize = DEFAULT_MAX_BATCH_SIZE;
+        private int writerQueueCapacity = DEFAULT_WRITER_QUEUE_CAPACITY;
+
+        private Builder() {
+        }
+
+        /** A standalone server (or a proxy in front of one). */
+        public Builder standalone(String host, int port) {
+            ConfigurationException.check(host != null && !host.isBlank(), "host", host, "must not be blank");
+            ConfigurationException.check(port > 0 && port <= 65535, "port", port, "must be between 1 and 65535");
+            this.standalone = new HostAndPort(host, port);
+            return this;
+        }
+
+        /** A Redis Cluster, by some of its nodes. */
+        public Builder cluster(Set<HostAndPort> nodes) {
+            ConfigurationException.check(nodes != null && !nodes.isEmpty(), "cluster", nodes, "must name at least one node");
+            this.cluster = Set.copyOf(nodes);
+            return this;
+        }
+
+        /**
+         * A client the application already has ({@code JedisPooled}, {@code JedisCluster}, ...). It is shared:
+         * the store never closes it, and its own settings (auth, TLS, timeouts) apply.
+         */
+        public Builder client(UnifiedJedis client) {
+            ConfigurationException.check(client != null, "client", null, "must not be null");
+            this.client = client;
+            return this;
+        }
+
+        /** Key namespace: services that share a switch share a namespace. Default {@value RedisFallbackStore#DEFAULT_NAMESPACE}. */
+        public Builder namespace(String namespace) {
+            ConfigurationException.check(namespace != null && NAMESPACE.matcher(namespace).matches(), "namespace",
+                    namespace, "must be 1-64 characters of [A-Za-z0-9_-]");
+            this.namespace = namespace;
+            return this;
+        }
+
+        /** Shards per (topic, group); fixed for the life of a namespace. Default {@value RedisFallbackStore#DEFAULT_SHARDS}. */
+        public Builder shards(int shards) {
+            ConfigurationException.check(shards >= 1 && shards <= 16384, "shards", shards, "must be between 1 and 16384");
+            this.shards = shards;
+            return this;
+        }
+
+        /**
+         * Most messages one shard of one group may hold (queued + in flight); an append past it fails with
+         * {@code BACKLOG_FULL} and nothing is evicted. Default {@value RedisFallbackStore#DEFAULT_MAX_BACKLOG_PER_SHARD}.
+         */
+        public Builder maxBacklogPerShard(long max) {
+            ConfigurationException.check(max >= 1, "maxBacklogPerShard", max, "must be at least 1");
+            this.maxBacklogPerShard = max;
+            return this;
+        }
+
+        /** Largest body accepted, in bytes. Default {@value RedisFallbackStore#DEFAULT_MAX_BODY_SIZE}. */
+        public Builder maxBodySize(int bytes) {
+            ConfigurationException.check(bytes >= 1 && bytes <= 256 * 1024 * 1024, "maxBodySize", bytes,
+                    "must be between 1 and 268435456");
+            this.maxBodySize = bytes;
+            return this;
+        }
+
+        /** ACL user name (Redis 6+); without it AUTH uses the {@code default} user. */
+        public Builder user(String user) {
+            ConfigurationException.check(user != null && !user.isBlank(), "user", user, "must not be blank");
+            this.user = user;
+            return this;
+        }
+
+        /** AUTH password. Never logged. */
+        public Builder password(String password) {
+            if (password == null || password.isEmpty()) {
+                throw new ConfigurationException("password must not be empty");
+            }
+            this.password = password;
+            return this;
+        }
+
+        /** TLS to the server(s), with the JVM's default trust store. */
+        public Builder ssl(boolean ssl) {
+            this.ssl = ssl;
+            return this;
+        }
+
+        /** TLS with a specific socket factory (own trust store, client certificates); implies {@code ssl(true)}. */
+        public Builder sslSocketFactory(SSLSocketFactory factory) {
+            ConfigurationException.check(factory != null, "sslSocketFactory", null, "must not be null");
+            this.sslSocketFactory = factory;
+            this.ssl = true;
+            return this;
+        }
+
+        /** Both timeouts at once. */
+        public Builder timeouts(Duration connect, Duration socket) {
+            return connectTimeout(connect).socketTimeout(socket);
+        }
+
+        /** Budget to open a connection (and to borrow one from the pool). Default 2 s. */
+        public Builder connectTimeout(Duration timeout) {
+            ConfigurationException.check(positive(timeout), "connectTimeout", timeout, "must be positive");
+            this.connectTimeout = timeout;
+            return this;
+        }
+
+        /** Budget to wait for a reply; a paused or dead server fails calls after it. Default 2 s. */
+        public Builder socketTimeout(Duration timeout) {
+            ConfigurationException.check(positive(timeout), "socketTimeout", timeout, "must be positive");
+            this.socketTimeout = timeout;
+            return this;
+        }
+
+        /** Connections per node. Default {@value RedisFallbackStore#DEFAULT_POOL_SIZE}. */
+        public Builder poolSize(int size) {
+            ConfigurationException.check(size >= 1 && size <= 1024, "poolSize", size, "must be between 1 and 1024");
+            this.poolSize = size;
+            return this;
+        }
+
+        /** Group-commit writer threads. Default {@value RedisFallbackStore#DEFAULT_WRITER_THREADS}. */
+        public Builder writerThreads(int threads) {
+            ConfigurationException.check(threads >= 1 && threads <= 64, "writerThreads", threads,
+                    "must be between 1 and 64");
+            this.writerThreads = threads;
+            return this;
+        }
+
+        /** Most appends in one pipeline. Default {@value RedisFallbackStore#DEFAULT_MAX_BATCH_SIZE}. */
+        public Builder maxBatchSize(int size) {
+            ConfigurationException.check(size >= 1 && size <= 10_000, "maxBatchSize", size, "must be between 1 and 10000");
+            this.maxBatchSize = size;
+            return this;
+        }
+
+        /**
+         * Appends that may wait for a writer; past it appends fail at once with {@code UNAVAILABLE} instead
+         * of queueing without bound. Default {@value RedisFallbackStore#DEFAULT_WRITER_QUEUE_CAPACITY}.
+         */
+        public Builder writerQueueCapacity(int capacity) {
+            ConfigurationException.check(capacity >= 1, "writerQueueCapacity", capacity, "must be at least 1");
+            this.writerQueueCapacity = capacity;
+            return this;
+        }
+
+        /**
+         * Validates and builds. A cluster client reads the slot map here, so an unreachable cluster fails
+         * with {@code UNAVAILABLE}; a standalone client connects lazily.
+         */
+        public RedisFallbackStore build() {
+            int targets = (standalone != null ? 1 : 0) + (cluster != null ? 1 : 0) + (client != null ? 1 : 0);
+            ConfigurationException.check(targets == 1, "standalone/cluster/client", targets + " set",
+                    "exactly one must be set");
+            if (client != null) {
+                ConfigurationException.check(user == null && password == null && !ssl, "user/password/ssl",
+                        "set", "apply only when the store builds its own client (configure the shared client instead)");
+            }
+            ConfigurationException.check(user == null || password != null, "user", user, "needs a password");
+            ConfigurationException.check(writerQueueCapacity >= writerThreads, "writerQueueCapacity",
+                    writerQueueCapacity, "must be at least writerThreads (" + writerThreads + ")");
+            if (client != null) {
+                ExecutorService exec = client instanceof JedisCluster ? newPipelineExecutor() : null;
+                return new RedisFallbackStore(this, client, false, exec);
+            }
+            DefaultJedisClientConfig.Builder cc = DefaultJedisClientConfig.builder()
+                    .connectionTimeoutMillis((int) connectTimeout.toMillis())
+                    .socketTimeoutMillis((int) socketTimeout.toMillis())
+                    .clientName("smartmq-fallback");
+            if (password != null) {
+                cc.password(password);
+            }
+            if (user != null) {
+                cc.user(user);
+            }
+            if (ssl) {
+                cc.ssl(true);
+                if (sslSocketFactory != null) {
+                    cc.sslSocketFactory(sslSocketFactory);
+                }
+            }
+            JedisClientConfig clientConfig = cc.build();
+            ConnectionPoolConfig pool = new ConnectionPoolConfig();
+            pool.setMaxTotal(poolSize);
+            pool.setMaxIdle(poolSize);
+            pool.setMinIdle(0);
+            pool.setMaxWait(connectTimeout.plus(socketTimeout));
+            pool.setBlockWhenExhausted(true);
+            if (standalone != null) {
+                return new RedisFallbackStore(this, new JedisPooled(standalone, clientConfig, pool), true, null);
+            }
+            ExecutorService exec = newPipelineExecutor();
+            try {
+                JedisCluster jc = new JedisCluster(cluster, clientConfig, 3, socketTimeout.multipliedBy(3), pool);
+                return new RedisFallbackStore(this, jc, true, exec);
+            } catch (RuntimeException e) {
+                exec.shutdownNow();
+                throw new FallbackStoreException(Reason.UNAVAILABLE, "cannot reach Redis Cluster " + cluster
+                        + ": " + e.getMessage(), e);
+            }
+        }
+
+        private static ExecutorService newPipelineExecutor() {
+            AtomicInteger n = new AtomicInteger();
+            ThreadFactory tf = r -> {
+                Thread t = new Thread(r, "smartmq-redis-pipeline-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            };
+            return Executors.newCachedThreadPool(tf);
+        }
+
+        private static boolean positive(Duration d) {
+            return d != null && !d.isNegative() && !d.isZero();
+        }
+
+        @Override
+        public String toString() {
+            String target = standalone != null ? "standalone=" + standalone
+                    : cluster != null ? "cluster=" + cluster : "client=" + client.getClass().getSimpleName() + " (shared)";
+            return target + ", namespace=" + namespace + ", shards=" + shards + ", maxBacklogPerShard="
+                    + maxBacklogPerShard + ", maxBodySize=" + maxBodySize + ", user=" + user
+                    + ", password=" + (password == null ? "none" : "****") + ", ssl=" + ssl
+                    + ", connectTimeout=" + connectTimeout + ", socketTimeout=" + socketTimeout + ", poolSize="
+                    + poolSize + ", writerThreads=" + writerThreads + ", maxBatchSize=" + maxBatchSize
+                    + ", writerQueueCapacity=" + writerQueueCapacity;
+        }
+    }
+}

@@ -1,0 +1,273 @@
+package dev.smartmq.redis.internal;
+
+import dev.smartmq.spi.FallbackStoreException;
+import dev.smartmq.spi.FallbackStoreException.Reason;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisNoScriptException;
+
+/**
+ * Group commit of appends. Producer threads enqueue; writer threads ({@code smartmq-redis-writer-<n>}) each
+ * drain their queue and send what they found as one pipeline (one per node on a cluster), so many
+ * concurrent producers cost few round trips. A shard always goes to the same writer, so appends to a shard
+ * are sent in the order they were submitted.
+ *
+ * <p>Every append's future completes exactly once: normally when its own reply arrives, with
+ * {@link Reason#BACKLOG_FULL} if its script refused it, or with {@link Reason#UNAVAILABLE} when its reply
+ * was not read (connection lost or timed out), when it waited in the queue beyond its deadline (then it was
+ * never sent), or when it was queued behind a batch that lost the connection (then it was never sent
+ * either: failing it at once beats making it wait for another timeout). Nothing is dropped silently.
+ */
+public final class AppendWriter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AppendWriter.class);
+
+    /** One append: a value to the queues of some groups of one shard. */
+    public static final class Pending {
+        final int shard;
+        final List<byte[]> keys;
+        final List<byte[]> args;
+        final List<String> groups;
+        final String where;
+        final long deadlineNanos;
+        final CompletableFuture<Void> future = new CompletableFuture<>();
+
+        public Pending(int shard, List<byte[]> keys, List<byte[]> args, List<String> groups, String where,
+                       long deadlineNanos) {
+            this.shard = shard;
+            this.keys = keys;
+            this.args = args;
+            this.groups = groups;
+            this.where = where;
+            this.deadlineNanos = deadlineNanos;
+        }
+
+        public CompletableFuture<Void> future() {
+            return future;
+        }
+    }
+
+    private final RedisOps ops;
+    private final int maxBatch;
+    private final long maxBacklog;
+    private final List<BlockingQueue<Pending>> queues = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private final AtomicLong batches = new AtomicLong();
+    private final AtomicLong appends = new AtomicLong();
+    private volatile boolean running = true;
+
+    public AppendWriter(RedisOps ops, int threads, int queueCapacity, int maxBatch, long maxBacklog) {
+        this.ops = ops;
+        this.maxBatch = maxBatch;
+        this.maxBacklog = maxBacklog;
+        int perQueue = Math.max(1, queueCapacity / threads);
+        for (int i = 0; i < threads; i++) {
+            BlockingQueue<Pending> q = new ArrayBlockingQueue<>(perQueue);
+            queues.add(q);
+            Thread t = new Thread(() -> run(q), "smartmq-redis-writer-" + (i + 1));
+            t.setDaemon(true);
+            this.threads.add(t);
+        }
+    }
+
+    public void start() {
+        threads.forEach(Thread::start);
+    }
+
+    /** Enqueues; never blocks. A full queue fails the append at once (UNAVAILABLE). */
+    public CompletableFuture<Void> submit(Pending p) {
+        if (!running) {
+            p.future.completeExceptionally(new FallbackStoreException(Reason.UNAVAILABLE,
+                    "append to " + p.where + " not sent: the store is closed", null));
+            return p.future;
+        }
+        BlockingQueue<Pending> q = queues.get(p.shard % queues.size());
+        if (!q.offer(p)) {
+            p.future.completeExceptionally(new FallbackStoreException(Reason.UNAVAILABLE,
+                    "append to " + p.where + " not sent: writer queue full (" + q.size()
+                            + " appends waiting for Redis)", null));
+        }
+        return p.future;
+    }
+
+    private void run(BlockingQueue<Pending> q) {
+        List<Pending> batch = new ArrayList<>(maxBatch);
+        while (running || !q.isEmpty()) {
+            try {
+                Pending first = q.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                q.drainTo(batch, maxBatch - 1);
+                send(batch, q);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (RuntimeException e) {
+                // must never kill the writer: fail what it held and carry on
+                LOG.error("unexpected failure in the Redis append writer", e);
+                for (Pending p : batch) {
+                    fail(p, new FallbackStoreException(Reason.UNAVAILABLE, "append to " + p.where + " failed: " + e, e));
+                }
+            } finally {
+                batch.clear();
+            }
+        }
+        failAll(q, "the store is closed");
+    }
+
+    private void send(List<Pending> batch, BlockingQueue<Pending> q) {
+        long now = System.nanoTime();
+        List<Pending> live = new ArrayList<>(batch.size());
+        for (Pending p : batch) {
+            if (p.future.isDone()) {
+                continue;
+            }
+            if (now - p.deadlineNanos > 0) {
+                fail(p, new FallbackStoreException(Reason.UNAVAILABLE, "append to " + p.where
+                        + " not sent: waited beyond its timeout for Redis", null));
+            } else {
+                live.add(p);
+            }
+        }
+        if (live.isEmpty()) {
+            return;
+        }
+        batches.incrementAndGet();
+        appends.addAndGet(live.size());
+        List<Response<Object>> responses = new ArrayList<>(live.size());
+        RuntimeException batchError = null;
+        AbstractPipeline pipeline = null;
+        try {
+            pipeline = ops.pipeline();
+            for (Pending p : live) {
+                responses.add(pipeline.evalsha(Scripts.APPEND.sha(), p.keys, p.args));
+            }
+            pipeline.sync();
+        } catch (RuntimeException e) {
+            batchError = e;
+        } finally {
+            if (pipeline != null) {
+                try {
+                    pipeline.close();
+                } catch (RuntimeException e) {
+                    if (batchError == null) {
+                        batchError = e;
+                    }
+                }
+            }
+        }
+        List<Pending> noScript = new ArrayList<>();
+        boolean connectionLost = batchError != null && RedisOps.isConnectionFailure(batchError);
+        for (int i = 0; i < live.size(); i++) {
+            Pending p = live.get(i);
+            if (i >= responses.size()) {
+                fail(p, ops.failure("append to " + p.where, batchError));
+                continue;
+            }
+            try {
+                complete(p, responses.get(i).get());
+            } catch (JedisNoScriptException e) {
+                noScript.add(p);
+            } catch (JedisDataException e) {
+                fail(p, ops.failure("append to " + p.where, e));
+            } catch (RuntimeException e) {
+                // reply not read: connection lost or timed out; the write may or may not have happened
+                RuntimeException cause = batchError != null ? batchError : e;
+                fail(p, new FallbackStoreException(Reason.UNAVAILABLE, "append to " + p.where
+                        + " not confirmed: " + cause.getMessage(), cause));
+                connectionLost |= batchError == null;
+            }
+        }
+        for (Pending p : noScript) {
+            try {
+                complete(p, ops.eval(Scripts.APPEND, p.keys, p.args));
+            } catch (RuntimeException e) {
+                fail(p, ops.failure("append to " + p.where, e));
+            }
+        }
+        if (connectionLost) {
+            ops.onConnectionFailure();
+            if (!ops.isCluster()) {
+                // one server, and it just failed: those waiting would only wait for the same timeout
+                failAll(q, "Redis unavailable (the batch before it lost the connection: "
+                        + (batchError != null ? batchError.getMessage() : "replies not read") + ")");
+            }
+        }
+    }
+
+    private void complete(Pending p, Object reply) {
+        long r = reply instanceof Long l ? l : 0L;
+        if (r == 1L) {
+            p.future.complete(null);
+        } else if (r < 0) {
+            int keyIndex = (int) (-r) - 1;
+            String group = p.groups.get(keyIndex / 2);
+            fail(p, new FallbackStoreException(Reason.BACKLOG_FULL, "append to " + p.where
+                    + " refused: shard backlog of group '" + group + "' reached maxBacklogPerShard=" + maxBacklog
+                    + "; nothing was written", null));
+        } else {
+            fail(p, new FallbackStoreException(Reason.REJECTED, "append to " + p.where
+                    + ": unexpected script reply " + reply, null));
+        }
+    }
+
+    private static void fail(Pending p, FallbackStoreException e) {
+        p.future.completeExceptionally(e);
+    }
+
+    private void failAll(BlockingQueue<Pending> q, String why) {
+        List<Pending> rest = new ArrayList<>();
+        q.drainTo(rest);
+        for (Pending p : rest) {
+            fail(p, new FallbackStoreException(Reason.UNAVAILABLE, "append to " + p.where + " not sent: " + why, null));
+        }
+    }
+
+    /** Stops taking appends, lets the writers send what is queued (up to {@code timeout}), fails the rest. */
+    public void close(Duration timeout) {
+        running = false;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (Thread t : threads) {
+            try {
+                long left = deadline - System.nanoTime();
+                if (left > 0) {
+                    t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        for (Thread t : threads) {
+            if (t.isAlive()) {
+                t.interrupt();
+            }
+        }
+        for (BlockingQueue<Pending> q : queues) {
+            failAll(q, "the store was closed before it was sent");
+        }
+    }
+
+    /** Pipelines sent so far (round trips; per node on a cluster). */
+    public long batches() {
+        return batches.get();
+    }
+
+    /** Appends sent so far. */
+    public long appends() {
+        return appends.get();
+    }
+}

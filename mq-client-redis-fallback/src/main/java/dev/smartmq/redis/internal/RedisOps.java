@@ -1,0 +1,164 @@
+package dev.smartmq.redis.internal;
+
+import dev.smartmq.spi.FallbackStoreException;
+import dev.smartmq.spi.FallbackStoreException.Reason;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.CommandArguments;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.ConnectionPool;
+import redis.clients.jedis.JedisCluster;
+import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.Protocol;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisAccessControlException;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.exceptions.JedisNoScriptException;
+
+/**
+ * The store's access to Redis: script calls with the NOSCRIPT fallback, pipelines (grouped per node on
+ * a cluster), and the one place where Jedis failures become {@link FallbackStoreException}s.
+ */
+public final class RedisOps {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RedisOps.class);
+
+    private final UnifiedJedis jedis;
+    private final boolean ownsClient;
+    private final ExecutorService pipelineExecutor;
+
+    /**
+     * @param pipelineExecutor threads that read the replies of the nodes of a cluster pipeline in parallel
+     *                         (owned by the caller); unused for a standalone server
+     */
+    public RedisOps(UnifiedJedis jedis, boolean ownsClient, ExecutorService pipelineExecutor) {
+        this.jedis = jedis;
+        this.ownsClient = ownsClient;
+        this.pipelineExecutor = pipelineExecutor;
+    }
+
+    public UnifiedJedis jedis() {
+        return jedis;
+    }
+
+    public boolean isCluster() {
+        return jedis instanceof JedisCluster;
+    }
+
+    /** Runs a script by EVALSHA, or by EVAL when the server does not have it cached (after a restart). */
+    public Object eval(Scripts.Script script, List<byte[]> keys, List<byte[]> args) {
+        try {
+            return jedis.evalsha(script.sha(), keys, args);
+        } catch (JedisNoScriptException e) {
+            LOG.debug("script {} not cached on the server; sending it with EVAL", script.name());
+            return jedis.eval(script.body(), keys, args);
+        }
+    }
+
+    /**
+     * A new pipeline. On a cluster it sends each command to the node of its key and reads the nodes'
+     * replies in parallel; a node that fails leaves only its own replies unset.
+     */
+    public AbstractPipeline pipeline() {
+        if (jedis instanceof JedisCluster cluster) {
+            return cluster.pipelined(pipelineExecutor);
+        }
+        return jedis.pipelined();
+    }
+
+    /** Maps a Jedis failure to the SPI exception, with a message that says what was being done. */
+    public FallbackStoreException failure(String what, RuntimeException e) {
+        if (e instanceof FallbackStoreException f) {
+            return f;
+        }
+        if (isConnectionFailure(e)) {
+            onConnectionFailure();
+            return new FallbackStoreException(Reason.UNAVAILABLE, what + ": Redis unavailable (" + e.getMessage() + ")", e);
+        }
+        if (e instanceof JedisDataException) {
+            String msg = String.valueOf(e.getMessage());
+            if (msg.startsWith("LOADING") || msg.startsWith("CLUSTERDOWN") || msg.startsWith("TRYAGAIN")
+                    || msg.startsWith("MASTERDOWN") || msg.startsWith("BUSY") || msg.startsWith("MOVED")
+                    || msg.startsWith("ASK") || msg.startsWith("READONLY")) {
+                return new FallbackStoreException(Reason.UNAVAILABLE, what + ": Redis not ready (" + msg + ")", e);
+            }
+            return new FallbackStoreException(Reason.REJECTED, what + ": Redis rejected the request (" + msg + ")", e);
+        }
+        return new FallbackStoreException(Reason.UNAVAILABLE, what + ": " + e, e);
+    }
+
+    public static boolean isConnectionFailure(Throwable e) {
+        return e instanceof JedisConnectionException || e instanceof JedisAccessControlException
+                || (e instanceof JedisException && !(e instanceof JedisDataException));
+    }
+
+    /**
+     * After a connection failure, drop the idle pooled connections of a client we built: after a server
+     * restart they are all dead, and each would otherwise fail one more call before the pool notices.
+     */
+    public void onConnectionFailure() {
+        if (ownsClient && jedis instanceof JedisPooled pooled) {
+            try {
+                pooled.getPool().clear();
+            } catch (RuntimeException e) {
+                LOG.debug("could not clear the connection pool", e);
+            }
+        }
+    }
+
+    /**
+     * {@code CONFIG GET name} on every master (one for standalone). A node that forbids CONFIG answers
+     * with an error string instead of a value.
+     */
+    public Map<String, String> configGetEveryNode(String name) {
+        Map<String, String> result = new java.util.LinkedHashMap<>();
+        if (jedis instanceof JedisCluster cluster) {
+            for (Map.Entry<String, ConnectionPool> node : cluster.getClusterNodes().entrySet()) {
+                try (Connection c = node.getValue().getResource()) {
+                    result.put(node.getKey(), configValue(c.executeCommand(
+                            new CommandArguments(Protocol.Command.CONFIG).add("GET").add(name)), name));
+                } catch (RuntimeException e) {
+                    result.put(node.getKey(), "error: " + e.getMessage());
+                }
+            }
+        } else {
+            try {
+                result.put("server", configValue(jedis.sendCommand(Protocol.Command.CONFIG, "GET", name), name));
+            } catch (RuntimeException e) {
+                result.put("server", "error: " + e.getMessage());
+            }
+        }
+        return result;
+    }
+
+    private static String configValue(Object reply, String name) {
+        if (reply instanceof List<?> list) {
+            List<String> items = new ArrayList<>();
+            for (Object o : list) {
+                items.add(o instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(o));
+            }
+            for (int i = 0; i + 1 < items.size(); i += 2) {
+                if (items.get(i).equalsIgnoreCase(name)) {
+                    return items.get(i + 1);
+                }
+            }
+            return "error: not reported";
+        }
+        return "error: unexpected reply " + reply;
+    }
+
+    /** Closes the client if the store built it; a client the user passed in is left open. */
+    public void close() {
+        if (ownsClient) {
+            jedis.close();
+        }
+    }
+}

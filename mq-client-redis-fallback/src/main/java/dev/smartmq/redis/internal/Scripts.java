@@ -1,0 +1,160 @@
+package dev.smartmq.redis.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * The Lua scripts of the store. Each touches only keys of one shard hash tag, so each is atomic and works
+ * in Redis Cluster. They run by EVALSHA; after a server restart (the script cache is empty) the caller
+ * falls back to EVAL once, which caches them again.
+ *
+ * <p>Write scripts carry a {@code #!lua} shebang so Redis 7 refuses them as a whole when it is out of
+ * memory, never half-way; scripts that only move values (claim, release, dead-letter, recover, adopt) are
+ * {@code allow-oom} so consumers can still drain a full Redis.
+ */
+public final class Scripts {
+
+    /** A script and its SHA1. */
+    public record Script(String name, byte[] body, byte[] sha) {
+        public String shaHex() {
+            return new String(sha, StandardCharsets.US_ASCII);
+        }
+    }
+
+    /**
+     * Fan-out append. KEYS = q1, f1, q2, f2, ... (one pair per group of the same shard); ARGV[1] = max
+     * backlog per shard, ARGV[2] = value. Returns 1, or -i when the group whose queue is KEYS[i] is full
+     * (then nothing was written).
+     */
+    public static final Script APPEND = script("append", """
+            #!lua
+            local cap = tonumber(ARGV[1])
+            for i = 1, #KEYS, 2 do
+              if redis.call('LLEN', KEYS[i]) + redis.call('HLEN', KEYS[i + 1]) >= cap then
+                return -i
+              end
+            end
+            for i = 1, #KEYS, 2 do
+              redis.call('RPUSH', KEYS[i], ARGV[2])
+            end
+            return 1
+            """);
+
+    /**
+     * Claim. KEYS = q, f, n; ARGV = max, consumerId, claimToken. Pops up to max values from the head
+     * and records each in the in-flight hash under "seq|token|consumer". Returns {field1, value1, ...}.
+     * An empty shard costs this one script call (one LPOP inside).
+     */
+    public static final Script CLAIM = script("claim", """
+            #!lua flags=allow-oom
+            local vals = redis.call('LPOP', KEYS[1], tonumber(ARGV[1]))
+            if not vals then return {} end
+            local last = redis.call('INCRBY', KEYS[3], #vals)
+            local first = last - #vals
+            local out = {}
+            for i = 1, #vals do
+              local field = string.format('%016x', first + i) .. '|' .. ARGV[3] .. '|' .. ARGV[2]
+              redis.call('HSET', KEYS[2], field, vals[i])
+              out[2 * i - 1] = field
+              out[2 * i] = vals[i]
+            end
+            return out
+            """);
+
+    /**
+     * Return in-flight entries to the head of the queue, oldest claim first in line. KEYS = q, f.
+     * ARGV[1] = "dead": entries whose consumer is not in ARGV[2..] (orphans); "token": entries whose
+     * claim token is in ARGV[2..] (claims whose reply was lost). Returns how many were returned.
+     */
+    public static final Script RETURN = script("return", """
+            #!lua flags=allow-oom
+            if redis.call('HLEN', KEYS[2]) == 0 then return 0 end
+            local set = {}
+            for j = 2, #ARGV do set[ARGV[j]] = true end
+            local byToken = ARGV[1] == 'token'
+            local all = redis.call('HGETALL', KEYS[2])
+            local found = {}
+            for i = 1, #all, 2 do
+              local token, consumer = string.match(all[i], '^[0-9a-f]+|([^|]*)|(.*)$')
+              local hit
+              if byToken then hit = token ~= nil and set[token] else hit = consumer == nil or not set[consumer] end
+              if hit then found[#found + 1] = i end
+            end
+            table.sort(found, function(a, b) return all[a] < all[b] end)
+            for k = #found, 1, -1 do
+              local i = found[k]
+              redis.call('LPUSH', KEYS[1], all[i + 1])
+              redis.call('HDEL', KEYS[2], all[i])
+            end
+            return #found
+            """);
+
+    /** Release. KEYS = q, f; ARGV = field, value. Back to the head if still in flight; returns 1 or 0. */
+    public static final Script RELEASE = script("release", """
+            #!lua flags=allow-oom
+            if redis.call('HDEL', KEYS[2], ARGV[1]) == 1 then
+              redis.call('LPUSH', KEYS[1], ARGV[2])
+              return 1
+            end
+            return 0
+            """);
+
+    /** Dead-letter. KEYS = f, d; ARGV = field, record. Moves it if still in flight; returns 1 or 0. */
+    public static final Script DEAD_LETTER = script("dead-letter", """
+            #!lua flags=allow-oom
+            if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then
+              redis.call('RPUSH', KEYS[2], ARGV[2])
+              return 1
+            end
+            return 0
+            """);
+
+    /**
+     * Adopt. KEYS = unclaimed q, group q; ARGV = max. Moves up to max values from the tail of the
+     * unclaimed queue to the head of the group's, so they keep their order and come before newer ones.
+     */
+    public static final Script ADOPT = script("adopt", """
+            #!lua flags=allow-oom
+            local n = 0
+            local max = tonumber(ARGV[1])
+            while n < max do
+              local v = redis.call('LMOVE', KEYS[1], KEYS[2], 'RIGHT', 'LEFT')
+              if not v then break end
+              n = n + 1
+            end
+            return n
+            """);
+
+    /** Replay one dead letter. KEYS = d, q; ARGV = record, value. Returns 1 if the record was still there. */
+    public static final Script REPLAY = script("replay", """
+            #!lua
+            if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 1 then
+              redis.call('RPUSH', KEYS[2], ARGV[2])
+              return 1
+            end
+            return 0
+            """);
+
+    /** Purge. KEYS = d. Returns how many entries were deleted. */
+    public static final Script PURGE = script("purge", """
+            #!lua flags=allow-oom
+            local n = redis.call('LLEN', KEYS[1])
+            redis.call('DEL', KEYS[1])
+            return n
+            """);
+
+    private Scripts() {
+    }
+
+    private static Script script(String name, String body) {
+        try {
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            byte[] digest = MessageDigest.getInstance("SHA-1").digest(bytes);
+            return new Script(name, bytes, HexFormat.of().formatHex(digest).getBytes(StandardCharsets.US_ASCII));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-1 is required by the JDK", e);
+        }
+    }
+}

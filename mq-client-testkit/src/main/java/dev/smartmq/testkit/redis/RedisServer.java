@@ -1,0 +1,530 @@
+package dev.smartmq.testkit.redis;
+
+import dev.smartmq.testkit.FreePorts;
+import dev.smartmq.testkit.WorkDirs;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisClientConfig;
+import redis.clients.jedis.exceptions.JedisException;
+
+/**
+ * A real {@code redis-server} running as a child process of the test JVM, on a free port of 127.0.0.1,
+ * with its files in a fresh {@link WorkDirs} directory, and the faults tests need: {@link #kill()}
+ * (SIGKILL), {@link #pause()}/{@link #resume()} (SIGSTOP/SIGCONT), {@link #restart()}.
+ *
+ * <pre>{@code
+ * try (RedisServer redis = RedisServer.start()) {
+ *     JedisPooled client = new JedisPooled(redis.hostAndPort());
+ *     ...
+ *     redis.kill();     // SIGKILL, no shutdown
+ *     redis.restart();  // same port, same directory, same data
+ * }
+ * }</pre>
+ *
+ * <p>Durability: the server runs with {@code appendonly yes}, {@code appendfsync no} by default and no
+ * RDB snapshots. With {@code appendfsync no} Redis {@code write(2)}s the AOF buffer on every event-loop
+ * turn, before it sends the replies, so every write a client saw acknowledged survives a SIGKILL of the
+ * process and is there after {@link #restart()} (a machine crash is another matter: that needs
+ * {@code always}). {@code everysec} is NOT used by default: while a background fsync is still running,
+ * Redis 7 postpones the AOF write for up to 2 s but still replies, so a SIGKILL can lose acknowledged
+ * writes — we saw exactly that on a busy disk. {@link Builder#appendfsync(String)} selects another policy.
+ *
+ * <p>The binary is {@code redis-server} on the {@code PATH}, or the path in system property
+ * {@value #BINARY_PROPERTY} or environment variable {@value #BINARY_ENV}. Every process started here is
+ * killed by a JVM shutdown hook if it is still running when the JVM exits. Signals are only ever sent to
+ * the pid this object started. Thread-safe: the fault methods are serialised.
+ */
+public final class RedisServer implements AutoCloseable {
+
+    /** System property naming the {@code redis-server} binary. */
+    public static final String BINARY_PROPERTY = "smartmq.redis.server";
+    /** Environment variable naming the {@code redis-server} binary. */
+    public static final String BINARY_ENV = "SMARTMQ_REDIS_SERVER";
+    /** Default of {@link Builder#startupTimeout(Duration)}. */
+    public static final Duration DEFAULT_STARTUP_TIMEOUT = Duration.ofSeconds(30);
+    /** Default of {@link Builder#appendfsync(String)}. */
+    public static final String DEFAULT_APPENDFSYNC = "no";
+    /** The only address the server binds. */
+    public static final String HOST = "127.0.0.1";
+
+    private static final Logger LOG = LoggerFactory.getLogger(RedisServer.class);
+
+    private final String binary;
+    private final int port;
+    private final Path dir;
+    private final String password;
+    private final String aclUser;
+    private final String aclPassword;
+    private final boolean clusterNode;
+    private final String appendfsync;
+    private final Duration startupTimeout;
+    private final Path configFile;
+
+    private Process process;
+    private boolean paused;
+    private boolean closed;
+
+    private RedisServer(Builder b) {
+        this.binary = resolveBinary();
+        this.port = b.port != 0 ? b.port : (b.clusterNode ? FreePorts.findWithCompanions(10000) : FreePorts.find());
+        this.dir = WorkDirs.create("redis-" + port);
+        this.password = b.password;
+        this.aclUser = b.aclUser;
+        this.aclPassword = b.aclPassword;
+        this.clusterNode = b.clusterNode;
+        this.appendfsync = b.appendfsync;
+        this.startupTimeout = b.startupTimeout;
+        this.configFile = dir.resolve("redis.conf");
+        writeConfig(b.extraConfig);
+    }
+
+    /** Starts a server with the defaults: free port, no password. */
+    public static RedisServer start() {
+        return builder().start();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    private void writeConfig(Map<String, String> extra) {
+        List<String> lines = new ArrayList<>();
+        lines.add("port " + port);
+        lines.add("bind " + HOST);
+        lines.add("protected-mode yes");
+        lines.add("daemonize no");
+        lines.add("dir " + dir.toAbsolutePath());
+        lines.add("logfile " + dir.resolve("redis.log").toAbsolutePath());
+        lines.add("save \"\"");
+        lines.add("appendonly yes");
+        lines.add("appendfsync " + appendfsync);
+        if (password != null) {
+            lines.add("requirepass " + password);
+        }
+        if (aclUser != null) {
+            lines.add("user " + aclUser + " on >" + aclPassword + " ~* &* +@all");
+        }
+        if (clusterNode) {
+            lines.add("cluster-enabled yes");
+            lines.add("cluster-config-file nodes.conf");
+            lines.add("cluster-node-timeout 3000");
+            if (password != null) {
+                lines.add("masterauth " + password);
+            }
+        }
+        extra.forEach((k, v) -> lines.add(k + " " + v));
+        try {
+            Files.write(configFile, lines, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + configFile, e);
+        }
+    }
+
+    private static String resolveBinary() {
+        String configured = System.getProperty(BINARY_PROPERTY);
+        if (configured == null || configured.isBlank()) {
+            configured = System.getenv(BINARY_ENV);
+        }
+        if (configured != null && !configured.isBlank()) {
+            if (!Files.isExecutable(Paths.get(configured))) {
+                throw new IllegalStateException("redis-server named by " + BINARY_PROPERTY + "/" + BINARY_ENV
+                        + " is not an executable file: " + configured);
+            }
+            return configured;
+        }
+        String path = System.getenv("PATH");
+        List<String> dirs = new ArrayList<>();
+        if (path != null) {
+            dirs.addAll(List.of(path.split(java.io.File.pathSeparator)));
+        }
+        dirs.addAll(List.of("/usr/bin", "/usr/local/bin", "/usr/sbin"));
+        for (String d : dirs) {
+            if (d.isEmpty()) {
+                continue;
+            }
+            Path candidate = Paths.get(d, "redis-server");
+            if (Files.isExecutable(candidate)) {
+                return candidate.toString();
+            }
+        }
+        throw new IllegalStateException("redis-server was not found on the PATH (nor via -D" + BINARY_PROPERTY
+                + " or $" + BINARY_ENV + "). Install Redis 7: `apt-get install -y redis-server` "
+                + "(or point " + BINARY_PROPERTY + " at a redis-server binary).");
+    }
+
+    synchronized RedisServer launch() {
+        if (closed) {
+            throw new IllegalStateException("redis-server on port " + port + " is closed");
+        }
+        if (process != null && process.isAlive()) {
+            throw new IllegalStateException("redis-server on port " + port + " is already running (pid "
+                    + process.pid() + ")");
+        }
+        ProcessBuilder pb = new ProcessBuilder(binary, configFile.toAbsolutePath().toString())
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("stdout.log").toFile()));
+        try {
+            process = pb.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + binary, e);
+        }
+        paused = false;
+        ChildProcessReaper.register(process);
+        awaitPing();
+        LOG.info("redis-server pid {} listening on {}:{} (dir {})", process.pid(), HOST, port, dir);
+        return this;
+    }
+
+    private void awaitPing() {
+        long deadline = System.nanoTime() + startupTimeout.toNanos();
+        JedisException last = null;
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("redis-server on port " + port + " exited with "
+                        + process.exitValue() + " during startup; log:\n" + logTail());
+            }
+            try (Jedis jedis = new Jedis(hostAndPort(), clientConfig(500))) {
+                if ("PONG".equals(jedis.ping())) {
+                    return;
+                }
+            } catch (JedisException e) {
+                last = e; // not listening yet, or LOADING the AOF
+            }
+            try {
+                Thread.sleep(25);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for redis-server", e);
+            }
+        }
+        IllegalStateException e = new IllegalStateException("redis-server on port " + port
+                + " did not answer PING within " + startupTimeout + "; log:\n" + logTail());
+        if (last != null) {
+            e.addSuppressed(last);
+        }
+        throw e;
+    }
+
+    /** The last lines of the server log, for failure messages. */
+    public String logTail() {
+        try {
+            Path log = dir.resolve("redis.log");
+            if (!Files.exists(log)) {
+                log = dir.resolve("stdout.log");
+            }
+            if (!Files.exists(log)) {
+                return "(no log)";
+            }
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+        } catch (IOException e) {
+            return "(log unreadable: " + e + ")";
+        }
+    }
+
+    /** Client settings that can talk to this server (credentials included), for tests. */
+    public JedisClientConfig clientConfig(int timeoutMillis) {
+        DefaultJedisClientConfig.Builder b = DefaultJedisClientConfig.builder().timeoutMillis(timeoutMillis);
+        if (aclUser != null) {
+            b.user(aclUser).password(aclPassword);
+        } else if (password != null) {
+            b.password(password);
+        }
+        return b.build();
+    }
+
+    /** A new single-connection client with this server's credentials and a 2 s timeout; the caller closes it. */
+    public Jedis newClient() {
+        return new Jedis(hostAndPort(), clientConfig(2000));
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String host() {
+        return HOST;
+    }
+
+    public HostAndPort hostAndPort() {
+        return new HostAndPort(HOST, port);
+    }
+
+    /** {@code redis://127.0.0.1:<port>} (credentials are not part of it). */
+    public String uri() {
+        return "redis://" + HOST + ":" + port;
+    }
+
+    /** Directory of the config, log and AOF files. */
+    public Path dir() {
+        return dir;
+    }
+
+    /** The {@code requirepass} password of the default user, or {@code null}. */
+    public String password() {
+        return password;
+    }
+
+    /** The extra ACL user, or {@code null}. */
+    public String aclUser() {
+        return aclUser;
+    }
+
+    /** The extra ACL user's password, or {@code null}. */
+    public String aclPassword() {
+        return aclPassword;
+    }
+
+    /** Pid of the running process. */
+    public synchronized long pid() {
+        requireProcess();
+        return process.pid();
+    }
+
+    /** The process handle of the current (or last) process, e.g. to check it is gone. */
+    public synchronized ProcessHandle processHandle() {
+        requireProcess();
+        return process.toHandle();
+    }
+
+    public synchronized boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    public synchronized boolean isPaused() {
+        return paused && isAlive();
+    }
+
+    /** SIGKILL: the process dies at once, without shutdown or a final AOF flush. */
+    public synchronized void kill() {
+        requireProcess();
+        killNow();
+        LOG.info("redis-server on port {} killed (SIGKILL)", port);
+    }
+
+    private void killNow() {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        waitExit(10);
+        paused = false;
+        ChildProcessReaper.unregister(process);
+    }
+
+    /** SIGSTOP: the process freezes; clients connect but get no answer until {@link #resume()}. */
+    public synchronized void pause() {
+        requireProcess();
+        if (!process.isAlive()) {
+            throw new IllegalStateException("redis-server on port " + port + " is not running");
+        }
+        signal("-STOP");
+        paused = true;
+        LOG.info("redis-server on port {} paused (SIGSTOP)", port);
+    }
+
+    /** SIGCONT: a paused process carries on. */
+    public synchronized void resume() {
+        requireProcess();
+        if (process.isAlive()) {
+            signal("-CONT");
+        }
+        paused = false;
+        LOG.info("redis-server on port {} resumed (SIGCONT)", port);
+    }
+
+    /**
+     * Starts the server again on the same port with the same directory and data. A running server is
+     * stopped first (gracefully); a killed one is simply started.
+     */
+    public synchronized void restart() {
+        if (process != null && process.isAlive()) {
+            stopNow();
+        }
+        launch();
+    }
+
+    /** Graceful stop (SIGTERM: Redis flushes the AOF and exits); SIGKILL after 10 s. Idempotent. */
+    public synchronized void stop() {
+        if (process != null && process.isAlive()) {
+            stopNow();
+            LOG.info("redis-server on port {} stopped", port);
+        }
+    }
+
+    private void stopNow() {
+        if (paused) {
+            signal("-CONT"); // a stopped process would not act on SIGTERM
+            paused = false;
+        }
+        process.destroy();
+        if (!waitExit(10)) {
+            killNow();
+        }
+        ChildProcessReaper.unregister(process);
+    }
+
+    /** Stops the server for good. The directory is left for post-mortems (it lives under target/). */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (process != null) {
+            if (process.isAlive()) {
+                stopNow();
+            }
+            ChildProcessReaper.unregister(process);
+        }
+    }
+
+    private boolean waitExit(int seconds) {
+        try {
+            return process.waitFor(seconds, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return !process.isAlive();
+        }
+    }
+
+    private void signal(String sig) {
+        // Only ever the pid we started; never by name.
+        try {
+            Process k = new ProcessBuilder("kill", sig, Long.toString(process.pid()))
+                    .redirectErrorStream(true).start();
+            if (!k.waitFor(10, TimeUnit.SECONDS) || k.exitValue() != 0) {
+                throw new IllegalStateException("kill " + sig + " " + process.pid() + " failed: "
+                        + new String(k.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run kill " + sig, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while sending " + sig, e);
+        }
+    }
+
+    private void requireProcess() {
+        if (process == null) {
+            throw new IllegalStateException("redis-server on port " + port + " was never started");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "RedisServer{" + HOST + ":" + port + (clusterNode ? ", cluster" : "") + ", dir=" + dir
+                + (password != null ? ", requirepass=****" : "") + (aclUser != null ? ", aclUser=" + aclUser : "")
+                + "}";
+    }
+
+    /** Options of a {@link RedisServer}; {@link #start()} starts it and waits for PING. */
+    public static final class Builder {
+        private int port;
+        private String password;
+        private String aclUser;
+        private String aclPassword;
+        private boolean clusterNode;
+        private String appendfsync = DEFAULT_APPENDFSYNC;
+        private Duration startupTimeout = DEFAULT_STARTUP_TIMEOUT;
+        private final Map<String, String> extraConfig = new LinkedHashMap<>();
+
+        private Builder() {
+        }
+
+        /** A fixed port instead of a free one (tests should not need this). */
+        public Builder port(int port) {
+            if (port < 1024 || port > 65535) {
+                throw new IllegalArgumentException("port must be between 1024 and 65535, but was " + port);
+            }
+            this.port = port;
+            return this;
+        }
+
+        /** Password of the {@code default} user ({@code requirepass}). */
+        public Builder requirePass(String password) {
+            this.password = checkSecret("password", password);
+            return this;
+        }
+
+        /** An extra ACL user with every permission, to test AUTH with a user name. */
+        public Builder aclUser(String user, String password) {
+            Objects.requireNonNull(user, "user");
+            if (user.isEmpty() || !user.matches("[A-Za-z0-9_-]+")) {
+                throw new IllegalArgumentException("aclUser must be [A-Za-z0-9_-]+, but was '" + user + "'");
+            }
+            this.aclUser = user;
+            this.aclPassword = checkSecret("aclPassword", password);
+            return this;
+        }
+
+        /** Another {@code redis.conf} directive, e.g. {@code config("maxmemory-policy", "allkeys-lru")}. */
+        public Builder config(String directive, String value) {
+            Objects.requireNonNull(directive, "directive");
+            Objects.requireNonNull(value, "value");
+            extraConfig.put(directive, value);
+            return this;
+        }
+
+        /**
+         * AOF fsync policy: {@code no} (default: acknowledged writes survive SIGKILL), {@code always}
+         * (they survive a machine crash too, slower) or {@code everysec} (may lose up to ~2 s of acknowledged
+         * writes on SIGKILL when the disk is slow).
+         */
+        public Builder appendfsync(String policy) {
+            if (!"no".equals(policy) && !"always".equals(policy) && !"everysec".equals(policy)) {
+                throw new IllegalArgumentException("appendfsync must be no, always or everysec, but was " + policy);
+            }
+            this.appendfsync = policy;
+            return this;
+        }
+
+        public Builder startupTimeout(Duration timeout) {
+            if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("startupTimeout must be positive, but was " + timeout);
+            }
+            this.startupTimeout = timeout;
+            return this;
+        }
+
+        /** A node of a {@link RedisCluster} ({@code cluster-enabled yes}, bus port = port + 10000 free). */
+        Builder clusterNode() {
+            this.clusterNode = true;
+            return this;
+        }
+
+        private static String checkSecret(String field, String value) {
+            if (value == null || value.isEmpty() || !value.matches("[A-Za-z0-9_.\\-+=!@#%^*]+")) {
+                // never echo the value: it is a secret
+                throw new IllegalArgumentException(field + " must be non-empty, without whitespace or quotes");
+            }
+            return value;
+        }
+
+        /** Starts the server and waits until it answers PING. */
+        public RedisServer start() {
+            RedisServer server = new RedisServer(this);
+            try {
+                return server.launch();
+            } catch (RuntimeException e) {
+                server.close();
+                throw e;
+            }
+        }
+    }
+}
