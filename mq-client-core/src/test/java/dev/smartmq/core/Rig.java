@@ -30,9 +30,18 @@ final class Rig implements AutoCloseable {
     }
 
     Rig(int shards, MutableClock clock, FakeSwitch shared) {
+        this(shards, clock, shared, null);
+    }
+
+    Rig(int shards, MutableClock clock, FakeSwitch sharedSwitch, FakeFallbackStore sharedStore) {
         this.clock = clock;
-        this.store = new FakeFallbackStore(shards, events);
-        this.sw = shared != null ? shared : new FakeSwitch(clock, events);
+        this.store = sharedStore != null ? sharedStore : new FakeFallbackStore(shards, events);
+        this.sw = sharedSwitch != null ? sharedSwitch : new FakeSwitch(clock, events);
+    }
+
+    static boolean anySmartMqThreadAlive() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .anyMatch(t -> t.isAlive() && t.getName().startsWith("smartmq-"));
     }
 
     static SmartMQConfig.Builder fastConfig() {
