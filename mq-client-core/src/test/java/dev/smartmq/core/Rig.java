@@ -39,6 +39,14 @@ final class Rig implements AutoCloseable {
         this.sw = sharedSwitch != null ? sharedSwitch : new FakeSwitch(clock, events);
     }
 
+    /** Whether a smartmq- thread is alive beyond those {@code running} is expected to own. */
+    static boolean anySmartMqThreadAliveExcept(SmartMQ running) {
+        long expected = 4; // switch, prober, maintenance, timer; no consumer threads without a subscription
+        long alive = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().startsWith("smartmq-")).count();
+        return running != null && alive > expected;
+    }
+
     static boolean anySmartMqThreadAlive() {
         return Thread.getAllStackTraces().keySet().stream()
                 .anyMatch(t -> t.isAlive() && t.getName().startsWith("smartmq-"));
