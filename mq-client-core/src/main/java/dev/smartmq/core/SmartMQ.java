@@ -171,7 +171,7 @@ public final class SmartMQ implements AutoCloseable {
             return this;
         }
 
-        /** Prefix of every metric name; default {@value #DEFAULT_METRIC_PREFIX}. */
+        /** Prefix of every metric name; default {@value SmartMQ#DEFAULT_METRIC_PREFIX}. */
         public Builder metricPrefix(String v) {
             ConfigurationException.check(v != null && !v.isBlank() && !v.endsWith("."), "metricPrefix",
                     v == null ? null : "'" + v + "'", "must be non-blank and not end with '.'");
@@ -186,7 +186,7 @@ public final class SmartMQ implements AutoCloseable {
             return this;
         }
 
-        /** Skip messages a group has already handled, remembering ids for {@link #DEFAULT_IDEMPOTENCY_TTL}. */
+        /** Skip messages a group has already handled, remembering ids for {@link SmartMQ#DEFAULT_IDEMPOTENCY_TTL}. */
         public Builder idempotencyGuard(IdempotencyGuard v) {
             return idempotencyGuard(v, DEFAULT_IDEMPOTENCY_TTL);
         }
