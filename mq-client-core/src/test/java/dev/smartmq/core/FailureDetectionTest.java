@@ -46,6 +46,20 @@ class FailureDetectionTest {
     }
 
     @Test
+    void asyncInfrastructureFailuresCountToo() {
+        rig.start(Rig.fastConfig().failureThreshold(10).build());
+        rig.sw.setLeader(false);
+        rig.transport.mode(Mode.FAIL_INFRA);
+        for (int i = 0; i < 9; i++) {
+            assertEquals(Route.FALLBACK, rig.mq.producer().sendAsync(msg("orders")).join().route());
+        }
+        assertEquals(SwitchState.NORMAL, rig.mq.effectiveState());
+        rig.mq.producer().sendAsync(msg("orders")).join();
+        await().atMost(Duration.ofSeconds(5)).until(() -> rig.sw.current().state() == SwitchState.DEGRADED);
+        assertEquals(1, rig.sw.appliedTransitions());
+    }
+
+    @Test
     void aSuccessInBetweenResetsTheCount() {
         rig.start(Rig.fastConfig().failureThreshold(10).build());
         rig.sw.setLeader(false);

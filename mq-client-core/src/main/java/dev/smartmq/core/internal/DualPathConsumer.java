@@ -720,15 +720,17 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
 
     @Override
     public void onEffectiveStateChanged(SwitchState previous, SwitchState current) {
-        if (current != SwitchState.NORMAL) {
-            for (ActiveSubscription sub : subscriptions.values()) {
-                wake(sub);
-            }
-        }
+        // May be called on a producer's thread (a detector trip): hand the work to the maintenance thread.
         try {
             maintenance.execute(() -> {
                 for (ActiveSubscription sub : subscriptions.values()) {
-                    if (sub.ordered && !sub.cancelled) {
+                    if (sub.cancelled) {
+                        continue;
+                    }
+                    if (current != SwitchState.NORMAL) {
+                        wake(sub);
+                    }
+                    if (sub.ordered) {
                         refreshBacklogAndGate(sub);
                     }
                 }
