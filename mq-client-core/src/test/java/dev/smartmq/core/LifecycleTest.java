@@ -99,6 +99,7 @@ class LifecycleTest {
             try (SmartMQ second = SmartMQ.builder().config(Rig.fastConfig().build()).transport(new FakeTransport())
                     .fallbackStore(new FakeFallbackStore(8)).degradationSwitch(new FakeSwitch(clock))
                     .metricRegistry(shared).metricPrefix("smartmq-b").build()) {
+                assertEquals(shared, second.metrics());
                 assertTrue(shared.getNames().contains("smartmq-b.producer.sends.mq"));
                 assertTrue(shared.getNames().contains("smartmq.producer.sends.mq"));
             }

@@ -122,7 +122,7 @@ public final class FakeFallbackStore implements FallbackStore {
         return key != null ? Math.floorMod(key.hashCode(), shards) : Math.floorMod(roundRobin.getAndIncrement(), shards);
     }
 
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"})
     private ArrayDeque<Envelope>[] shardsOf(String topic, String group) {
         return queues.computeIfAbsent(topic + "|" + group, k -> {
             ArrayDeque<Envelope>[] a = new ArrayDeque[shards];
