@@ -1,0 +1,210 @@
+package dev.smartmq.chaos;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.smartmq.api.Ordering;
+import dev.smartmq.api.Subscription;
+import dev.smartmq.api.SwitchState;
+import dev.smartmq.api.SwitchStatus;
+import dev.smartmq.testkit.checker.CheckReport;
+import dev.smartmq.testkit.checker.DeliveryChecker;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+
+/**
+ * What every row shares: one {@link ChaosCluster}, producer and consumer instances (separate SmartMQ objects,
+ * like separate services), the {@link DeliveryChecker} and the {@link DeliveryLog} of the consumers, and the
+ * summary every row prints.
+ */
+abstract class ChaosTestBase {
+
+    static final String TOPIC = "orders";
+    static final String BILLING = "billing";
+    static final String AUDIT = "audit";
+
+    protected ChaosCluster cluster;
+    protected DeliveryChecker checker;
+    protected DeliveryLog deliveries;
+    protected final List<ChaosNode> producers = new ArrayList<>();
+    protected final List<ChaosNode> consumers = new ArrayList<>();
+    protected StateWatcher watcher;
+    private long startNanos;
+
+    @AfterEach
+    void closeCluster() {
+        if (watcher != null) {
+            watcher.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    /**
+     * Starts the servers, {@code producerCount} producer instances and {@code consumerCount} consumer instances;
+     * every consumer instance subscribes groups {@code billing} and {@code audit} to {@link #TOPIC} with
+     * {@code ordering}. Returns once every instance sees both groups and a leader is elected.
+     */
+    void startCluster(String row, int producerCount, int consumerCount, Ordering ordering) {
+        startNanos = System.nanoTime();
+        checker = DeliveryChecker.create();
+        checker.expectGroups(BILLING, AUDIT);
+        deliveries = new DeliveryLog(checker);
+        cluster = ChaosCluster.start(row);
+        cluster.createTopic(TOPIC);
+        for (int i = 1; i <= producerCount; i++) {
+            producers.add(cluster.startNode("producer-" + i));
+        }
+        for (int i = 1; i <= consumerCount; i++) {
+            ChaosNode c = cluster.startNode("consumer-" + i);
+            consumers.add(c);
+            subscribe(c, ordering);
+        }
+        cluster.awaitGroupsVisible(TOPIC, Set.of(BILLING, AUDIT));
+        cluster.awaitLeader(allNodes());
+        watcher = new StateWatcher(cluster::nodes, checker);
+    }
+
+    void subscribe(ChaosNode c, Ordering ordering) {
+        for (String group : List.of(BILLING, AUDIT)) {
+            c.consumer().subscribe(Subscription.builder(TOPIC, group).ordering(ordering).build(),
+                    deliveries.handler(group, c.name()));
+        }
+    }
+
+    List<ChaosNode> allNodes() {
+        List<ChaosNode> all = new ArrayList<>(producers);
+        all.addAll(consumers);
+        return all;
+    }
+
+    LoadGenerator.Builder load(String name) {
+        return LoadGenerator.builder(name, TOPIC, checker,
+                producers.stream().map(ChaosNode::producer).toArray(dev.smartmq.api.SmartProducer[]::new));
+    }
+
+    /** Waits until {@code load} has {@code n} more acknowledged sends than now (it is running). */
+    static void awaitAcked(LoadGenerator load, long n) {
+        long target = load.acked() + n;
+        org.awaitility.Awaitility.await("load acknowledged " + n + " more sends").atMost(ChaosSettings.STATE_TIMEOUT)
+                .pollInterval(Duration.ofMillis(50)).until(() -> load.acked() >= target);
+    }
+
+    /** Keeps the load running for {@code d}: this sleep is the scenario ("N seconds under load"). */
+    static void keepLoad(LoadGenerator load, Duration d) throws InterruptedException {
+        Thread.sleep(d.toMillis());
+        assertTrue(load.isRunning(), "the load ended before the phase did; raise its bounds: " + load);
+    }
+
+    void awaitSwitch(String what, SwitchState state, long minEpoch) {
+        cluster.awaitSwitch(what, s -> s.state() == state && s.epoch() >= minEpoch, consumers);
+    }
+
+    /** Waits for every acknowledged message to reach every expected group, and returns the final report. */
+    CheckReport awaitDrainedAndReport(LoadGenerator... loads) {
+        boolean drained = checker.awaitAllDelivered(ChaosSettings.DRAIN_TIMEOUT);
+        CheckReport report = checker.report();
+        System.out.println(report.toTable());
+        for (LoadGenerator l : loads) {
+            System.out.println(l);
+        }
+        assertTrue(drained, "not every acknowledged message reached every group within "
+                + ChaosSettings.DRAIN_TIMEOUT + ": lost e.g. " + report.lostIds());
+        return report;
+    }
+
+    /** The one-line summary of a row, for the CI log. */
+    void printSummary(String row, CheckReport report, List<SwitchStatus> history, long degradeMs, long recoverMs,
+                      String extra) {
+        System.out.println("CHAOS row=" + row + " " + report.resultLine(degradeMs, recoverMs)
+                + " failed=" + report.failed() + " failed_input=" + report.failedInvalidInput()
+                + " unknown=" + report.unknown() + " unexpected=" + report.totalUnexpected()
+                + " transitions=" + history.size() + " [" + describe(history) + "]"
+                + (extra.isEmpty() ? "" : " " + extra)
+                + " run_ms=" + (System.nanoTime() - startNanos) / 1_000_000
+                + (ChaosSettings.soak() ? " soak=true" : ""));
+    }
+
+    static String describe(List<SwitchStatus> history) {
+        return history.stream().map(s -> s.state() + "/" + s.mode() + "@" + s.epoch())
+                .collect(Collectors.joining(" "));
+    }
+
+    /** Epochs 1, 2, 3, ... with no gap and no repeat: one history entry per applied transition. */
+    static void assertEpochsContiguous(List<SwitchStatus> history) {
+        for (int i = 0; i < history.size(); i++) {
+            assertEquals(i + 1, history.get(i).epoch(), "history epochs must be 1..n: " + describe(history));
+        }
+    }
+
+    /**
+     * RocketMQ's push consumer commits its offsets to the broker every 5 s ({@code persistConsumerOffsetInterval});
+     * what it consumed since the last commit is delivered again when a broker comes back or a queue moves.
+     */
+    static final Duration MQ_OFFSET_COMMIT_INTERVAL = Duration.ofSeconds(5);
+
+    /**
+     * How many duplicates one group may see, and why:
+     *
+     * @param failovers       MQ sends that failed for an infrastructure reason and were written to Redis; the MQ
+     *                        may have stored them anyway (reply lost), so each may arrive on both paths
+     * @param inFlightClaims  fallback messages the consumer instances can hold claimed at once (instances x
+     *                        threads x claim batch): redelivered after a crash, a lost ack or a recovered orphan
+     * @param mqRedeliverable messages acknowledged by the MQ from {@link #MQ_OFFSET_COMMIT_INTERVAL} (plus 1 s of
+     *                        consumer lag) before the fault began until it ended: RocketMQ may redeliver them
+     */
+    record DuplicateBound(long failovers, long inFlightClaims, long mqRedeliverable) {
+        long perGroup() {
+            return failovers + inFlightClaims + mqRedeliverable;
+        }
+
+        @Override
+        public String toString() {
+            return "duplicate_bound_per_group=" + perGroup() + " (failovers=" + failovers + " in_flight_claims="
+                    + inFlightClaims + " mq_redeliverable=" + mqRedeliverable + ")";
+        }
+    }
+
+    DuplicateBound duplicateBound(LoadGenerator load, long faultStartNanos, long faultEndNanos) {
+        long failovers = producers.stream().mapToLong(p -> p.meter("producer.failovers")).sum();
+        long inFlight = (long) consumers.size() * ChaosSettings.CONSUMER_THREADS * ChaosSettings.CLAIM_BATCH_SIZE;
+        long from = faultStartNanos - MQ_OFFSET_COMMIT_INTERVAL.plusSeconds(1).toNanos();
+        long mq = load.sent().values().stream()
+                .filter(s -> s.route() == dev.smartmq.api.Route.MQ && s.ackNanos() >= from
+                        && s.ackNanos() <= faultEndNanos)
+                .count();
+        return new DuplicateBound(failovers, inFlight, mq);
+    }
+
+    /** Every group's duplicates are within {@code bound}. */
+    static void assertDuplicatesBounded(CheckReport report, DuplicateBound bound) {
+        for (var g : report.groups()) {
+            assertTrue(g.duplicates() <= bound.perGroup(), "group " + g.group() + ": " + g.duplicates()
+                    + " duplicates, more than " + bound);
+        }
+    }
+
+    /** Milliseconds from mark {@code from} to the first sighting of the switch in {@code state} at {@code epoch}. */
+    static long millisToSwitch(CheckReport report, String from, SwitchState state, long epoch) {
+        return report.millisBetween(from, StateWatcher.mark(state, epoch)).orElse(-1);
+    }
+
+    /** Epoch of the last NORMAL in {@code history}, or -1. */
+    static long lastNormalEpoch(List<SwitchStatus> history) {
+        for (int i = history.size() - 1; i >= 0; i--) {
+            if (history.get(i).state() == SwitchState.NORMAL) {
+                return history.get(i).epoch();
+            }
+        }
+        return -1;
+    }
+
+    long millisBetween(CheckReport report, String from, String to) {
+        return report.millisBetween(from, to).orElse(-1);
+    }
+}

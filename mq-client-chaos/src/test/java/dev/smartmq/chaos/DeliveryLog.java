@@ -1,0 +1,90 @@
+package dev.smartmq.chaos;
+
+import dev.smartmq.api.ConsumeResult;
+import dev.smartmq.api.MessageHandler;
+import dev.smartmq.api.ReceivedMessage;
+import dev.smartmq.api.Route;
+import dev.smartmq.testkit.checker.DeliveryChecker;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The consumer side of a row: handlers that record every delivery in the {@link DeliveryChecker} and, for the
+ * row's own checks, the first delivery of each id per group (global delivery order, route, instance, key and
+ * per-key send sequence).
+ */
+final class DeliveryLog {
+
+    /** First delivery of one id to one group. {@code order} is global across groups and instances. */
+    record Delivery(long order, String id, String key, long seq, Route route, String instance) {
+    }
+
+    private final DeliveryChecker checker;
+    private final AtomicLong order = new AtomicLong();
+    private final Map<String, Map<String, Delivery>> firstByGroup = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> deliveriesByInstance = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> duplicatesByGroupAndRoute = new ConcurrentHashMap<>();
+
+    DeliveryLog(DeliveryChecker checker) {
+        this.checker = checker;
+    }
+
+    /** A handler for {@code group} on instance {@code instance} that acknowledges everything. */
+    MessageHandler handler(String group, String instance) {
+        return m -> {
+            record(group, instance, m);
+            return ConsumeResult.SUCCESS;
+        };
+    }
+
+    /** Records one successful delivery (call it just before returning SUCCESS). */
+    void record(String group, String instance, ReceivedMessage m) {
+        long o = order.incrementAndGet();
+        String seq = m.properties().get("seq");
+        Delivery earlier = firstByGroup.computeIfAbsent(group, g -> new ConcurrentHashMap<>())
+                .putIfAbsent(m.id(), new Delivery(o, m.id(), m.key(), seq == null ? -1 : Long.parseLong(seq),
+                        m.route(), instance));
+        if (earlier != null) {
+            duplicatesByGroupAndRoute.computeIfAbsent(group + "/" + m.route(), k -> new AtomicLong())
+                    .incrementAndGet();
+        }
+        deliveriesByInstance.computeIfAbsent(instance, i -> new AtomicLong()).incrementAndGet();
+        checker.delivered(group, m);
+    }
+
+    /** First deliveries of {@code group}, in delivery order. */
+    List<Delivery> firstDeliveries(String group) {
+        List<Delivery> out = new ArrayList<>(firstByGroup.getOrDefault(group, Map.of()).values());
+        out.sort(Comparator.comparingLong(Delivery::order));
+        return out;
+    }
+
+    /** Whether {@code group} has received {@code id}. */
+    boolean delivered(String group, String id) {
+        return firstByGroup.getOrDefault(group, Map.of()).containsKey(id);
+    }
+
+    /** Deliveries to {@code group} beyond the first of their id that came by {@code route}. */
+    long duplicates(String group, Route route) {
+        AtomicLong n = duplicatesByGroupAndRoute.get(group + "/" + route);
+        return n == null ? 0 : n.get();
+    }
+
+    /** Duplicates per group and route, for the log: {@code billing/MQ=3 billing/FALLBACK=0 ...}. */
+    String duplicateSummary() {
+        StringBuilder sb = new StringBuilder();
+        new java.util.TreeMap<>(duplicatesByGroupAndRoute).forEach((k, v) -> sb.append(sb.length() == 0 ? "" : " ")
+                .append(k).append('=').append(v.get()));
+        return sb.length() == 0 ? "none" : sb.toString();
+    }
+
+    /** Deliveries (not distinct) handled by {@code instance}. */
+    long deliveriesBy(String instance) {
+        AtomicLong n = deliveriesByInstance.get(instance);
+        return n == null ? 0 : n.get();
+    }
+}
