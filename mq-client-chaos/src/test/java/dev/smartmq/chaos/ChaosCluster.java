@@ -28,15 +28,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The shared fixture of the chaos suite: a real RocketMQ (name server + one broker behind a {@link FaultProxy}),
- * a real ZooKeeper server and a real {@code redis-server}, all on loopback free ports and started by the test
- * JVM, plus any number of SmartMQ instances ({@link ChaosNode}s) built with {@link ChaosSettings}' timings.
+ * One row's SmartMQ world on the class's {@link ChaosServers}: a fresh SmartMQ namespace (switch znode, group
+ * registry and Redis keys, so rows never see each other's state) and any number of SmartMQ instances
+ * ({@link ChaosNode}s) built with {@link ChaosSettings}' timings, each like a separate service with its own
+ * clients and ZooKeeper session.
  *
- * <p>Every cluster gets a fresh SmartMQ namespace (switch znode, group registry and Redis keys), so rows never
- * see each other's state. The switch znodes are protected by digest ACLs: SmartMQ instances authenticate as the
- * service identity, {@link #operatorSwitch()} as an operator; both are writers, nobody else is.
+ * <p>The switch znodes are protected by digest ACLs: SmartMQ instances authenticate as the service identity,
+ * {@link #operatorSwitch()} as an operator; both are writers, nobody else is.
  *
- * <p>Closing stops the nodes (newest first), then the servers. Each server also has its own shutdown hook.
+ * <p>Closing stops the nodes (in parallel) and the extra clients; the servers stay up for the next row.
  */
 final class ChaosCluster implements AutoCloseable {
 
@@ -51,6 +51,7 @@ final class ChaosCluster implements AutoCloseable {
     private static final String OPERATOR_PASSWORD = "operator-" + UUID.randomUUID();
 
     private final String namespace;
+    private final ChaosServers servers;
     private final ZooKeeperServer zooKeeper;
     private final RedisServer redis;
     private final EmbeddedRocketMQ rocketMQ;
@@ -58,40 +59,20 @@ final class ChaosCluster implements AutoCloseable {
     private final List<AutoCloseable> extras = new CopyOnWriteArrayList<>();
     private final List<String> writers;
 
-    private ChaosCluster(String namespace, ZooKeeperServer zooKeeper, RedisServer redis, EmbeddedRocketMQ rocketMQ) {
-        this.namespace = namespace;
-        this.zooKeeper = zooKeeper;
-        this.redis = redis;
-        this.rocketMQ = rocketMQ;
+    ChaosCluster(ChaosServers servers, String row) {
+        this.namespace = ("chaos-" + row + "-" + UUID.randomUUID().toString().substring(0, 6))
+                .replaceAll("[^A-Za-z0-9_-]", "-");
+        this.servers = servers;
+        this.zooKeeper = servers.zooKeeper();
+        this.redis = servers.redis();
+        this.rocketMQ = servers.rocketMQ();
         this.writers = List.of(ZkDegradationSwitch.digestIdentity(SERVICE_USER, SERVICE_PASSWORD),
                 ZkDegradationSwitch.digestIdentity(OPERATOR_USER, OPERATOR_PASSWORD));
+        log.info("chaos row {}: namespace {}", row, namespace);
     }
 
-    /** Starts ZooKeeper, Redis and RocketMQ (broker behind a fault proxy) and creates the probe topic. */
-    static ChaosCluster start(String row) {
-        String namespace = ("chaos-" + row + "-" + UUID.randomUUID().toString().substring(0, 6))
-                .replaceAll("[^A-Za-z0-9_-]", "-");
-        long t0 = System.nanoTime();
-        ZooKeeperServer zk = null;
-        RedisServer redis = null;
-        EmbeddedRocketMQ mq = null;
-        try {
-            zk = ZooKeeperServer.start();
-            redis = RedisServer.start();
-            mq = EmbeddedRocketMQ.builder().withBrokerProxy().build();
-            mq.start();
-            ChaosCluster cluster = new ChaosCluster(namespace, zk, redis, mq);
-            mq.createTopic(ChaosSettings.config(namespace).probeTopic(), 1);
-            log.info("chaos cluster {} up in {} ms: ZooKeeper {}, Redis {}, RocketMQ name server {} broker {} (proxy)",
-                    namespace, (System.nanoTime() - t0) / 1_000_000, zk.connectString(), redis.uri(),
-                    mq.nameServerAddress(), mq.brokerAddress());
-            return cluster;
-        } catch (RuntimeException | Error e) {
-            closeQuietly(mq);
-            closeQuietly(redis);
-            closeQuietly(zk);
-            throw e;
-        }
+    ChaosServers servers() {
+        return servers;
     }
 
     String namespace() {
@@ -258,17 +239,24 @@ final class ChaosCluster implements AutoCloseable {
 
     @Override
     public void close() {
-        List<ChaosNode> reversed = new ArrayList<>(nodes);
-        Collections.reverse(reversed);
-        for (ChaosNode n : reversed) {
-            closeQuietly(n);
+        // Nodes close in parallel: each waits for its RocketMQ consumers and handlers, which adds up.
+        List<Thread> closers = new ArrayList<>();
+        for (ChaosNode n : nodes) {
+            Thread t = new Thread(() -> closeQuietly(n), "chaos-close-" + n.name());
+            closers.add(t);
+            t.start();
+        }
+        for (Thread t : closers) {
+            try {
+                t.join(30_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
         for (AutoCloseable c : extras) {
             closeQuietly(c);
         }
-        closeQuietly(rocketMQ);
-        closeQuietly(redis);
-        closeQuietly(zooKeeper);
     }
 
     private static void closeQuietly(AutoCloseable c) {

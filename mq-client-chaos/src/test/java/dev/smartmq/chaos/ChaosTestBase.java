@@ -7,25 +7,33 @@ import dev.smartmq.api.Ordering;
 import dev.smartmq.api.Subscription;
 import dev.smartmq.api.SwitchState;
 import dev.smartmq.api.SwitchStatus;
+import dev.smartmq.api.Route;
 import dev.smartmq.testkit.checker.CheckReport;
+import dev.smartmq.testkit.checker.GroupReport;
 import dev.smartmq.testkit.checker.DeliveryChecker;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 
 /**
- * What every row shares: one {@link ChaosCluster}, producer and consumer instances (separate SmartMQ objects,
- * like separate services), the {@link DeliveryChecker} and the {@link DeliveryLog} of the consumers, and the
- * summary every row prints.
+ * What every row shares: the class's {@link ChaosServers} (started once per test class), a fresh
+ * {@link ChaosCluster} per row (own namespace, topic and consumer groups), producer and consumer instances
+ * (separate SmartMQ objects, like separate services), the {@link DeliveryChecker} and the {@link DeliveryLog} of
+ * the consumers, and the one-line summary every row prints.
  */
 abstract class ChaosTestBase {
 
-    static final String TOPIC = "orders";
-    static final String BILLING = "billing";
-    static final String AUDIT = "audit";
+    protected static ChaosServers servers;
+
+    /** Topic and consumer groups of the current row (unique per row, so RocketMQ offsets never carry over). */
+    protected String topic;
+    protected String billing;
+    protected String audit;
 
     protected ChaosCluster cluster;
     protected DeliveryChecker checker;
@@ -35,6 +43,18 @@ abstract class ChaosTestBase {
     protected StateWatcher watcher;
     private long startNanos;
 
+    @BeforeAll
+    static void startServers() {
+        servers = ChaosServers.start();
+    }
+
+    @AfterAll
+    static void stopServers() {
+        if (servers != null) {
+            servers.close();
+        }
+    }
+
     @AfterEach
     void closeCluster() {
         if (watcher != null) {
@@ -43,20 +63,26 @@ abstract class ChaosTestBase {
         if (cluster != null) {
             cluster.close();
         }
+        // Whatever the row broke, the next row starts from healthy servers.
+        servers.heal();
     }
 
     /**
      * Starts the servers, {@code producerCount} producer instances and {@code consumerCount} consumer instances;
-     * every consumer instance subscribes groups {@code billing} and {@code audit} to {@link #TOPIC} with
+     * every consumer instance subscribes groups {@code billing} and {@code audit} to {@link #topic} with
      * {@code ordering}. Returns once every instance sees both groups and a leader is elected.
      */
     void startCluster(String row, int producerCount, int consumerCount, Ordering ordering) {
         startNanos = System.nanoTime();
+        String id = row.replaceAll("[^A-Za-z0-9]", "");
+        topic = "orders-" + id;
+        billing = "billing-" + id;
+        audit = "audit-" + id;
         checker = DeliveryChecker.create();
-        checker.expectGroups(BILLING, AUDIT);
+        checker.expectGroups(billing, audit);
         deliveries = new DeliveryLog(checker);
-        cluster = ChaosCluster.start(row);
-        cluster.createTopic(TOPIC);
+        cluster = new ChaosCluster(servers, row);
+        cluster.createTopic(topic);
         for (int i = 1; i <= producerCount; i++) {
             producers.add(cluster.startNode("producer-" + i));
         }
@@ -65,14 +91,21 @@ abstract class ChaosTestBase {
             consumers.add(c);
             subscribe(c, ordering);
         }
-        cluster.awaitGroupsVisible(TOPIC, Set.of(BILLING, AUDIT));
+        awaitReady();
+    }
+
+    /** Every node sees both groups, a SmartMQ instance leads, and the state watcher runs. */
+    void awaitReady() {
+        cluster.awaitGroupsVisible(topic, Set.of(billing, audit));
         cluster.awaitLeader(allNodes());
-        watcher = new StateWatcher(cluster::nodes, checker);
+        if (watcher == null) {
+            watcher = new StateWatcher(cluster::nodes, checker);
+        }
     }
 
     void subscribe(ChaosNode c, Ordering ordering) {
-        for (String group : List.of(BILLING, AUDIT)) {
-            c.consumer().subscribe(Subscription.builder(TOPIC, group).ordering(ordering).build(),
+        for (String group : List.of(billing, audit)) {
+            c.consumer().subscribe(Subscription.builder(topic, group).ordering(ordering).build(),
                     deliveries.handler(group, c.name()));
         }
     }
@@ -84,7 +117,7 @@ abstract class ChaosTestBase {
     }
 
     LoadGenerator.Builder load(String name) {
-        return LoadGenerator.builder(name, TOPIC, checker,
+        return LoadGenerator.builder(name, topic, checker,
                 producers.stream().map(ChaosNode::producer).toArray(dev.smartmq.api.SmartProducer[]::new));
     }
 
@@ -149,44 +182,73 @@ abstract class ChaosTestBase {
     static final Duration MQ_OFFSET_COMMIT_INTERVAL = Duration.ofSeconds(5);
 
     /**
-     * How many duplicates one group may see, and why:
+     * How many duplicates one group may see, by the route of the duplicate delivery, and why:
      *
      * @param failovers       MQ sends that failed for an infrastructure reason and were written to Redis; the MQ
      *                        may have stored them anyway (reply lost), so each may arrive on both paths
      * @param inFlightClaims  fallback messages the consumer instances can hold claimed at once (instances x
      *                        threads x claim batch): redelivered after a crash, a lost ack or a recovered orphan
      * @param mqRedeliverable messages acknowledged by the MQ from {@link #MQ_OFFSET_COMMIT_INTERVAL} (plus 1 s of
-     *                        consumer lag) before the fault began until it ended: RocketMQ may redeliver them
+     *                        consumer lag) before the fault began until it ended: RocketMQ may redeliver what it
+     *                        consumed since its last offset commit when the broker comes back
      */
     record DuplicateBound(long failovers, long inFlightClaims, long mqRedeliverable) {
-        long perGroup() {
-            return failovers + inFlightClaims + mqRedeliverable;
+        /** Duplicates delivered by the MQ: a both-paths copy, or RocketMQ's own redelivery. */
+        long viaMq() {
+            return failovers + mqRedeliverable;
+        }
+
+        /** Duplicates delivered from Redis: a both-paths copy, or a redelivered claim. */
+        long viaFallback() {
+            return failovers + inFlightClaims;
         }
 
         @Override
         public String toString() {
-            return "duplicate_bound_per_group=" + perGroup() + " (failovers=" + failovers + " in_flight_claims="
-                    + inFlightClaims + " mq_redeliverable=" + mqRedeliverable + ")";
+            return "duplicate_bound_per_group=mq:" + viaMq() + "+fallback:" + viaFallback() + " (failovers="
+                    + failovers + " in_flight_claims=" + inFlightClaims + " mq_redeliverable=" + mqRedeliverable + ")";
         }
     }
 
-    DuplicateBound duplicateBound(LoadGenerator load, long faultStartNanos, long faultEndNanos) {
+    /** The bound for a row whose fault lasted from {@code faultStartNanos} to {@code faultEndNanos}. */
+    DuplicateBound duplicateBound(long faultStartNanos, long faultEndNanos, LoadGenerator... loads) {
         long failovers = producers.stream().mapToLong(p -> p.meter("producer.failovers")).sum();
         long inFlight = (long) consumers.size() * ChaosSettings.CONSUMER_THREADS * ChaosSettings.CLAIM_BATCH_SIZE;
         long from = faultStartNanos - MQ_OFFSET_COMMIT_INTERVAL.plusSeconds(1).toNanos();
-        long mq = load.sent().values().stream()
-                .filter(s -> s.route() == dev.smartmq.api.Route.MQ && s.ackNanos() >= from
-                        && s.ackNanos() <= faultEndNanos)
-                .count();
+        long mq = 0;
+        for (LoadGenerator load : loads) {
+            mq += load.sent().values().stream()
+                    .filter(s -> s.route() == Route.MQ && s.ackNanos() >= from && s.ackNanos() <= faultEndNanos)
+                    .count();
+        }
         return new DuplicateBound(failovers, inFlight, mq);
     }
 
-    /** Every group's duplicates are within {@code bound}. */
-    static void assertDuplicatesBounded(CheckReport report, DuplicateBound bound) {
-        for (var g : report.groups()) {
-            assertTrue(g.duplicates() <= bound.perGroup(), "group " + g.group() + ": " + g.duplicates()
-                    + " duplicates, more than " + bound);
+    /** Every group's duplicates, by route, are within {@code bound}. */
+    void assertDuplicatesBounded(CheckReport report, DuplicateBound bound) {
+        for (GroupReport g : report.groups()) {
+            long mq = deliveries.duplicates(g.group(), Route.MQ);
+            long fallback = deliveries.duplicates(g.group(), Route.FALLBACK);
+            assertEquals(g.duplicates(), mq + fallback, "checker and delivery log agree on duplicates of " + g.group());
+            assertTrue(mq <= bound.viaMq(), "group " + g.group() + ": " + mq + " duplicates via MQ, more than " + bound);
+            assertTrue(fallback <= bound.viaFallback(),
+                    "group " + g.group() + ": " + fallback + " duplicates via fallback, more than " + bound);
         }
+    }
+
+    /**
+     * Zero lost, and every send had a clear outcome: acknowledged, or a {@code DeliveryException} /
+     * {@code InvalidMessageException}; no send is pending, none threw anything else, no phantom was delivered.
+     */
+    static void assertNothingLost(CheckReport report, LoadGenerator... loads) {
+        assertEquals(0, report.totalLost(), "acknowledged messages lost, e.g. " + report.lostIds());
+        for (LoadGenerator load : loads) {
+            assertEquals(List.of(), load.unexpectedErrors(),
+                    "a send ended with something other than DeliveryException/InvalidMessageException");
+        }
+        assertEquals(0, report.unknown(), "sends with an unknown outcome: " + report.errorSamples());
+        assertEquals(0, report.pending(), "sends without an outcome");
+        assertEquals(0, report.totalUnexpected(), "phantom deliveries (never acknowledged, or declared not stored)");
     }
 
     /** Milliseconds from mark {@code from} to the first sighting of the switch in {@code state} at {@code epoch}. */
