@@ -106,7 +106,37 @@ final class ChaosCluster implements AutoCloseable {
 
     /** Builds and starts a SmartMQ instance (service identity) with the suite's timings. */
     ChaosNode startNode(String name) {
-        CuratorFramework curator = curatorClient(SERVICE_USER, SERVICE_PASSWORD);
+        return startNode(name, null);
+    }
+
+    /**
+     * Like {@link #startNode(String)}, but the instance reaches ZooKeeper through its own {@link FaultProxy}, so
+     * that {@link #crashFromZooKeeper(ChaosNode)} can cut it off for good.
+     */
+    ChaosNode startIsolatableNode(String name) {
+        FaultProxy zkProxy = FaultProxy.start("127.0.0.1", zooKeeper.port());
+        extras.add(zkProxy);
+        return startNode(name, zkProxy);
+    }
+
+    /**
+     * What ZooKeeper sees when an instance's process dies: its connection goes (and cannot come back) and its
+     * session ends, so its ephemeral registrations and election node are deleted at once. The instance itself is
+     * left running, frozen where it was, until the test closes it.
+     */
+    void crashFromZooKeeper(ChaosNode node) {
+        FaultProxy proxy = node.zooKeeperProxy();
+        if (proxy == null) {
+            throw new IllegalArgumentException(node + " was not started with startIsolatableNode");
+        }
+        proxy.refuse(true);
+        proxy.cutConnections();
+        zooKeeper.expireSession(node.curator());
+    }
+
+    private ChaosNode startNode(String name, FaultProxy zkProxy) {
+        CuratorFramework curator = curatorClient(SERVICE_USER, SERVICE_PASSWORD,
+                zkProxy == null ? zooKeeper.connectString() : zkProxy.address());
         try {
             ZkDegradationSwitch zkSwitch = ZkDegradationSwitch.builder()
                     .client(curator)
@@ -139,7 +169,7 @@ final class ChaosCluster implements AutoCloseable {
                     .fallbackStore(store)
                     .degradationSwitch(zkSwitch)
                     .build();
-            ChaosNode node = new ChaosNode(name, curator, zkSwitch, store, transport, mq);
+            ChaosNode node = new ChaosNode(name, curator, zkProxy, zkSwitch, store, transport, mq);
             nodes.add(node);
             return node;
         } catch (RuntimeException e) {
@@ -164,7 +194,7 @@ final class ChaosCluster implements AutoCloseable {
 
     /** A started Curator client authenticated as the operator (for writing raw znode data by hand). */
     CuratorFramework operatorCurator() {
-        CuratorFramework c = curatorClient(OPERATOR_USER, OPERATOR_PASSWORD);
+        CuratorFramework c = curatorClient(OPERATOR_USER, OPERATOR_PASSWORD, zooKeeper.connectString());
         extras.add(c);
         return c;
     }
@@ -185,9 +215,9 @@ final class ChaosCluster implements AutoCloseable {
         return s;
     }
 
-    private CuratorFramework curatorClient(String user, String password) {
+    private CuratorFramework curatorClient(String user, String password, String connectString) {
         CuratorFramework c = CuratorFrameworkFactory.builder()
-                .connectString(zooKeeper.connectString())
+                .connectString(connectString)
                 .sessionTimeoutMs((int) ChaosSettings.ZK_SESSION_TIMEOUT.toMillis())
                 .connectionTimeoutMs(2_000)
                 .retryPolicy(new BoundedExponentialBackoffRetry(100, 1_000, 5))

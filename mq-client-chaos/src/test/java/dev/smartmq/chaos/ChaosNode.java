@@ -9,6 +9,7 @@ import dev.smartmq.api.SwitchStatus;
 import dev.smartmq.core.SmartMQ;
 import dev.smartmq.redis.RedisFallbackStore;
 import dev.smartmq.rocketmq.RocketMQTransport;
+import dev.smartmq.testkit.proxy.FaultProxy;
 import dev.smartmq.zookeeper.ZkDegradationSwitch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.curator.framework.CuratorFramework;
@@ -24,16 +25,18 @@ final class ChaosNode implements AutoCloseable {
 
     private final String name;
     private final CuratorFramework curator;
+    private final FaultProxy zkProxy;
     private final ZkDegradationSwitch zkSwitch;
     private final RedisFallbackStore store;
     private final RocketMQTransport transport;
     private final SmartMQ mq;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    ChaosNode(String name, CuratorFramework curator, ZkDegradationSwitch zkSwitch, RedisFallbackStore store,
-              RocketMQTransport transport, SmartMQ mq) {
+    ChaosNode(String name, CuratorFramework curator, FaultProxy zkProxy, ZkDegradationSwitch zkSwitch,
+              RedisFallbackStore store, RocketMQTransport transport, SmartMQ mq) {
         this.name = name;
         this.curator = curator;
+        this.zkProxy = zkProxy;
         this.zkSwitch = zkSwitch;
         this.store = store;
         this.transport = transport;
@@ -98,13 +101,9 @@ final class ChaosNode implements AutoCloseable {
         return c == null ? 0 : c.getCount();
     }
 
-    /**
-     * The ZooKeeper side of a crash: closes this instance's ZooKeeper session, so its ephemeral consumer
-     * registrations and its election node disappear at once, as when a process dies. The rest of the instance
-     * keeps running (threads blocked in handlers stay blocked) until {@link #close()}.
-     */
-    void dropZooKeeperSession() {
-        curator.close();
+    /** The proxy this node reaches ZooKeeper through, or {@code null} if it connects directly. */
+    FaultProxy zooKeeperProxy() {
+        return zkProxy;
     }
 
     @Override

@@ -233,14 +233,15 @@ class StoreAndCoordinationFaultsIT extends ChaosTestBase {
 
     /**
      * Row 7: while DEGRADED, a consumer instance "crashes" in the middle of its batches: its handlers hang, then
-     * its ZooKeeper session is closed (as when the process dies) without acknowledging anything. The surviving
+     * it is cut off from ZooKeeper for good and its session expires (as when the process dies), without
+     * acknowledging anything. The surviving
      * instance's orphan reaper returns the crashed instance's claimed messages to their shards and handles them.
      */
     @Test
     void row7_consumerCrashesMidBatch_orphanedClaimsAreRedeliveredToAnotherInstance() throws Exception {
         startCluster("7-consumer-crash", 1, 1, Ordering.CONCURRENT);
         ChaosNode survivor = consumers.get(0);
-        ChaosNode victim = cluster.startNode("consumer-victim");
+        ChaosNode victim = cluster.startIsolatableNode("consumer-victim");
         AtomicBoolean frozen = new AtomicBoolean();
         CountDownLatch never = new CountDownLatch(1);
         AtomicInteger hung = new AtomicInteger();
@@ -273,7 +274,7 @@ class StoreAndCoordinationFaultsIT extends ChaosTestBase {
             await("every worker of the victim hangs in the middle of a batch").atMost(ChaosSettings.STATE_TIMEOUT)
                     .pollInterval(Duration.ofMillis(20)).until(() -> hung.get() >= ChaosSettings.CONSUMER_THREADS);
             checker.mark("victim-crashed");
-            victim.dropZooKeeperSession();
+            cluster.crashFromZooKeeper(victim);
 
             await("the survivor recovers the victim's claims and handles every message the victim hung on")
                     .atMost(ChaosSettings.STATE_TIMEOUT).pollInterval(Duration.ofMillis(50))
