@@ -46,14 +46,14 @@ class BrokerFaultsIT extends ChaosTestBase {
             checker.mark("broker-stopped");
             awaitSwitch("switch DEGRADED after the broker was killed", SwitchState.DEGRADED, 1);
             long fallbackAtDegrade = load.ackedFallback();
-            keepLoad(load, ChaosSettings.faultPhase(Duration.ofSeconds(4)));
+            keepLoad(load, ChaosSettings.faultPhase(Duration.ofSeconds(3)));
             assertTrue(load.ackedFallback() > fallbackAtDegrade, "sends go to Redis while DEGRADED: " + load);
 
             checker.mark("broker-restarted");
             servers.rocketMQ().startBroker();
             awaitSwitch("switch back to NORMAL after the broker returned", SwitchState.NORMAL, 3);
             long mqAtNormal = load.ackedMq();
-            keepLoad(load, ChaosSettings.phase(Duration.ofSeconds(2)));
+            keepLoad(load, ChaosSettings.phase(Duration.ofSeconds(1)));
             assertTrue(load.ackedMq() > mqAtNormal, "sends go to the MQ again in NORMAL: " + load);
             load.stop();
 
@@ -67,7 +67,7 @@ class BrokerFaultsIT extends ChaosTestBase {
 
             assertNothingLost(report, load);
             assertEquals(0, report.failed(), "the callers saw no exception: " + report.errorSamples());
-            assertDuplicatesBounded(report, bound);
+            assertDuplicatesBounded(report, bound, load);
             assertEpochsContiguous(history);
             assertEquals(SwitchState.DEGRADED, history.get(0).state(), describe(history));
             assertTrue(history.stream().anyMatch(s -> s.state() == SwitchState.RECOVERING),
@@ -96,7 +96,7 @@ class BrokerFaultsIT extends ChaosTestBase {
             proxy.blackHole();
             awaitSwitch("switch DEGRADED after the broker hung", SwitchState.DEGRADED, 1);
             long fallbackAtDegrade = sync.ackedFallback() + async.ackedFallback();
-            keepLoad(sync, ChaosSettings.faultPhase(Duration.ofSeconds(4)));
+            keepLoad(sync, ChaosSettings.faultPhase(Duration.ofSeconds(3)));
             assertTrue(sync.ackedFallback() + async.ackedFallback() > fallbackAtDegrade,
                     "sends go to Redis while DEGRADED: " + sync + "; " + async);
 
@@ -104,7 +104,7 @@ class BrokerFaultsIT extends ChaosTestBase {
             proxy.heal();
             long faultEnd = System.nanoTime();
             awaitSwitch("switch back to NORMAL after the black hole healed", SwitchState.NORMAL, 3);
-            keepLoad(sync, ChaosSettings.phase(Duration.ofSeconds(2)));
+            keepLoad(sync, ChaosSettings.phase(Duration.ofSeconds(1)));
             sync.stop();
             async.stop();
 
@@ -132,7 +132,7 @@ class BrokerFaultsIT extends ChaosTestBase {
             assertTrue(async.maxCompletion().compareTo(asyncBudget) <= 0,
                     "every async send completed within the engine's guard (" + asyncGuard + ") + " + SEND_MARGIN
                             + ", the slowest took " + async.maxCompletion().toMillis() + " ms");
-            assertDuplicatesBounded(report, bound);
+            assertDuplicatesBounded(report, bound, sync, async);
             assertEpochsContiguous(history);
             assertEquals(SwitchState.DEGRADED, history.get(0).state(), describe(history));
             assertEquals(SwitchState.NORMAL, history.get(history.size() - 1).state(), describe(history));
@@ -170,7 +170,7 @@ class BrokerFaultsIT extends ChaosTestBase {
             assertTrue(load.isRunning(), "the load ran through the flapping: " + load);
 
             awaitSwitch("switch settles in NORMAL after the flapping", SwitchState.NORMAL, 0);
-            keepLoad(load, ChaosSettings.phase(Duration.ofSeconds(2)));
+            keepLoad(load, ChaosSettings.phase(Duration.ofSeconds(1)));
             load.stop();
 
             CheckReport report = awaitDrainedAndReport(load);
@@ -196,7 +196,7 @@ class BrokerFaultsIT extends ChaosTestBase {
                             + describe(history));
             assertEpochsContiguous(history);
             assertEquals(SwitchState.NORMAL, history.get(history.size() - 1).state(), describe(history));
-            assertDuplicatesBounded(report, bound);
+            assertDuplicatesBounded(report, bound, load);
         }
     }
 
@@ -221,7 +221,7 @@ class BrokerFaultsIT extends ChaosTestBase {
             servers.rocketMQ().startBroker();
             awaitSwitch("switch back to NORMAL", SwitchState.NORMAL, 3);
             long mqAtNormal = load.ackedMq();
-            keepLoad(load, ChaosSettings.phase(Duration.ofSeconds(3)));
+            keepLoad(load, ChaosSettings.phase(Duration.ofSeconds(2)));
             assertTrue(load.ackedMq() > mqAtNormal, "newer messages went to the MQ: " + load);
             load.stop();
 
@@ -245,7 +245,7 @@ class BrokerFaultsIT extends ChaosTestBase {
                 assertEquals(List.of(), f.newerMqBeforeFallback,
                         "a newer MQ message of a key was consumed before a fallback message of that key");
             }
-            assertDuplicatesBounded(report, bound);
+            assertDuplicatesBounded(report, bound, load);
             assertEquals(SwitchState.NORMAL, history.get(history.size() - 1).state(), describe(history));
         }
     }

@@ -23,11 +23,18 @@ final class DeliveryLog {
     record Delivery(long order, String id, String key, long seq, Route route, String instance) {
     }
 
+    /** A delivery of an id to a group that had already received it. */
+    record Duplicate(String group, String id, Route firstRoute, String firstInstance, Route route, String instance) {
+    }
+
     private final DeliveryChecker checker;
     private final AtomicLong order = new AtomicLong();
     private final Map<String, Map<String, Delivery>> firstByGroup = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> deliveriesByInstance = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> duplicatesByGroupAndRoute = new ConcurrentHashMap<>();
+    private final java.util.List<String> duplicateSamples = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.Queue<Duplicate> duplicates = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final long startNanos = System.nanoTime();
 
     DeliveryLog(DeliveryChecker checker) {
         this.checker = checker;
@@ -51,6 +58,12 @@ final class DeliveryLog {
         if (earlier != null) {
             duplicatesByGroupAndRoute.computeIfAbsent(group + "/" + m.route(), k -> new AtomicLong())
                     .incrementAndGet();
+            duplicates.add(new Duplicate(group, m.id(), earlier.route(), earlier.instance(), m.route(), instance));
+            if (duplicateSamples.size() < 3) {
+                duplicateSamples.add(group + " " + m.id() + " first " + earlier.route() + "@" + earlier.instance()
+                        + " again " + m.route() + "@" + instance + " attempt " + m.deliveryAttempt() + " at +"
+                        + (System.nanoTime() - startNanos) / 1_000_000 + "ms");
+            }
         }
         deliveriesByInstance.computeIfAbsent(instance, i -> new AtomicLong()).incrementAndGet();
         checker.delivered(group, m);
@@ -74,12 +87,17 @@ final class DeliveryLog {
         return n == null ? 0 : n.get();
     }
 
+    /** Every duplicate delivery so far. */
+    List<Duplicate> duplicates() {
+        return new ArrayList<>(duplicates);
+    }
+
     /** Duplicates per group and route, for the log: {@code billing/MQ=3 billing/FALLBACK=0 ...}. */
     String duplicateSummary() {
         StringBuilder sb = new StringBuilder();
         new java.util.TreeMap<>(duplicatesByGroupAndRoute).forEach((k, v) -> sb.append(sb.length() == 0 ? "" : " ")
                 .append(k).append('=').append(v.get()));
-        return sb.length() == 0 ? "none" : sb.toString();
+        return sb.length() == 0 ? "none" : sb + " e.g. " + duplicateSamples;
     }
 
     /** Deliveries (not distinct) handled by {@code instance}. */

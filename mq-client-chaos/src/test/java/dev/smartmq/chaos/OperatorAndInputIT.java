@@ -71,18 +71,21 @@ class OperatorAndInputIT extends ChaosTestBase {
             Thread.sleep(300);
             long mqAtDrill = load.ackedMq();
             long fallbackAtDrill = load.ackedFallback();
+            long failoversAtDrill = producers.stream().mapToLong(p -> p.meter("producer.failovers")).sum();
             long untilExpiry = Duration.between(Instant.now(), expiresAt).minusMillis(300).toMillis();
             assertTrue(untilExpiry > 1000, "the drill's TTL left time to observe it; raise the TTL");
             Thread.sleep(untilExpiry); // the drill running under load is the scenario
             long mqDuringDrill = load.ackedMq() - mqAtDrill;
             long fallbackDuringDrill = load.ackedFallback() - fallbackAtDrill;
+            long failoversDuringDrill = producers.stream().mapToLong(p -> p.meter("producer.failovers")).sum()
+                    - failoversAtDrill;
             assertEquals(0, mqDuringDrill, "no send went to the (healthy) MQ during the drill");
             assertTrue(fallbackDuringDrill > 0, "sends went to Redis during the drill");
 
             awaitSwitch("the drill ends after its TTL: back to NORMAL", SwitchState.NORMAL, 3);
             checker.mark("drill-over");
             long mqAfter = load.ackedMq();
-            keepLoad(load, ChaosSettings.phase(Duration.ofSeconds(2)));
+            keepLoad(load, ChaosSettings.phase(Duration.ofSeconds(1)));
             assertTrue(load.ackedMq() > mqAfter, "traffic returned to the MQ: " + load);
             load.stop();
 
@@ -93,13 +96,17 @@ class OperatorAndInputIT extends ChaosTestBase {
                     millisToSwitch(report, "drill-start", SwitchState.DEGRADED, 1),
                     report.millisBetween("drill-start", "drill-over").orElse(-1),
                     "ttl_ms=" + ttl.toMillis() + " fallback_during_drill=" + fallbackDuringDrill
-                            + " mq_during_drill=" + mqDuringDrill + " failovers=" + failovers
+                            + " mq_during_drill=" + mqDuringDrill + " failovers_during_drill=" + failoversDuringDrill
+                            + " failovers=" + failovers
                             + " intruder=SwitchAccessDeniedException duplicates=[" + deliveries.duplicateSummary() + "]");
 
             assertNothingLost(report, load);
             assertEquals(0, report.failed(), "the callers saw no exception: " + report.errorSamples());
-            assertEquals(0, failovers, "no MQ send failed: the producers went straight to Redis during the drill");
-            assertEquals(0, report.totalDuplicates(), "a drill on a healthy MQ duplicates nothing");
+            assertEquals(0, failoversDuringDrill,
+                    "no MQ send was even tried during the drill: the producers went straight to Redis");
+            // No claim is ever redelivered on a healthy system: the only duplicates allowed are both-path copies of
+            // an MQ send that timed out (none, unless the busy box made one) and RocketMQ rebalances.
+            assertDuplicatesBounded(report, new DuplicateBound(failovers, 0), load);
             assertEquals(3, history.size(), describe(history));
             assertEquals(SwitchState.DEGRADED, history.get(0).state());
             assertEquals(SwitchMode.MANUAL, history.get(0).mode());
@@ -128,9 +135,13 @@ class OperatorAndInputIT extends ChaosTestBase {
         try (LoadGenerator load = load("input").start()) {
             awaitAcked(load, 200);
 
-            // 1. Invalid sends, interleaved with the load, through every producer.
+            // 1. Invalid sends, interleaved with the load: through the load's producers, and through a careless
+            //    client instance that sends nothing else (its failure detector must not move at all).
+            ChaosNode careless = cluster.startNode("careless-client");
             int invalid = 0;
-            for (ChaosNode p : producers) {
+            List<ChaosNode> senders = new java.util.ArrayList<>(producers);
+            senders.add(careless);
+            for (ChaosNode p : senders) {
                 SmartProducer producer = p.producer();
                 for (int i = 0; i < 5; i++) {
                     recordInvalid(() -> producer.send(null));
@@ -149,8 +160,12 @@ class OperatorAndInputIT extends ChaosTestBase {
             InvalidMessageException nullTopic = assertThrows(InvalidMessageException.class,
                     () -> Message.builder((String) null).body("x").build());
             assertTrue(nullTopic.getMessage().contains("topic"), nullTopic.getMessage());
-            long rejected = producers.stream().mapToLong(p -> p.meter("producer.sends.rejected")).sum();
+            long rejected = senders.stream().mapToLong(p -> p.meter("producer.sends.rejected")).sum();
             assertEquals(invalid, rejected, "every invalid send was counted as rejected");
+            assertEquals(0, careless.meter("producer.failovers"), "bad input never counted as an MQ failure");
+            assertEquals(0, careless.meter("producer.sends.fallback") + careless.meter("producer.sends.mq"),
+                    "bad input was written nowhere");
+            assertEquals(0, careless.counter("switch.local-degradations"), "bad input never degrades anyone");
 
             // 2. A corrupt value pushed by hand into the shard of a key the load is using, for both groups.
             String key = "input-k0";
@@ -184,7 +199,7 @@ class OperatorAndInputIT extends ChaosTestBase {
                     && s.epoch() == 1, allNodes());
             pushCorrupt(shard);
             awaitSwitch("the drill ends: back to NORMAL", SwitchState.NORMAL, 3);
-            keepLoad(load, ChaosSettings.phase(Duration.ofSeconds(2)));
+            keepLoad(load, ChaosSettings.phase(Duration.ofSeconds(1)));
             load.stop();
 
             CheckReport report = awaitDrainedAndReport(load);
@@ -204,7 +219,8 @@ class OperatorAndInputIT extends ChaosTestBase {
             assertEquals(invalid, report.failedInvalidInput(), "and they failed as input");
             assertEquals(0, report.unknown());
             assertEquals(0, report.totalUnexpected(), "no phantom deliveries");
-            assertEquals(0, failovers, "bad input never counted as an MQ failure");
+            assertDuplicatesBounded(report, new DuplicateBound(failovers,
+                    (long) consumers.size() * ChaosSettings.CONSUMER_THREADS * ChaosSettings.CLAIM_BATCH_SIZE), load);
             for (List<DeadLetter> dead : List.of(billingDead, auditDead)) {
                 assertEquals(2, dead.size(), "both corrupt values were dead-lettered: " + dead);
                 for (DeadLetter d : dead) {

@@ -42,7 +42,7 @@ class StoreAndCoordinationFaultsIT extends ChaosTestBase {
             long faultStart = System.nanoTime();
             servers.rocketMQ().stopBroker();
             awaitSwitch("switch DEGRADED after the broker was killed", SwitchState.DEGRADED, 1);
-            keepLoad(load, ChaosSettings.phase(Duration.ofSeconds(2)));
+            keepLoad(load, ChaosSettings.phase(Duration.ofSeconds(1)));
             long failedBefore = load.failedDelivery();
             assertEquals(0, failedBefore, "no send failed while Redis was up: " + load);
 
@@ -50,7 +50,7 @@ class StoreAndCoordinationFaultsIT extends ChaosTestBase {
             servers.redis().kill();
             await("sends fail with DeliveryException while Redis is dead").atMost(ChaosSettings.STATE_TIMEOUT)
                     .pollInterval(Duration.ofMillis(50)).until(() -> load.failedDelivery() >= 20);
-            keepLoad(load, ChaosSettings.faultPhase(Duration.ofSeconds(3)));
+            keepLoad(load, ChaosSettings.faultPhase(Duration.ofSeconds(2)));
 
             checker.mark("redis-restarted");
             servers.redis().restart();
@@ -61,7 +61,7 @@ class StoreAndCoordinationFaultsIT extends ChaosTestBase {
             servers.rocketMQ().startBroker();
             long faultEnd = System.nanoTime();
             awaitSwitch("switch back to NORMAL", SwitchState.NORMAL, 3);
-            keepLoad(load, ChaosSettings.phase(Duration.ofSeconds(2)));
+            keepLoad(load, ChaosSettings.phase(Duration.ofSeconds(1)));
             load.stop();
 
             CheckReport report = awaitDrainedAndReport(load);
@@ -86,7 +86,7 @@ class StoreAndCoordinationFaultsIT extends ChaosTestBase {
             assertEquals(0, report.failedInvalidInput(), "no send was rejected as input");
             assertTrue(report.totalUnexpected() <= phantomBound,
                     "phantoms (declared not stored, delivered anyway): " + report.totalUnexpected());
-            assertDuplicatesBounded(report, bound);
+            assertDuplicatesBounded(report, bound, load);
             assertEpochsContiguous(history);
             assertEquals(SwitchState.NORMAL, history.get(history.size() - 1).state(), describe(history));
         }
@@ -124,7 +124,7 @@ class StoreAndCoordinationFaultsIT extends ChaosTestBase {
                 assertTrue(p.counter("switch.local-degradations") >= 1, p + " degraded locally");
             }
             long fallbackAtLocal = load.ackedFallback();
-            keepLoad(load, ChaosSettings.faultPhase(Duration.ofSeconds(4)));
+            keepLoad(load, ChaosSettings.faultPhase(Duration.ofSeconds(3)));
             assertTrue(load.ackedFallback() > fallbackAtLocal, "sends went to Redis while degraded locally");
 
             checker.mark("zookeeper-restarted");
@@ -135,7 +135,7 @@ class StoreAndCoordinationFaultsIT extends ChaosTestBase {
             servers.rocketMQ().startBroker();
             cluster.awaitSwitch("switch back to NORMAL", s -> s.state() == SwitchState.NORMAL && s.epoch() >= 3,
                     allNodes());
-            keepLoad(load, ChaosSettings.phase(Duration.ofSeconds(2)));
+            keepLoad(load, ChaosSettings.phase(Duration.ofSeconds(1)));
             load.stop();
 
             CheckReport report = awaitDrainedAndReport(load);
@@ -159,7 +159,7 @@ class StoreAndCoordinationFaultsIT extends ChaosTestBase {
                 assertEquals(last, n.status().epoch(), n + " converged on the last document");
                 assertEquals(SwitchState.NORMAL, n.effectiveState(), n + " routes by NORMAL again");
             }
-            assertDuplicatesBounded(report, bound);
+            assertDuplicatesBounded(report, bound, load);
         }
     }
 
@@ -194,7 +194,7 @@ class StoreAndCoordinationFaultsIT extends ChaosTestBase {
                     .until(() -> allNodes().stream().allMatch(n -> n.zkSwitch().isReachable()));
             cluster.awaitLeader(allNodes());
             cluster.awaitGroupsVisible(topic, Set.of(billing, audit));
-            keepLoad(load, ChaosSettings.faultPhase(Duration.ofSeconds(4)));
+            keepLoad(load, ChaosSettings.faultPhase(Duration.ofSeconds(3)));
 
             List<SwitchStatus> after = cluster.history();
             List<StateWatcher.Change> flips = watcher.changesSince(since);
@@ -209,7 +209,7 @@ class StoreAndCoordinationFaultsIT extends ChaosTestBase {
             servers.rocketMQ().startBroker();
             long faultEnd = System.nanoTime();
             awaitSwitch("switch back to NORMAL", SwitchState.NORMAL, degradedEpoch + 2);
-            keepLoad(load, ChaosSettings.phase(Duration.ofSeconds(2)));
+            keepLoad(load, ChaosSettings.phase(Duration.ofSeconds(1)));
             load.stop();
 
             CheckReport report = awaitDrainedAndReport(load);
@@ -227,7 +227,7 @@ class StoreAndCoordinationFaultsIT extends ChaosTestBase {
             assertEquals(0, report.failed(), "the callers saw no exception: " + report.errorSamples());
             assertEpochsContiguous(history);
             assertEquals(SwitchState.NORMAL, history.get(history.size() - 1).state(), describe(history));
-            assertDuplicatesBounded(report, bound);
+            assertDuplicatesBounded(report, bound, load);
         }
     }
 
@@ -284,7 +284,7 @@ class StoreAndCoordinationFaultsIT extends ChaosTestBase {
                     }));
             checker.mark("orphans-redelivered");
             long recovered = survivor.counter("fallback.orphans-recovered");
-            keepLoad(load, ChaosSettings.faultPhase(Duration.ofSeconds(2)));
+            keepLoad(load, ChaosSettings.faultPhase(Duration.ofSeconds(1)));
             // Now the process is really gone (its blocked handlers are interrupted), before the broker returns.
             victim.close();
 
@@ -293,7 +293,7 @@ class StoreAndCoordinationFaultsIT extends ChaosTestBase {
             long faultEnd = System.nanoTime();
             cluster.awaitSwitch("switch back to NORMAL",
                     s -> s.state() == SwitchState.NORMAL && s.epoch() >= 3, List.of(survivor));
-            keepLoad(load, ChaosSettings.phase(Duration.ofSeconds(2)));
+            keepLoad(load, ChaosSettings.phase(Duration.ofSeconds(1)));
             load.stop();
 
             CheckReport report = awaitDrainedAndReport(load);
@@ -301,7 +301,8 @@ class StoreAndCoordinationFaultsIT extends ChaosTestBase {
             long failovers = producers.stream().mapToLong(p -> p.meter("producer.failovers")).sum();
             long inFlight = 2L * ChaosSettings.CONSUMER_THREADS * ChaosSettings.CLAIM_BATCH_SIZE;
             DuplicateBound full = duplicateBound(faultStart, faultEnd, load);
-            DuplicateBound bound = new DuplicateBound(failovers, inFlight, full.mqRedeliverable());
+            DuplicateBound bound = new DuplicateBound(failovers, inFlight, full.mqRedeliverable(),
+                    full.windowFromNanos(), full.windowToNanos());
             printSummary("7-consumer-crash", report, history,
                     millisToSwitch(report, "broker-killed", SwitchState.DEGRADED, 1),
                     millisToSwitch(report, "broker-restarted", SwitchState.NORMAL, lastNormalEpoch(history)),
@@ -314,7 +315,7 @@ class StoreAndCoordinationFaultsIT extends ChaosTestBase {
             assertEquals(0, report.failed(), "the callers saw no exception: " + report.errorSamples());
             assertTrue(recovered >= hungMessages.size(), "the survivor's reaper returned at least the "
                     + hungMessages.size() + " messages the victim hung on, but recovered " + recovered);
-            assertDuplicatesBounded(report, bound);
+            assertDuplicatesBounded(report, bound, load);
             assertEquals(SwitchState.NORMAL, history.get(history.size() - 1).state(), describe(history));
         }
     }
