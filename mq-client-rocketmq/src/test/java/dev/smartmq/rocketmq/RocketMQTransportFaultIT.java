@@ -111,6 +111,8 @@ class RocketMQTransportFaultIT {
     @Test
     void blackHoledBrokerTimesOutWithinTheBudgetAndNoCallerIsStuck() throws Exception {
         FaultProxy proxy = mq.rocketMQ().brokerProxy();
+        // The transport reaches the broker only through the proxy (the broker advertises the proxy's port).
+        assertTrue(proxy.activeConnections() >= 1, "connections through the proxy: " + proxy.activeConnections());
         proxy.blackHole();
 
         assertInfrastructureWithinBudget(() -> transport.send(envelope(TOPIC, "keyless"), BUDGET));
