@@ -76,13 +76,17 @@ final class EchoServer implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
         server.close();
         for (Socket s : sockets) {
             s.close();
         }
-        for (Thread t : threads) {
-            t.join(5_000);
+        try {
+            for (Thread t : threads) {
+                t.join(5_000);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

@@ -52,7 +52,7 @@ class FaultProxyTest {
         assertEquals("127.0.0.1:" + proxy.port(), proxy.address());
         try (Socket c = connect(proxy)) {
             roundTrip(c, "hello");
-            assertEquals(1, proxy.activeConnections());
+            assertEquals(1, proxy.activeConnections()); // the round trip proves the proxy accepted it
 
             byte[] payload = new byte[512 * 1024];
             new Random(42).nextBytes(payload);
@@ -69,7 +69,10 @@ class FaultProxyTest {
             new DataInputStream(c.getInputStream()).readFully(back);
             writer.get(LONG.toSeconds(), TimeUnit.SECONDS);
             assertArrayEquals(payload, back);
-            assertEquals(2L * (5 + payload.length), proxy.bytesForwarded());
+            // The proxy counts a chunk just after writing it, so the client may be a moment ahead.
+            long expected = 2L * (5 + payload.length);
+            await().atMost(LONG).until(() -> proxy.bytesForwarded() == expected);
+            assertEquals(expected, proxy.bytesForwarded());
         }
         await().atMost(LONG).until(() -> proxy.activeConnections() == 0);
     }
@@ -89,7 +92,7 @@ class FaultProxyTest {
                 during.setSoTimeout((int) SHORT.toMillis());
                 assertThrows(SocketTimeoutException.class, () -> during.getInputStream().read());
                 assertEquals(1, echo.accepted(), "the proxy must not reach the server while black-holed");
-                assertEquals(2, proxy.activeConnections(), "black-holed connections stay open");
+                await().atMost(LONG).until(() -> proxy.activeConnections() == 2); // black-holed ones stay open
 
                 proxy.heal();
 
@@ -156,10 +159,20 @@ class FaultProxyTest {
 
     @Test
     void unreachableServerResetsTheClient() throws Exception {
-        try (FaultProxy nowhere = FaultProxy.start("127.0.0.1", FreePorts.find());
-             Socket c = connect(nowhere)) {
-            c.setSoTimeout((int) LONG.toMillis());
-            assertResetOrEof(c);
+        try (FaultProxy nowhere = FaultProxy.start("127.0.0.1", FreePorts.find())) {
+            Socket c;
+            try {
+                c = connect(nowhere);
+            } catch (IOException e) {
+                // The reset can beat the end of the client's own connect() on a busy machine: same verdict.
+                c = null;
+            }
+            if (c != null) {
+                try (Socket s = c) {
+                    s.setSoTimeout((int) LONG.toMillis());
+                    assertResetOrEof(s);
+                }
+            }
             await().atMost(LONG).until(() -> nowhere.activeConnections() == 0);
         }
     }
