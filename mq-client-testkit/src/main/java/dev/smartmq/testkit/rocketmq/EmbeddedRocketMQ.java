@@ -71,8 +71,8 @@ import org.slf4j.LoggerFactory;
  *       test forgot, so no server outlives the JVM.</li>
  * </ul>
  *
- * <p>Not thread-safe for concurrent lifecycle calls from several threads at once (they are serialised by a
- * lock, but a test that races {@code stop} against {@code start} gets whichever order the lock gives).
+ * <p>Thread-safe: lifecycle calls are serialised by the instance's lock (a test that races {@code stop}
+ * against {@code start} gets whichever order the lock gives). The address getters never block.
  */
 public final class EmbeddedRocketMQ implements AutoCloseable {
 
@@ -84,6 +84,9 @@ public final class EmbeddedRocketMQ implements AutoCloseable {
     public static final Duration DEFAULT_STARTUP_TIMEOUT = Duration.ofSeconds(60);
     /** Default of {@link Builder#brokers(int)}. */
     public static final int DEFAULT_BROKERS = 1;
+
+    /** How long a send may wait in the broker (queue or page cache) before flow control refuses it. */
+    static final long BUSY_TOLERANCE_MILLIS = 5_000;
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedRocketMQ.class);
     private static final String HOST = "127.0.0.1";
@@ -500,6 +503,11 @@ public final class EmbeddedRocketMQ implements AutoCloseable {
         broker.setAutoCreateSubscriptionGroup(true);
         broker.setRocketmqHome(workDir.toString());
         // Small pools: a test broker serves a handful of clients on a shared 2-core machine.
+        // RocketMQ's flow control assumes a dedicated machine: a send that waits 200 ms in the broker's queue
+        // (or a page-cache write slower than 1 s) is refused as "broker busy". A test broker shares two cores
+        // with the test JVM, the clients and often a whole build; under that load the defaults turned ordinary
+        // sends into TIMEOUT_CLEAN_QUEUE refusals. Tests that want "broker busy" cause it on purpose.
+        broker.setWaitTimeMillsInSendQueue(BUSY_TOLERANCE_MILLIS);
         broker.setSendMessageThreadPoolNums(2);
         broker.setPullMessageThreadPoolNums(4);
         broker.setLitePullMessageThreadPoolNums(2);
@@ -519,6 +527,7 @@ public final class EmbeddedRocketMQ implements AutoCloseable {
         storeConfig.setStorePathEpochFile(store.resolve("epochFileCheckpoint").toString());
         storeConfig.setStorePathBrokerIdentity(store.resolve("brokerIdentity").toString());
         storeConfig.setMappedFileSizeCommitLog(commitLogFileSize);
+        storeConfig.setOsPageCacheBusyTimeOutMills(BUSY_TOLERANCE_MILLIS);
         storeConfig.setMappedFileSizeConsumeQueue(CONSUME_QUEUE_FILE_SIZE);
         storeConfig.setMaxIndexNum(10_000);
         storeConfig.setMaxHashSlotNum(40_000);
