@@ -157,7 +157,11 @@ final class ChaosCluster implements AutoCloseable {
                     .nameServer(rocketMQ.nameServerAddress())
                     .producerGroup("chaos-" + name)
                     .sendTimeout(ChaosSettings.SEND_TIMEOUT)
-                    .nameServerTimeout(Duration.ofMillis(500))
+                    // RocketMQ applies this as mqClientApiTimeout to every client call, broker heartbeats included,
+                    // not only name server lookups. At 500 ms a heartbeat that was slow on a loaded box closed the
+                    // socket; the reconnect raced, the broker listed the client twice, and two of four queues had no
+                    // consumer for up to 120 s (found by row 10). RocketMQ's own default (3 s) keeps heartbeats alive.
+                    .nameServerTimeout(Duration.ofSeconds(3))
                     .routeRefreshInterval(Duration.ofSeconds(1))
                     .consumeFrom(ConsumeFrom.FIRST_OFFSET)
                     .consumeThreads(2)
