@@ -62,6 +62,7 @@ public final class GroupConsumer {
         consumer.setConsumeThreadMax(consumeThreads);
         consumer.setConsumeMessageBatchMaxSize(1);
         consumer.setSuspendCurrentQueueTimeMillis(1000);
+        consumer.setAllocateMessageQueueStrategy(new DistinctClientAllocation());
         if (ordering == Ordering.ORDERED) {
             consumer.registerMessageListener((MessageListenerOrderly) (msgs, ctx) -> {
                 for (MessageExt m : msgs) {
