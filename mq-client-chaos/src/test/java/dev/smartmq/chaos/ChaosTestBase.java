@@ -187,6 +187,9 @@ abstract class ChaosTestBase {
      */
     static final Duration MQ_OFFSET_COMMIT_INTERVAL = Duration.ofSeconds(5);
 
+    /** At-least-once, but bounded: deliveries of one message to one group. */
+    static final long MAX_DELIVERIES_PER_MESSAGE = 3;
+
     /**
      * How many duplicates one group may see, by the route of the duplicate delivery, and why:
      *
@@ -256,8 +259,17 @@ abstract class ChaosTestBase {
                     "group " + g.group() + ": " + fallback + " duplicates via fallback, more than " + bound);
         }
         DuplicateCauses causes = classifyDuplicates(bound, loads);
-        System.out.println("duplicate causes: " + causes);
+        Map<String, Long> perMessage = new HashMap<>();
+        for (DeliveryLog.Duplicate d : deliveries.duplicates()) {
+            perMessage.merge(d.group() + "/" + d.id(), 1L, Long::sum);
+        }
+        long mostDeliveries = 1 + perMessage.values().stream().mapToLong(Long::longValue).max().orElse(0);
+        System.out.println("duplicate causes: " + causes + " most_deliveries_of_one_message=" + mostDeliveries);
         assertEquals(List.of(), causes.unexplained, "MQ duplicates without a known cause");
+        // Rebalance duplicates have no count bound of their own (a queue may move several times while clients
+        // reconnect), but no message may go round and round.
+        assertTrue(mostDeliveries <= MAX_DELIVERIES_PER_MESSAGE, "a message was delivered " + mostDeliveries
+                + " times to one group (at most " + MAX_DELIVERIES_PER_MESSAGE + " expected)");
         for (GroupReport g : report.groups()) {
             long sameInstance = causes.inWindowOrCopy.getOrDefault(g.group(), 0L);
             assertTrue(sameInstance <= bound.viaMq(), "group " + g.group() + ": " + sameInstance
