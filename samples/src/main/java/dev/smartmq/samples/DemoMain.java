@@ -37,8 +37,14 @@ public final class DemoMain {
             return DrillResult.EXIT_OK;
         }
         DrillResult result = new OrderPaymentDrill(options, out).run();
+        print(result, out);
+        return result.exitCode();
+    }
+
+    /** The human summary, then the {@code RESULT} line as the very last line. */
+    static void print(DrillResult result, PrintStream out) {
         out.println(result.summary());
         out.println(result.resultLine());
-        return result.exitCode();
+        out.flush();
     }
 }

@@ -13,12 +13,14 @@ import java.util.Optional;
  * @param peakBacklog   largest total fallback backlog sampled (all groups)
  * @param sawDegraded   whether the switch went DEGRADED after the fault
  * @param sawNormal     whether it came back to NORMAL afterwards
+ * @param lateSamePath  first deliveries overtaken by a later message of their key on the same path, all groups
+ * @param lateAcrossPaths first deliveries overtaken by a later message of their key that came by the other path
  * @param failedPhase   the phase that did not complete in time or failed, if any
  * @param failureDetail what went wrong in that phase
  * @param summary       the human-readable table and extra lines
  */
 public record DrillResult(CheckReport report, long degradeMs, long recoverMs, long peakBacklog, boolean sawDegraded,
-                          boolean sawNormal, String failedPhase, String failureDetail, String summary) {
+                          boolean sawNormal, long lateSamePath, long lateAcrossPaths, String failedPhase, String failureDetail, String summary) {
 
     /** Exit code when nothing acknowledged was lost and every phase completed. */
     public static final int EXIT_OK = 0;

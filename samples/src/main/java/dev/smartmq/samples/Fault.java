@@ -23,7 +23,15 @@ public enum Fault {
 
     /**
      * The network path to the broker hangs (a proxy holds every byte, connections stay open): sends time out
-     * instead of failing fast, which is the harder case for a detector. Healing delivers what was held.
+     * instead of failing fast, which is the harder case for a detector.
+     *
+     * <p>Repair resets every connection through the proxy, then lets traffic pass again: the partition lasted
+     * long enough that the connections across it are dead (clients gave up on them after their timeouts), so
+     * nothing held is delivered late and clients reconnect. Why not a plain {@code heal()}: it would replay the
+     * connections the clients had already abandoned, including their queued heartbeats, and RocketMQ 5.5's broker
+     * then registers those already-closed channels as live consumers of the group; the group's rebalance splits
+     * the queues with these phantoms and leaves most of them unread until the broker expires the channels
+     * (about two minutes).
      */
     BROKER_BLACKHOLE("broker-blackhole") {
         @Override
@@ -33,6 +41,7 @@ public enum Fault {
 
         @Override
         void repair(EmbeddedRocketMQ rocketMQ) {
+            rocketMQ.brokerProxy().cutConnections();
             rocketMQ.brokerProxy().heal();
         }
     },

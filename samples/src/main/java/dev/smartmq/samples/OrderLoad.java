@@ -29,6 +29,8 @@ import org.slf4j.LoggerFactory;
 final class OrderLoad {
 
     static final String TAG = "OrderPaid";
+    /** User property carrying the per-order-id send sequence (1, 2, 3...). */
+    static final String SEQ_PROPERTY = "seq";
     private static final Logger LOG = LoggerFactory.getLogger(OrderLoad.class);
     private static final long MAX_LAG_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -127,7 +129,7 @@ final class OrderLoad {
         Message message = Message.builder(topic)
                 .key(orderId)
                 .tags(TAG)
-                .property("seq", Long.toString(seq))
+                .property(SEQ_PROPERTY, Long.toString(seq))
                 .body(body(orderId, seq))
                 .build();
         SendRecorder.Attempt attempt = recorder.beginSend(orderId);

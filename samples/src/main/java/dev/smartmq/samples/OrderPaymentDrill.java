@@ -206,8 +206,10 @@ public final class OrderPaymentDrill {
         boolean sawDegraded = changes.stream().anyMatch(c -> c.to() == SwitchState.DEGRADED);
         boolean sawNormal = changes.stream().anyMatch(c -> c.to() == SwitchState.NORMAL);
         String summary = summarize(report, degradeMs, recoverMs, peak, changes, load, downstream);
-        return new DrillResult(report, degradeMs, recoverMs, peak, sawDegraded, sawNormal, failedPhase,
-                failureDetail, summary);
+        long samePath = downstream.stream().mapToLong(g -> g.lateSamePath.sum()).sum();
+        long acrossPaths = downstream.stream().mapToLong(g -> g.lateAcrossPaths.sum()).sum();
+        return new DrillResult(report, degradeMs, recoverMs, peak, sawDegraded, sawNormal, samePath, acrossPaths,
+                failedPhase, failureDetail, summary);
     }
 
     // ---------------------------------------------------------------- phases
@@ -287,7 +289,7 @@ public final class OrderPaymentDrill {
     }
 
     private String progressLine(OrderLoad load, SwitchWatcher watcher, List<DownstreamService> groups) {
-        long secs = loadStartNanos == 0 ? 0 : TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - loadStartNanos);
+        long secs = loadStartNanos == 0 ? 0 : Math.round((System.nanoTime() - loadStartNanos) / 1e9);
         StringBuilder backlog = new StringBuilder();
         StringBuilder consumed = new StringBuilder();
         for (DownstreamService g : groups) {
@@ -335,8 +337,9 @@ public final class OrderPaymentDrill {
         }
         for (DownstreamService g : groups) {
             sb.append(String.format(Locale.ROOT, "%-9s deliveries=%d (MQ=%d Redis=%d), effects applied after"
-                            + " dedupe=%d, duplicates skipped=%d%n", g.group(), g.deliveries.sum(), g.viaMq.sum(),
-                    g.viaFallback.sum(), g.effectsApplied.sum(), g.duplicatesSkipped.sum()));
+                            + " dedupe=%d, duplicates skipped=%d, out of order: across paths=%d same path=%d%n",
+                    g.group(), g.deliveries.sum(), g.viaMq.sum(), g.viaFallback.sum(), g.effectsApplied.sum(),
+                    g.duplicatesSkipped.sum(), g.lateAcrossPaths.sum(), g.lateSamePath.sum()));
         }
         if (failedPhase != null) {
             sb.append("DRILL INCOMPLETE: phase ").append(failedPhase).append(": ").append(failureDetail);
