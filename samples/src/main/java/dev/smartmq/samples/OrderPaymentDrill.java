@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -395,9 +394,5 @@ public final class OrderPaymentDrill {
         } catch (Exception e) {
             LOG.warn("{} did not close cleanly: {}", what, e.toString());
         }
-    }
-
-    static Set<String> groups() {
-        return Set.copyOf(GROUPS);
     }
 }
