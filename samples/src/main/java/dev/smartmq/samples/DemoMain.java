@@ -16,8 +16,8 @@ public final class DemoMain {
     public static void main(String[] args) {
         int code = run(args, System.out, System.err);
         System.out.flush();
-        // exec:java runs us inside Maven's JVM, and RocketMQ/ZooKeeper leave non-daemon threads behind even after
-        // a clean close: end the JVM with the drill's code once everything is closed.
+        // exec:java runs us inside Maven's JVM: only an explicit exit hands the drill's code to the shell (and no
+        // library thread that outlived its close can keep the JVM alive). Everything is closed by now.
         System.exit(code);
     }
 

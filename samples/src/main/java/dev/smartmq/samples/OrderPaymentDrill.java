@@ -109,16 +109,19 @@ public final class OrderPaymentDrill {
             watcher.start();
             load = new OrderLoad(orderService.mq().producer(), checker, TOPIC, options.rate(), options.keys(),
                     options.producerThreads());
+            out.println("== progress every second: [time since the load started] drill phase, switch state the"
+                    + " order service sees, sends (acknowledged via MQ / via Redis), Redis backlog per group,"
+                    + " distinct messages consumed per group");
             progress = startProgress(load, watcher, groups);
 
-            enter("load", "normal");
+            enter("load", options.fault() == Fault.NONE ? "steady" : "pre-fault");
             loadStartNanos = System.nanoTime();
             checker.mark("load-started");
             load.start();
 
             if (options.fault() != Fault.NONE) {
                 sleepUntil(loadStartNanos + options.faultDelay().toNanos());
-                enter("inject-fault", "fault");
+                enter("inject-fault", "fault-on");
                 watcher.arm();
                 checker.mark("fault-injected");
                 long faultAtNanos = System.nanoTime();
@@ -126,7 +129,7 @@ public final class OrderPaymentDrill {
                 faultActive = true;
                 options.fault().inject(infra.rocketMQ());
 
-                enter("await-degraded", "fault");
+                enter("await-degraded", "fault-on");
                 SwitchWatcher w = watcher;
                 boolean degraded = await(() -> w.seenSinceArmed(SwitchState.DEGRADED),
                         faultAtNanos + options.degradeTimeout().toNanos());
@@ -134,7 +137,7 @@ public final class OrderPaymentDrill {
                     fail("await-degraded", "the switch was still " + w.state() + " "
                             + options.degradeTimeout().toSeconds() + " s after the fault");
                 } else {
-                    display = "degraded";
+                    // the load goes on through Redis while the MQ is still broken
                     sleepUntil(w.firstSeenNanos(SwitchState.DEGRADED) + options.degradedHold().toNanos());
                 }
 
@@ -146,12 +149,12 @@ public final class OrderPaymentDrill {
 
                 if (degraded) {
                     long recoverDeadline = deadline(options.recoverTimeout());
-                    enter("await-recovering", "recovering");
+                    enter("await-recovering", "repaired");
                     if (!await(() -> w.seenSinceArmed(SwitchState.RECOVERING), recoverDeadline)) {
                         fail("await-recovering", "the switch was still " + w.state() + " "
                                 + options.recoverTimeout().toSeconds() + " s after the repair");
                     } else {
-                        enter("await-normal", "recovering");
+                        enter("await-normal", "repaired");
                         if (!await(() -> w.seenSinceArmed(SwitchState.NORMAL) && w.state() == SwitchState.NORMAL,
                                 recoverDeadline)) {
                             fail("await-normal", "the switch was still " + w.state() + " "
@@ -161,12 +164,12 @@ public final class OrderPaymentDrill {
                 }
             }
 
-            enter("load", "normal");
+            enter("load", options.fault() == Fault.NONE ? "steady" : "recovered");
             sleepUntil(loadStartNanos + options.duration().toNanos());
             if (options.fault() != Fault.NONE && failedPhase == null && watcher.state() != SwitchState.NORMAL) {
                 // It flapped after coming back: let it settle (bounded) before judging.
                 SwitchWatcher w = watcher;
-                enter("await-normal", "recovering");
+                enter("await-normal", "repaired");
                 if (!await(() -> w.state() == SwitchState.NORMAL, deadline(options.recoverTimeout()))) {
                     fail("await-normal", "the switch was " + w.state() + " at the end of the load");
                 }
