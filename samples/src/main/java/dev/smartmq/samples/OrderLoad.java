@@ -70,7 +70,7 @@ final class OrderLoad {
             for (int k = t; k < keys; k += threads) {
                 own.add(orderId(k));
             }
-            Thread sender = new Thread(() -> sendLoop(own), "order-service-sender-" + (t + 1));
+            Thread sender = new Thread(() -> sendLoop(own), "smartmq-drill-sender-" + (t + 1));
             sender.setDaemon(true);
             senders.add(sender);
             sender.start();

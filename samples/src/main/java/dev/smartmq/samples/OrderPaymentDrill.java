@@ -276,7 +276,7 @@ public final class OrderPaymentDrill {
     private ScheduledExecutorService startProgress(OrderLoad load, SwitchWatcher watcher,
                                                    List<DownstreamService> groups) {
         ScheduledExecutorService ses = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "drill-progress");
+            Thread t = new Thread(r, "smartmq-drill-progress-1");
             t.setDaemon(true);
             return t;
         });

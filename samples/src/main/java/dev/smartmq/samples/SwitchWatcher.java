@@ -41,7 +41,7 @@ final class SwitchWatcher implements AutoCloseable {
         this.checker = checker;
         this.totalBacklog = totalBacklog;
         this.state = producerSide.switchStatus().state();
-        this.thread = new Thread(this::run, "drill-switch-watcher");
+        this.thread = new Thread(this::run, "smartmq-drill-watcher-1");
         this.thread.setDaemon(true);
     }
 

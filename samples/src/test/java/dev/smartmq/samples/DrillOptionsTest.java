@@ -7,9 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.smartmq.api.ConfigurationException;
 import dev.smartmq.api.Ordering;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -94,28 +91,8 @@ class DrillOptionsTest {
         assertMessage("--ordering must be ordered or concurrent, but was 'random'", "--ordering", "random");
     }
 
-    @Test
-    void mainPrintsUsageForHelpAndRejectsBadOptionsWithExitCode64() {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        assertEquals(DrillResult.EXIT_OK, DemoMain.run(new String[] {"--help"}, print(out), print(err)));
-        assertTrue(text(out).contains("--fault <f>"), text(out));
-
-        assertEquals(DrillResult.EXIT_USAGE, DemoMain.run(new String[] {"--rate", "x"}, print(out), print(err)));
-        assertTrue(text(err).startsWith("error: --rate must be an integer, but was 'x'"), text(err));
-        assertTrue(text(err).contains("Usage:"), text(err));
-    }
-
     private static void assertMessage(String expected, String... args) {
         ConfigurationException e = assertThrows(ConfigurationException.class, () -> DrillOptions.parse(args));
         assertEquals(expected, e.getMessage());
-    }
-
-    private static PrintStream print(ByteArrayOutputStream buffer) {
-        return new PrintStream(buffer, true, StandardCharsets.UTF_8);
-    }
-
-    private static String text(ByteArrayOutputStream buffer) {
-        return buffer.toString(StandardCharsets.UTF_8);
     }
 }
