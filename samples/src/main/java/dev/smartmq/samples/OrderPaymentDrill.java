@@ -62,6 +62,7 @@ public final class OrderPaymentDrill {
     private String failedPhase;
     private String failureDetail;
     private long loadStartNanos;
+    private long faultAtNanos;
 
     public OrderPaymentDrill(DrillOptions options, PrintStream out) {
         this.options = options;
@@ -125,6 +126,7 @@ public final class OrderPaymentDrill {
                 watcher.arm();
                 checker.mark("fault-injected");
                 long faultAtNanos = System.nanoTime();
+                this.faultAtNanos = faultAtNanos;
                 out.println("== injecting fault: " + options.fault().optionName());
                 faultActive = true;
                 options.fault().inject(infra.rocketMQ());
@@ -207,7 +209,9 @@ public final class OrderPaymentDrill {
         long recoverMs = report.millisBetween("repaired", "normal").orElse(-1);
         boolean sawDegraded = changes.stream().anyMatch(c -> c.to() == SwitchState.DEGRADED);
         boolean sawNormal = changes.stream().anyMatch(c -> c.to() == SwitchState.NORMAL);
-        String summary = summarize(report, degradeMs, recoverMs, peak, changes, load, downstream);
+        long localDegradeMs = watcher == null || watcher.firstLocalDegradeNanos() == 0 ? -1
+                : TimeUnit.NANOSECONDS.toMillis(watcher.firstLocalDegradeNanos() - faultAtNanos);
+        String summary = summarize(report, degradeMs, localDegradeMs, recoverMs, peak, changes, load, downstream);
         long samePath = downstream.stream().mapToLong(g -> g.lateSamePath.sum()).sum();
         long acrossPaths = downstream.stream().mapToLong(g -> g.lateAcrossPaths.sum()).sum();
         return new DrillResult(report, degradeMs, recoverMs, peak, sawDegraded, sawNormal, samePath, acrossPaths,
@@ -299,8 +303,11 @@ public final class OrderPaymentDrill {
             backlog.append(' ').append(g.group()).append('=').append(b < 0 ? "?" : Long.toString(b));
             consumed.append(' ').append(g.group()).append('=').append(g.effectsApplied.sum());
         }
+        SwitchState published = watcher.state();
+        SwitchState routing = watcher.effectiveState();
+        String sw = published == routing ? published.name() : published + " (routing " + routing + " locally)";
         return String.format(Locale.ROOT, "[%4ds] %-10s switch=%-10s sent=%-6d acked=%-6d mq=%-6d fallback=%-6d"
-                        + " | backlog%s | consumed%s", secs, display, watcher.state(), load.sent.sum(), load.acked(),
+                        + " | backlog%s | consumed%s", secs, display, sw, load.sent.sum(), load.acked(),
                 load.viaMq.sum(), load.viaFallback.sum(), backlog, consumed);
     }
 
@@ -314,7 +321,7 @@ public final class OrderPaymentDrill {
 
     // ---------------------------------------------------------------- summary
 
-    private String summarize(CheckReport report, long degradeMs, long recoverMs, long peak,
+    private String summarize(CheckReport report, long degradeMs, long localDegradeMs, long recoverMs, long peak,
                              List<SwitchWatcher.Change> changes, OrderLoad load, List<DownstreamService> groups) {
         StringBuilder sb = new StringBuilder();
         sb.append("== drill report (").append(options).append(")\n");
@@ -328,7 +335,8 @@ public final class OrderPaymentDrill {
             }
             sb.append('\n');
         }
-        sb.append("time to degrade (fault injected -> DEGRADED seen): ").append(ms(degradeMs)).append('\n');
+        sb.append("time to degrade (fault injected -> DEGRADED seen): ").append(ms(degradeMs))
+                .append("; the order service itself routed to Redis after ").append(ms(localDegradeMs)).append('\n');
         sb.append("time to recover (repaired -> NORMAL seen, Redis drained): ").append(ms(recoverMs)).append('\n');
         sb.append("peak Redis backlog (all groups, sampled every ").append(SwitchWatcher.POLL_MILLIS).append(" ms): ")
                 .append(peak).append(" messages\n");
@@ -336,6 +344,11 @@ public final class OrderPaymentDrill {
             sb.append(String.format(Locale.ROOT, "order service: sent=%d acked via MQ=%d via Redis=%d failed=%d"
                             + " unknown=%d%n", load.sent.sum(), load.viaMq.sum(), load.viaFallback.sum(),
                     load.failed.sum(), load.unknown.sum()));
+            if (load.failed.sum() + load.unknown.sum() > 0) {
+                // Not lost: SmartMQ said so to the caller, who still owns the message (a real service retries).
+                sb.append("sends SmartMQ reported as not stored (or unknown), e.g.: ")
+                        .append(report.errorSamples().isEmpty() ? "-" : report.errorSamples().get(0)).append('\n');
+            }
         }
         for (DownstreamService g : groups) {
             sb.append(String.format(Locale.ROOT, "%-9s deliveries=%d (MQ=%d Redis=%d), effects applied after"

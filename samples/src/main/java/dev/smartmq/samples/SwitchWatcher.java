@@ -12,8 +12,8 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
 
 /**
- * Watches the switch state the order service (the producer) sees, every {@value #POLL_MILLIS} ms, and
- * samples the fallback backlog. Once armed (when the fault is injected) every state change is marked in the
+ * Watches the switch state the order service (the producer) sees, and the state it routes by, every
+ * {@value #POLL_MILLIS} ms, and samples the fallback backlog. Once armed (when the fault is injected) every state change is marked in the
  * checker as {@code degraded}, {@code recovering} or {@code normal}, so the report gives fault → DEGRADED and
  * repaired → NORMAL. States are polled, so one shorter than the poll interval could be missed; the dwell time
  * (seconds) makes that impossible here.
@@ -35,12 +35,15 @@ final class SwitchWatcher implements AutoCloseable {
     private volatile boolean armed;
     private volatile boolean running = true;
     private volatile SwitchState state;
+    private volatile SwitchState effective;
+    private volatile long firstLocalDegradeNanos;
 
     SwitchWatcher(SmartMQ producerSide, DeliveryChecker checker, LongSupplier totalBacklog) {
         this.producerSide = producerSide;
         this.checker = checker;
         this.totalBacklog = totalBacklog;
         this.state = producerSide.switchStatus().state();
+        this.effective = producerSide.effectiveState();
         this.thread = new Thread(this::run, "smartmq-drill-watcher-1");
         this.thread.setDaemon(true);
     }
@@ -56,6 +59,19 @@ final class SwitchWatcher implements AutoCloseable {
 
     SwitchState state() {
         return state;
+    }
+
+    /**
+     * The state the order service routes by: the switch's, or DEGRADED as soon as it degraded locally (its
+     * detector tripped) while the switch write is still under way or ZooKeeper is slow.
+     */
+    SwitchState effectiveState() {
+        return effective;
+    }
+
+    /** {@link System#nanoTime()} when the order service first routed by DEGRADED since armed, or 0. */
+    long firstLocalDegradeNanos() {
+        return firstLocalDegradeNanos;
     }
 
     /** Whether the switch has been seen in {@code target} since it was armed. */
@@ -91,6 +107,11 @@ final class SwitchWatcher implements AutoCloseable {
                         changes.add(new Change(before, now, at, System.nanoTime(), status.epoch(), status.reason()));
                     }
                 }
+            }
+            SwitchState routing = producerSide.effectiveState();
+            effective = routing;
+            if (armed && routing == SwitchState.DEGRADED && firstLocalDegradeNanos == 0) {
+                firstLocalDegradeNanos = System.nanoTime();
             }
             long backlog = totalBacklog.getAsLong();
             peakBacklog.accumulateAndGet(backlog, Math::max);
