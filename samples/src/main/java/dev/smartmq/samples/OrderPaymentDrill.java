@@ -61,7 +61,7 @@ public final class OrderPaymentDrill {
     private volatile String display = "starting";
     private String failedPhase;
     private String failureDetail;
-    private long loadStartNanos;
+    private volatile long loadStartNanos;
     private long faultAtNanos;
 
     public OrderPaymentDrill(DrillOptions options, PrintStream out) {
@@ -78,7 +78,6 @@ public final class OrderPaymentDrill {
         OrderLoad load = null;
         SwitchWatcher watcher = null;
         ScheduledExecutorService progress = null;
-        AutoCloseable metricsEndpoint = null;
         boolean faultActive = false;
         try {
             out.println("== order-payment drill: " + options);
@@ -125,8 +124,7 @@ public final class OrderPaymentDrill {
                 enter("inject-fault", "fault-on");
                 watcher.arm();
                 checker.mark("fault-injected");
-                long faultAtNanos = System.nanoTime();
-                this.faultAtNanos = faultAtNanos;
+                faultAtNanos = System.nanoTime();
                 out.println("== injecting fault: " + options.fault().optionName());
                 faultActive = true;
                 options.fault().inject(infra.rocketMQ());
@@ -202,7 +200,7 @@ public final class OrderPaymentDrill {
         long peak = watcher == null ? 0 : watcher.peakBacklog();
         List<SwitchWatcher.Change> changes = watcher == null ? List.of() : watcher.changes();
         enter("shutdown", "closing");
-        closeAll(metricsEndpoint, orderService, downstream, finalWatcher, infra);
+        closeAll(orderService, downstream, finalWatcher, infra);
 
         CheckReport report = checker.report();
         long degradeMs = report.millisBetween("fault-injected", "degraded").orElse(-1);
@@ -240,10 +238,9 @@ public final class OrderPaymentDrill {
         }
     }
 
-    private void closeAll(AutoCloseable metricsEndpoint, Service orderService, List<DownstreamService> downstream,
-                          SwitchWatcher watcher, Infrastructure infra) {
+    private void closeAll(Service orderService, List<DownstreamService> downstream, SwitchWatcher watcher,
+                          Infrastructure infra) {
         // Producer first, then consumers, then the servers: nobody talks to a server that is gone.
-        closeQuietly("metrics endpoint", metricsEndpoint);
         closeQuietly("watcher", watcher);
         closeQuietly(ORDER_SERVICE, orderService);
         for (DownstreamService s : downstream) {
