@@ -1,0 +1,262 @@
+package dev.smartmq.core.internal;
+
+import com.codahale.metrics.Gauge;
+import com.codahale.metrics.MetricRegistry;
+import dev.smartmq.api.SmartConsumer;
+import dev.smartmq.api.SmartMQConfig;
+import dev.smartmq.api.SmartProducer;
+import dev.smartmq.api.SwitchState;
+import dev.smartmq.api.SwitchStatus;
+import dev.smartmq.spi.DegradationSwitch;
+import dev.smartmq.spi.FallbackStore;
+import dev.smartmq.spi.IdempotencyGuard;
+import dev.smartmq.spi.PrimaryTransport;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Wires the engine of one SmartMQ instance and owns its threads. Not API: use {@code dev.smartmq.core.SmartMQ}.
+ *
+ * <p>Threads (all daemons, all ended by {@link #close()}):
+ * <ul>
+ *   <li>{@code smartmq-switch-1}: switch callbacks and switch writes of the failure detector;</li>
+ *   <li>{@code smartmq-prober-1}: prober and drain decision (leader work; may block for probeTimeout);</li>
+ *   <li>{@code smartmq-maintenance-1}: orphan reaper, backlog gauges, ORDERED gates, retries of store writes;</li>
+ *   <li>{@code smartmq-timer-1}: time-outs of async sends only (never blocks);</li>
+ *   <li>{@code smartmq-consumer-1..n}: fallback workers, started by the first subscription.</li>
+ * </ul>
+ */
+public final class Engine implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Engine.class);
+
+    private enum State { LATENT, STARTED, CLOSED }
+
+    private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
+    private final SmartMQConfig config;
+    private final PrimaryTransport transport;
+    private final FallbackStore store;
+    private final DegradationSwitch sw;
+    private final MetricRegistry registry;
+    private final EngineMetrics metrics;
+    private final FailureDetector detector;
+    private final SwitchTracker tracker;
+    private final String instanceId;
+
+    private final NamedThreadFactory switchThreads = new NamedThreadFactory("switch");
+    private final NamedThreadFactory proberThreads = new NamedThreadFactory("prober");
+    private final NamedThreadFactory maintenanceThreads = new NamedThreadFactory("maintenance");
+    private final NamedThreadFactory timerThreads = new NamedThreadFactory("timer");
+    private final ExecutorService switchExecutor;
+    private final ScheduledThreadPoolExecutor proberExecutor;
+    private final ScheduledThreadPoolExecutor maintenanceExecutor;
+    private final ScheduledThreadPoolExecutor timer;
+
+    private final Router router;
+    private final DualPathConsumer consumer;
+    private final Prober prober;
+    private final DrainDecision drain;
+
+    /**
+     * Builds the engine; registers its metrics (fails if {@code registry} already holds them) but starts
+     * nothing. {@code guard} may be null.
+     */
+    public Engine(SmartMQConfig config, PrimaryTransport transport, FallbackStore store, DegradationSwitch sw,
+                  IdempotencyGuard guard, Duration idempotencyTtl, MetricRegistry registry, String metricPrefix,
+                  Clock clock) {
+        this.config = config;
+        this.transport = transport;
+        this.store = store;
+        this.sw = sw;
+        this.registry = registry;
+        String host = hostName();
+        long pid = ProcessHandle.current().pid();
+        String uuid = UUID.randomUUID().toString();
+        this.instanceId = host + "/" + pid + "/" + uuid.substring(0, 8);
+        String consumerId = host + "-" + pid + "-" + uuid;
+
+        this.metrics = new EngineMetrics(registry, metricPrefix);
+        this.detector = new FailureDetector(config.failureThreshold());
+        this.tracker = new SwitchTracker(sw, config, clock, instanceId, metrics, detector);
+
+        this.switchExecutor = Executors.newSingleThreadExecutor(switchThreads);
+        this.proberExecutor = new ScheduledThreadPoolExecutor(1, proberThreads);
+        this.maintenanceExecutor = new ScheduledThreadPoolExecutor(1, maintenanceThreads);
+        this.timer = new ScheduledThreadPoolExecutor(1, timerThreads);
+        // Most async-send guards are cancelled long before they fire; do not keep them queued.
+        this.timer.setRemoveOnCancelPolicy(true);
+
+        this.router = new Router(config, transport, store, sw, tracker, detector, new MessageIds(clock), clock,
+                metrics, timer);
+        this.consumer = new DualPathConsumer(config, transport, store, sw, tracker, metrics, guard, idempotencyTtl,
+                consumerId, maintenanceExecutor);
+        this.prober = new Prober(config, transport, sw, tracker, clock, metrics);
+        this.drain = new DrainDecision(sw, store, tracker, clock, metrics);
+        tracker.addObserver(consumer);
+        try {
+            registerGauges();
+        } catch (RuntimeException e) {
+            metrics.close();
+            shutdownThreads(System.nanoTime());
+            throw e;
+        }
+    }
+
+    private void registerGauges() {
+        metrics.gauge("detector.consecutive-failures", (Gauge<Integer>) detector::consecutiveFailures);
+        metrics.gauge("switch.state", (Gauge<Integer>) () -> tracker.status().state().ordinal());
+        metrics.gauge("switch.effective-state", (Gauge<Integer>) () -> tracker.effectiveState().ordinal());
+        metrics.gauge("switch.epoch", (Gauge<Long>) () -> tracker.status().epoch());
+        metrics.gauge("switch.reachable", (Gauge<Integer>) () -> sw.isReachable() ? 1 : 0);
+        metrics.gauge("switch.leader", (Gauge<Integer>) () -> sw.isLeader() ? 1 : 0);
+    }
+
+    /** Starts the ports (switch, fallback store, transport, in this order), then the engine's loops. */
+    public void start() {
+        if (!state.compareAndSet(State.LATENT, State.STARTED)) {
+            throw new IllegalStateException("SmartMQ engine already started");
+        }
+        int started = 0;
+        try {
+            sw.start();
+            started++;
+            store.start();
+            started++;
+            transport.start();
+            started++;
+        } catch (RuntimeException e) {
+            log.error("SmartMQ: starting the ports failed; closing what was started", e);
+            if (started >= 2) {
+                closeQuietly(store, "fallback store");
+            }
+            if (started >= 1) {
+                closeQuietly(sw, "switch");
+            }
+            metrics.close();
+            shutdownThreads(System.nanoTime());
+            state.set(State.CLOSED);
+            throw e;
+        }
+        tracker.bind(switchExecutor);
+        sw.addListener(tracker, switchExecutor);
+        proberExecutor.scheduleWithFixedDelay(prober::tick, config.probeInterval().toNanos(),
+                config.probeInterval().toNanos(), TimeUnit.NANOSECONDS);
+        proberExecutor.scheduleWithFixedDelay(drain::tick, config.drainCheckInterval().toNanos(),
+                config.drainCheckInterval().toNanos(), TimeUnit.NANOSECONDS);
+        maintenanceExecutor.scheduleWithFixedDelay(this::maintain, config.drainCheckInterval().toNanos(),
+                config.drainCheckInterval().toNanos(), TimeUnit.NANOSECONDS);
+        maintenanceExecutor.scheduleWithFixedDelay(consumer::reapOrphans, config.orphanReapInterval().toNanos(),
+                config.orphanReapInterval().toNanos(), TimeUnit.NANOSECONDS);
+        SwitchStatus s = tracker.status();
+        log.info("SmartMQ {} started: namespace '{}', switch {} (epoch {}, {}), {} fallback shards",
+                instanceId, config.namespace(), s.state(), s.epoch(), s.mode(), store.shardCount());
+    }
+
+    private void maintain() {
+        try {
+            tracker.status();
+            if (tracker.isLocallyDegraded() && sw.isReachable()) {
+                tracker.schedulePublish();
+            }
+            consumer.maintain();
+        } catch (RuntimeException e) {
+            log.warn("SmartMQ maintenance failed: {}", e.toString());
+        }
+    }
+
+    public SmartProducer producer() {
+        return router;
+    }
+
+    public SmartConsumer consumer() {
+        return consumer;
+    }
+
+    public SwitchStatus switchStatus() {
+        return tracker.status();
+    }
+
+    public SwitchState effectiveState() {
+        return tracker.effectiveState();
+    }
+
+    public MetricRegistry metricRegistry() {
+        return registry;
+    }
+
+    /** {@code host/pid/id}: the actor named in switch transitions this instance makes. */
+    public String instanceId() {
+        return instanceId;
+    }
+
+    /** The id this instance's consumers register and claim with. */
+    public String consumerId() {
+        return consumer.consumerId();
+    }
+
+    /**
+     * Closes consumers (handlers finish, claims return), then the producer (sends in progress finish), then
+     * the engine's threads, then the transport, the fallback store and the switch. Idempotent.
+     */
+    @Override
+    public void close() {
+        State previous = state.getAndSet(State.CLOSED);
+        if (previous == State.CLOSED) {
+            return;
+        }
+        long start = System.nanoTime();
+        if (previous == State.STARTED) {
+            consumer.close();
+            router.close();
+            try {
+                sw.removeListener(tracker);
+            } catch (RuntimeException e) {
+                log.warn("SmartMQ: removing the switch listener failed", e);
+            }
+        }
+        shutdownThreads(System.nanoTime() + config.shutdownTimeout().toNanos());
+        if (previous == State.STARTED) {
+            closeQuietly(transport, "transport");
+            closeQuietly(store, "fallback store");
+            closeQuietly(sw, "switch");
+        }
+        metrics.close();
+        log.info("SmartMQ {} closed in {} ms", instanceId, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+    }
+
+    private void shutdownThreads(long deadlineNanos) {
+        NamedThreadFactory.shutdown(proberExecutor, proberThreads, deadlineNanos, 1000);
+        NamedThreadFactory.shutdown(maintenanceExecutor, maintenanceThreads, deadlineNanos, 1000);
+        NamedThreadFactory.shutdown(timer, timerThreads, deadlineNanos, 1000);
+        NamedThreadFactory.shutdown(switchExecutor, switchThreads, deadlineNanos, 1000);
+    }
+
+    private static void closeQuietly(AutoCloseable c, String what) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            log.warn("SmartMQ: closing the {} failed", what, e);
+        }
+    }
+
+    private static String hostName() {
+        String env = System.getenv("HOSTNAME");
+        if (env != null && !env.isBlank()) {
+            return env.trim();
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "unknown-host";
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package dev.smartmq.core.internal;
+
+import com.codahale.metrics.Counter;
+import com.codahale.metrics.Gauge;
+import com.codahale.metrics.Meter;
+import com.codahale.metrics.Metric;
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.Timer;
+import dev.smartmq.api.ConfigurationException;
+import dev.smartmq.api.Route;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Every metric one SmartMQ instance registers (names in mq-client-core/README.md). The registry may be the
+ * user's: this class only adds and, on {@link #close()}, removes the names it registered itself, and never
+ * starts a reporter. Gauges read cached values only: a scrape never causes I/O.
+ */
+final class EngineMetrics implements AutoCloseable {
+
+    private final MetricRegistry registry;
+    private final String prefix;
+    private final Set<String> registered = ConcurrentHashMap.newKeySet();
+    private final ConcurrentMap<String, AtomicLong> backlogs = new ConcurrentHashMap<>();
+
+    final Meter sendsMq;
+    final Meter sendsFallback;
+    final Meter sendsFailed;
+    final Meter sendsRejected;
+    final Meter failovers;
+    final Timer latencyMq;
+    final Timer latencyFallback;
+
+    final Counter transitionsSeen;
+    final Counter transitionsMade;
+    final Counter localDegradations;
+
+    final Counter probeSuccesses;
+    final Counter probeFailures;
+
+    final Meter consumedMq;
+    final Meter consumedFallback;
+    final Meter retriedMq;
+    final Meter retriedFallback;
+    final Meter deadLettered;
+    final Meter duplicates;
+    final Meter drained;
+    final Counter orphansRecovered;
+
+    EngineMetrics(MetricRegistry registry, String prefix) {
+        this.registry = registry;
+        this.prefix = prefix;
+        try {
+            sendsMq = add("producer.sends.mq", new Meter());
+            sendsFallback = add("producer.sends.fallback", new Meter());
+            sendsFailed = add("producer.sends.failed", new Meter());
+            sendsRejected = add("producer.sends.rejected", new Meter());
+            failovers = add("producer.failovers", new Meter());
+            latencyMq = add("producer.latency.mq", new Timer());
+            latencyFallback = add("producer.latency.fallback", new Timer());
+            transitionsSeen = add("switch.transitions", new Counter());
+            transitionsMade = add("switch.transitions.made", new Counter());
+            localDegradations = add("switch.local-degradations", new Counter());
+            probeSuccesses = add("prober.probes.success", new Counter());
+            probeFailures = add("prober.probes.failure", new Counter());
+            consumedMq = add("consumer.consumed.mq", new Meter());
+            consumedFallback = add("consumer.consumed.fallback", new Meter());
+            retriedMq = add("consumer.retried.mq", new Meter());
+            retriedFallback = add("consumer.retried.fallback", new Meter());
+            deadLettered = add("consumer.dead-lettered.fallback", new Meter());
+            duplicates = add("consumer.duplicates", new Meter());
+            drained = add("fallback.drained", new Meter());
+            orphansRecovered = add("fallback.orphans-recovered", new Counter());
+        } catch (IllegalArgumentException e) {
+            close();
+            throw new ConfigurationException("metricRegistry already holds SmartMQ metrics under '" + prefix
+                    + ".' (" + e.getMessage() + "); give each SmartMQ instance its own registry or metricPrefix");
+        }
+    }
+
+    String name(String suffix) {
+        return prefix + "." + suffix;
+    }
+
+    <T extends Metric> T add(String suffix, T metric) {
+        String name = name(suffix);
+        registry.register(name, metric);
+        registered.add(name);
+        return metric;
+    }
+
+    <T> void gauge(String suffix, Gauge<T> gauge) {
+        try {
+            add(suffix, gauge);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException("metricRegistry already holds " + name(suffix)
+                    + "; give each SmartMQ instance its own registry or metricPrefix");
+        }
+    }
+
+    Meter consumed(Route route) {
+        return route == Route.MQ ? consumedMq : consumedFallback;
+    }
+
+    Meter retried(Route route) {
+        return route == Route.MQ ? retriedMq : retriedFallback;
+    }
+
+    /** Caches the fallback backlog of (topic, group) for its gauge; the first value registers the gauge. */
+    void backlog(String topic, String group, long value) {
+        String suffix = "fallback.backlog." + topic + "." + group;
+        backlogs.computeIfAbsent(suffix, s -> {
+            AtomicLong holder = new AtomicLong(-1);
+            try {
+                add(s, (Gauge<Long>) holder::get);
+            } catch (IllegalArgumentException e) {
+                // Someone else owns the name; keep the value for ourselves rather than fail a drain loop.
+                return holder;
+            }
+            return holder;
+        }).set(value);
+    }
+
+    @Override
+    public void close() {
+        for (String name : registered) {
+            registry.remove(name);
+        }
+        registered.clear();
+        backlogs.clear();
+    }
+}

@@ -1,0 +1,144 @@
+package dev.smartmq.core.internal;
+
+import dev.smartmq.api.SmartMQConfig;
+import dev.smartmq.api.SwitchMode;
+import dev.smartmq.api.SwitchState;
+import dev.smartmq.api.SwitchStatus;
+import dev.smartmq.spi.DegradationSwitch;
+import dev.smartmq.spi.PrimaryTransport;
+import dev.smartmq.spi.SwitchAccessDeniedException;
+import dev.smartmq.spi.SwitchTransition;
+import dev.smartmq.spi.SwitchUnavailableException;
+import dev.smartmq.spi.TransitionResult;
+import java.time.Clock;
+import java.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides when the MQ is healthy again (DESIGN.md §7). Runs every {@code probeInterval} on the engine's
+ * {@code smartmq-prober} thread; its counters are confined to that thread.
+ *
+ * <ul>
+ *   <li>Leader, switch DEGRADED in AUTO mode: probe; after {@code probeSuccessThreshold} (K) consecutive
+ *       successes, and once the state is older than {@code minDwellTime}, CAS to RECOVERING. A failure resets
+ *       the count.</li>
+ *   <li>Leader, MANUAL state not expired: never moved (a DEGRADED drill is still probed, for the metrics only).
+ *       MANUAL state expired: handed back to automation (DEGRADED → RECOVERING, otherwise the same state in
+ *       AUTO); the drain decision then takes RECOVERING to NORMAL.</li>
+ *   <li>Any instance that is <em>locally</em> degraded (its DEGRADED transition could not be published, e.g.
+ *       the switch is unreachable): probes on its own, and after K consecutive successes, and the dwell time
+ *       since it degraded, ends the local degradation. The unpublished transition is then dropped: the MQ
+ *       came back before anyone else needed to hear about the outage.</li>
+ * </ul>
+ */
+final class Prober {
+    private static final Logger log = LoggerFactory.getLogger(Prober.class);
+
+    private final SmartMQConfig config;
+    private final PrimaryTransport transport;
+    private final DegradationSwitch sw;
+    private final SwitchTracker tracker;
+    private final Clock clock;
+    private final EngineMetrics metrics;
+
+    private int successes;
+    private int localSuccesses;
+
+    Prober(SmartMQConfig config, PrimaryTransport transport, DegradationSwitch sw, SwitchTracker tracker,
+           Clock clock, EngineMetrics metrics) {
+        this.config = config;
+        this.transport = transport;
+        this.sw = sw;
+        this.tracker = tracker;
+        this.clock = clock;
+        this.metrics = metrics;
+    }
+
+    void tick() {
+        try {
+            tick0();
+        } catch (RuntimeException e) {
+            log.error("SmartMQ prober tick failed", e);
+        }
+    }
+
+    private void tick0() {
+        SwitchTracker.LocalDegradation local = tracker.localDegradation();
+        if (local != null) {
+            successes = 0;
+            probeLocally(local);
+            return;
+        }
+        localSuccesses = 0;
+        if (!sw.isLeader()) {
+            successes = 0;
+            return;
+        }
+        SwitchStatus s = tracker.status();
+        Instant now = clock.instant();
+        if (s.mode() == SwitchMode.MANUAL) {
+            successes = 0;
+            if (s.isManualAt(now)) {
+                if (s.state() == SwitchState.DEGRADED) {
+                    probe();
+                }
+                return;
+            }
+            handBack(s);
+            return;
+        }
+        if (s.state() != SwitchState.DEGRADED) {
+            successes = 0;
+            return;
+        }
+        successes = probe() ? successes + 1 : 0;
+        if (successes >= config.probeSuccessThreshold() && tracker.dwellPassed(s.changedAt(), now)) {
+            tracker.tryTransition(s, SwitchState.RECOVERING, successes + " consecutive probes of "
+                    + config.probeTopic() + " succeeded");
+            successes = 0;
+        }
+    }
+
+    private void probeLocally(SwitchTracker.LocalDegradation local) {
+        if (sw.isReachable()) {
+            // The publication is pending or was refused; try again rather than end it on our own.
+            tracker.schedulePublish();
+        }
+        localSuccesses = probe() ? localSuccesses + 1 : 0;
+        if (localSuccesses >= config.probeSuccessThreshold()
+                && tracker.dwellPassed(local.since(), clock.instant()) && tracker.localDegradation() == local) {
+            tracker.endLocalDegradation(localSuccesses + " consecutive probes succeeded before the switch "
+                    + "could be told");
+            localSuccesses = 0;
+        }
+    }
+
+    private void handBack(SwitchStatus s) {
+        SwitchState target = s.state() == SwitchState.DEGRADED ? SwitchState.RECOVERING : s.state();
+        String reason = "manual " + s.state() + " by " + s.changedBy() + " expired at " + s.expiresAt()
+                + "; automation takes over";
+        try {
+            TransitionResult r = sw.transition(new SwitchTransition(s.epoch(), target, SwitchMode.AUTO, reason,
+                    tracker.actor(), null));
+            if (r.applied()) {
+                metrics.transitionsMade.inc();
+            }
+            tracker.observe(r.current());
+        } catch (SwitchUnavailableException | SwitchAccessDeniedException e) {
+            log.warn("SmartMQ: cannot hand the expired manual state back to automation now ({})", e.getMessage());
+        }
+    }
+
+    private boolean probe() {
+        try {
+            transport.probe(config.probeTopic(), config.probeTimeout());
+            metrics.probeSuccesses.inc();
+            return true;
+        } catch (RuntimeException e) {
+            metrics.probeFailures.inc();
+            log.debug("SmartMQ probe failed: {}", e.getMessage());
+            return false;
+        }
+    }
+}

@@ -1,0 +1,298 @@
+package dev.smartmq.core.internal;
+
+import dev.smartmq.api.DeliveryException;
+import dev.smartmq.api.InvalidMessageException;
+import dev.smartmq.api.Message;
+import dev.smartmq.api.Route;
+import dev.smartmq.api.SendReceipt;
+import dev.smartmq.api.SmartMQConfig;
+import dev.smartmq.api.SmartProducer;
+import dev.smartmq.api.SwitchState;
+import dev.smartmq.api.SwitchStatus;
+import dev.smartmq.spi.DegradationSwitch;
+import dev.smartmq.spi.Envelope;
+import dev.smartmq.spi.FallbackStore;
+import dev.smartmq.spi.PrimaryTransport;
+import dev.smartmq.spi.TransportException;
+import dev.smartmq.spi.TransportReceipt;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The producer (DESIGN.md §4): validates, stamps an id, routes by the effective state, falls back per message
+ * on an infrastructure failure, and feeds the failure detector.
+ *
+ * <p>Async sends chain futures and never block the caller: the MQ attempt is the transport's future, the
+ * fallback write is the store's future, and the only extra thread involved is the engine's timer, which fails
+ * an MQ attempt the transport left unanswered past {@code sendTimeout} plus a grace period (so even a hung
+ * adapter cannot strand a send).
+ */
+final class Router implements SmartProducer {
+    private static final Logger log = LoggerFactory.getLogger(Router.class);
+
+    private final SmartMQConfig config;
+    private final PrimaryTransport transport;
+    private final FallbackStore store;
+    private final DegradationSwitch sw;
+    private final SwitchTracker tracker;
+    private final FailureDetector detector;
+    private final MessageIds ids;
+    private final Clock clock;
+    private final EngineMetrics metrics;
+    private final ScheduledExecutorService timer;
+    private final long asyncGuardNanos;
+    private final InFlightCounter inFlight = new InFlightCounter();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    Router(SmartMQConfig config, PrimaryTransport transport, FallbackStore store, DegradationSwitch sw,
+           SwitchTracker tracker, FailureDetector detector, MessageIds ids, Clock clock, EngineMetrics metrics,
+           ScheduledExecutorService timer) {
+        this.config = config;
+        this.transport = transport;
+        this.store = store;
+        this.sw = sw;
+        this.tracker = tracker;
+        this.detector = detector;
+        this.ids = ids;
+        this.clock = clock;
+        this.metrics = metrics;
+        this.timer = timer;
+        Duration timeout = config.sendTimeout();
+        Duration grace = timeout.dividedBy(2).compareTo(Duration.ofMillis(100)) < 0
+                ? Duration.ofMillis(100) : timeout.dividedBy(2);
+        this.asyncGuardNanos = timeout.plus(grace).toNanos();
+    }
+
+    @Override
+    public SendReceipt send(Message message) {
+        begin();
+        try {
+            Envelope envelope = accept(message);
+            SwitchStatus status = tracker.status();
+            SwitchState state = tracker.effectiveState();
+            long start = System.nanoTime();
+            if (state.sendsToFallback()) {
+                return storeInFallback(envelope, status.epoch(), start, null);
+            }
+            TransportReceipt receipt;
+            try {
+                receipt = transport.send(envelope, config.sendTimeout());
+            } catch (TransportException e) {
+                if (!e.isInfrastructure()) {
+                    throw rejectedByMq(envelope, e);
+                }
+                onInfrastructureFailure(envelope, e);
+                return storeInFallback(envelope, status.epoch(), start, e);
+            } catch (RuntimeException e) {
+                // An unclassified adapter failure: storing the message elsewhere is the safe reading.
+                onInfrastructureFailure(envelope, e);
+                return storeInFallback(envelope, status.epoch(), start, e);
+            }
+            return onMqSuccess(envelope, status.epoch(), start, receipt);
+        } finally {
+            end();
+        }
+    }
+
+    @Override
+    public CompletableFuture<SendReceipt> sendAsync(Message message) {
+        begin();
+        CompletableFuture<SendReceipt> result;
+        try {
+            Envelope envelope = accept(message);
+            SwitchStatus status = tracker.status();
+            SwitchState state = tracker.effectiveState();
+            long start = System.nanoTime();
+            long epoch = status.epoch();
+            if (state.sendsToFallback()) {
+                result = appendAsync(envelope, epoch, start, null);
+            } else {
+                result = guardedSendAsync(envelope)
+                        .handle((receipt, error) -> error == null
+                                ? CompletableFuture.completedFuture(onMqSuccess(envelope, epoch, start, receipt))
+                                : afterAsyncMqFailure(envelope, epoch, start, unwrap(error)))
+                        .thenCompose(Function.identity());
+            }
+        } catch (RuntimeException e) {
+            result = CompletableFuture.failedFuture(e);
+        }
+        result.whenComplete((r, e) -> end());
+        return result;
+    }
+
+    /** Waits (up to {@code shutdownTimeout}) for sends in progress, then refuses new ones. Idempotent. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        long deadline = System.nanoTime() + config.shutdownTimeout().toNanos();
+        if (!inFlight.awaitZero(deadline)) {
+            log.warn("SmartMQ producer closed with {} sends still in progress after {}", inFlight.count(),
+                    config.shutdownTimeout());
+        }
+    }
+
+    private void begin() {
+        // Increment first: close() sets the flag, then waits for the count, so no send slips past it.
+        inFlight.increment();
+        if (closed.get()) {
+            inFlight.decrement();
+            throw new IllegalStateException("SmartMQ producer is closed");
+        }
+    }
+
+    private void end() {
+        inFlight.decrement();
+    }
+
+    private Envelope accept(Message message) {
+        if (message == null) {
+            metrics.sendsRejected.mark();
+            throw new InvalidMessageException("message must not be null");
+        }
+        try {
+            message.checkBodySize(config.maxBodySize());
+            transport.validate(message);
+        } catch (InvalidMessageException e) {
+            metrics.sendsRejected.mark();
+            throw e;
+        } catch (TransportException e) {
+            metrics.sendsRejected.mark();
+            throw new InvalidMessageException("the MQ rejects " + message + ": " + e.getMessage(), e);
+        }
+        return new Envelope(ids.next(), message, clock.millis(), 0);
+    }
+
+    private SendReceipt onMqSuccess(Envelope envelope, long epoch, long start, TransportReceipt receipt) {
+        detector.recordSuccess();
+        metrics.sendsMq.mark();
+        metrics.latencyMq.update(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        return new SendReceipt(envelope.id(), Route.MQ, epoch, receipt == null ? null : receipt.transportMessageId());
+    }
+
+    private InvalidMessageException rejectedByMq(Envelope envelope, TransportException e) {
+        metrics.sendsRejected.mark();
+        return new InvalidMessageException("the MQ rejected message " + envelope.id() + " as input: "
+                + e.getMessage(), e);
+    }
+
+    private void onInfrastructureFailure(Envelope envelope, Throwable e) {
+        metrics.failovers.mark();
+        boolean tripped = detector.recordInfrastructureFailure();
+        log.debug("SmartMQ: MQ send of {} failed ({}); storing it in the fallback store", envelope.id(),
+                e.getMessage());
+        if (tripped) {
+            tracker.requestDegrade(detector.consecutiveFailures() + " consecutive infrastructure failures of MQ "
+                    + "sends (threshold " + detector.threshold() + "), last: " + e.getMessage());
+        }
+    }
+
+    private Collection<String> groups(Envelope envelope) {
+        return sw.groups(envelope.topic());
+    }
+
+    private SendReceipt storeInFallback(Envelope envelope, long epoch, long start, Throwable mqError) {
+        try {
+            store.append(envelope, groups(envelope));
+        } catch (RuntimeException e) {
+            throw notStored(envelope, mqError, e);
+        }
+        return onFallbackSuccess(envelope, epoch, start);
+    }
+
+    private SendReceipt onFallbackSuccess(Envelope envelope, long epoch, long start) {
+        metrics.sendsFallback.mark();
+        metrics.latencyFallback.update(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        return new SendReceipt(envelope.id(), Route.FALLBACK, epoch, null);
+    }
+
+    private DeliveryException notStored(Envelope envelope, Throwable mqError, Throwable storeError) {
+        metrics.sendsFailed.mark();
+        DeliveryException d = new DeliveryException(envelope.id(), mqError == null
+                ? "the fallback store did not store the message: " + storeError.getMessage()
+                : "neither the MQ (" + mqError.getMessage() + ") nor the fallback store ("
+                        + storeError.getMessage() + ") stored the message", storeError);
+        if (mqError != null) {
+            d.addSuppressed(mqError);
+        }
+        log.error("SmartMQ: message {} of topic {} was not stored anywhere", envelope.id(), envelope.topic());
+        return d;
+    }
+
+    private CompletableFuture<SendReceipt> afterAsyncMqFailure(Envelope envelope, long epoch, long start,
+                                                              Throwable error) {
+        if (error instanceof TransportException te && !te.isInfrastructure()) {
+            return CompletableFuture.failedFuture(rejectedByMq(envelope, te));
+        }
+        onInfrastructureFailure(envelope, error);
+        return appendAsync(envelope, epoch, start, error);
+    }
+
+    private CompletableFuture<SendReceipt> appendAsync(Envelope envelope, long epoch, long start, Throwable mqError) {
+        CompletableFuture<Void> write;
+        try {
+            write = store.appendAsync(envelope, groups(envelope));
+        } catch (RuntimeException e) {
+            write = CompletableFuture.failedFuture(e);
+        }
+        return write.handle((v, error) -> {
+            if (error != null) {
+                throw new CompletionException(notStored(envelope, mqError, unwrap(error)));
+            }
+            return onFallbackSuccess(envelope, epoch, start);
+        });
+    }
+
+    /** The transport's future, failed by our timer if the transport leaves it unanswered for too long. */
+    private CompletableFuture<TransportReceipt> guardedSendAsync(Envelope envelope) {
+        CompletableFuture<TransportReceipt> out = new CompletableFuture<>();
+        CompletableFuture<TransportReceipt> attempt;
+        try {
+            attempt = transport.sendAsync(envelope, config.sendTimeout());
+        } catch (RuntimeException e) {
+            attempt = CompletableFuture.failedFuture(e);
+        }
+        if (attempt == null) {
+            attempt = CompletableFuture.failedFuture(
+                    TransportException.infrastructure("transport returned no future", null));
+        }
+        attempt.whenComplete((r, e) -> {
+            if (e == null) {
+                out.complete(r);
+            } else {
+                out.completeExceptionally(unwrap(e));
+            }
+        });
+        if (!out.isDone()) {
+            try {
+                ScheduledFuture<?> guard = timer.schedule(() -> out.completeExceptionally(
+                        TransportException.infrastructure("no answer from the MQ within "
+                                + Duration.ofNanos(asyncGuardNanos), null)), asyncGuardNanos, TimeUnit.NANOSECONDS);
+                out.whenComplete((r, e) -> guard.cancel(false));
+            } catch (RejectedExecutionException e) {
+                log.debug("SmartMQ: timer closed; relying on the transport's own timeout");
+            }
+        }
+        return out;
+    }
+
+    static Throwable unwrap(Throwable t) {
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+}

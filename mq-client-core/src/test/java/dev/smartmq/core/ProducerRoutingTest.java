@@ -1,0 +1,150 @@
+package dev.smartmq.core;
+
+import static dev.smartmq.core.Rig.msg;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.smartmq.api.DeliveryException;
+import dev.smartmq.api.Route;
+import dev.smartmq.api.SendReceipt;
+import dev.smartmq.api.SmartProducer;
+import dev.smartmq.api.SwitchMode;
+import dev.smartmq.api.SwitchState;
+import dev.smartmq.core.fake.FakeTransport.Mode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class ProducerRoutingTest {
+    private final Rig rig = new Rig(8);
+
+    @AfterEach
+    void close() {
+        rig.close();
+    }
+
+    @Test
+    void everyMessageWhoseMqSendFailedIsInTheFallbackStoreWhenSendReturns() {
+        rig.start(Rig.fastConfig().failureThreshold(1000).build());
+        SmartProducer producer = rig.mq.producer();
+        int fallbacks = 0;
+        for (int i = 0; i < 200; i++) {
+            if (i % 2 == 0) {
+                rig.transport.failNext(1);
+            }
+            SendReceipt r = producer.send(msg("orders"));
+            if (r.route() == Route.FALLBACK) {
+                fallbacks++;
+                assertTrue(rig.store.contains(r.messageId()), "in the fallback store when send returned");
+                assertFalse(rig.transport.wasSent(r.messageId()));
+                assertNull(r.transportMessageId());
+            } else {
+                assertTrue(rig.transport.wasSent(r.messageId()));
+                assertEquals("mq-" + r.messageId(), r.transportMessageId());
+            }
+        }
+        assertEquals(100, fallbacks);
+        assertEquals(100, rig.count("smartmq.producer.sends.fallback"));
+        assertEquals(100, rig.count("smartmq.producer.sends.mq"));
+    }
+
+    @Test
+    void asyncSendsThatFailOnTheMqAreInTheFallbackStoreWhenTheFutureCompletes() {
+        rig.start(Rig.fastConfig().failureThreshold(1000).build());
+        rig.transport.mode(Mode.FAIL_INFRA);
+        List<CompletableFuture<SendReceipt>> futures = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            futures.add(rig.mq.producer().sendAsync(msg("orders")));
+        }
+        for (CompletableFuture<SendReceipt> f : futures) {
+            SendReceipt r = f.join();
+            assertEquals(Route.FALLBACK, r.route());
+            assertTrue(rig.store.contains(r.messageId()));
+        }
+    }
+
+    @Test
+    void mqAndFallbackBothFailingGivesDeliveryExceptionWithTheId() {
+        rig.start(Rig.fastConfig().failureThreshold(1000).build());
+        rig.transport.mode(Mode.FAIL_INFRA);
+        rig.store.failAppends(true);
+        DeliveryException e = assertThrows(DeliveryException.class, () -> rig.mq.producer().send(msg("orders")));
+        assertEquals(7, UUID.fromString(e.messageId()).version());
+        assertTrue(e.getMessage().contains(e.messageId()));
+        assertFalse(rig.store.contains(e.messageId()));
+
+        CompletionException ce = assertThrows(CompletionException.class,
+                () -> rig.mq.producer().sendAsync(msg("orders")).join());
+        DeliveryException async = assertInstanceOf(DeliveryException.class, ce.getCause());
+        assertEquals(7, UUID.fromString(async.messageId()).version());
+        assertEquals(2, rig.count("smartmq.producer.sends.failed"));
+    }
+
+    @Test
+    void degradedSendsNeverTouchTheMq() {
+        rig.start(Rig.fastConfig().build());
+        rig.sw.setLeader(false);
+        rig.sw.force(SwitchState.DEGRADED, SwitchMode.AUTO, null, "test");
+        await().until(() -> rig.mq.effectiveState() == SwitchState.DEGRADED);
+        for (int i = 0; i < 50; i++) {
+            assertEquals(Route.FALLBACK, rig.mq.producer().send(msg("orders")).route());
+            assertEquals(Route.FALLBACK, rig.mq.producer().sendAsync(msg("orders")).join().route());
+        }
+        assertEquals(0, rig.transport.mqCalls());
+        assertEquals(100, rig.store.appendCalls());
+    }
+
+    @Test
+    void recoveringSendsGoToTheMq() {
+        rig.start(Rig.fastConfig().build());
+        rig.sw.setLeader(false);
+        rig.sw.force(SwitchState.RECOVERING, SwitchMode.AUTO, null, "test");
+        await().until(() -> rig.mq.effectiveState() == SwitchState.RECOVERING);
+        for (int i = 0; i < 20; i++) {
+            SendReceipt r = rig.mq.producer().send(msg("orders"));
+            assertEquals(Route.MQ, r.route());
+            assertEquals(rig.sw.current().epoch(), r.switchEpoch());
+            assertEquals(Route.MQ, rig.mq.producer().sendAsync(msg("orders")).join().route());
+        }
+        assertEquals(40, rig.transport.mqCalls());
+        assertEquals(0, rig.store.appendCalls());
+    }
+
+    @Test
+    void asyncSendsToAHangingMqDoNotBlockTheCallerThread() {
+        rig.start(Rig.fastConfig().failureThreshold(1000).sendTimeout(Duration.ofMillis(200)).build());
+        rig.transport.mode(Mode.HANG);
+        List<CompletableFuture<SendReceipt>> futures = new ArrayList<>();
+        // The hang lasts until the test ends: if sendAsync waited for the MQ, this would never return.
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+            for (int i = 0; i < 50; i++) {
+                futures.add(rig.mq.producer().sendAsync(msg("orders")));
+            }
+        });
+        assertEquals(50, rig.transport.asyncCalls());
+        for (CompletableFuture<SendReceipt> f : futures) {
+            SendReceipt r = f.join();
+            assertEquals(Route.FALLBACK, r.route());
+            assertTrue(rig.store.contains(r.messageId()));
+        }
+    }
+
+    @Test
+    void closedProducerRefusesSends() {
+        rig.start(Rig.fastConfig().build());
+        rig.mq.producer().close();
+        assertThrows(IllegalStateException.class, () -> rig.mq.producer().send(msg("orders")));
+        assertThrows(IllegalStateException.class, () -> rig.mq.producer().sendAsync(msg("orders")));
+    }
+}

@@ -1,0 +1,257 @@
+package dev.smartmq.core.fake;
+
+import dev.smartmq.spi.ClaimedMessage;
+import dev.smartmq.spi.Envelope;
+import dev.smartmq.spi.FallbackStore;
+import dev.smartmq.spi.FallbackStoreException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** An in-memory fallback store with the port's semantics (FIFO shards, claim/ack, release to head). */
+public final class FakeFallbackStore implements FallbackStore {
+
+    public record DeadLetter(Envelope envelope, String topic, String group, String reason) {
+    }
+
+    public record Claim(String consumerId, int shard, int count) {
+    }
+
+    private final int shards;
+    private final List<String> events;
+    private final Map<String, ArrayDeque<Envelope>[]> queues = new HashMap<>();
+    private final Map<String, List<Envelope>> unclaimed = new HashMap<>();
+    private final Map<Object, ClaimedMessage> inFlight = new LinkedHashMap<>();
+    private final List<DeadLetter> deadLetters = new ArrayList<>();
+    private final List<Claim> claims = new CopyOnWriteArrayList<>();
+    private final AtomicLong claimCalls = new AtomicLong();
+    private final AtomicInteger appendCalls = new AtomicInteger();
+    private final AtomicInteger backlogCalls = new AtomicInteger();
+    private final AtomicInteger recoverCalls = new AtomicInteger();
+    private final AtomicInteger roundRobin = new AtomicInteger();
+    private volatile boolean failAppends;
+    private volatile boolean recordClaims;
+
+    public FakeFallbackStore(int shards, List<String> events) {
+        this.shards = shards;
+        this.events = events;
+    }
+
+    public FakeFallbackStore(int shards) {
+        this(shards, new CopyOnWriteArrayList<>());
+    }
+
+    public void failAppends(boolean fail) {
+        this.failAppends = fail;
+    }
+
+    public void recordClaims(boolean record) {
+        this.recordClaims = record;
+    }
+
+    public long claimCalls() {
+        return claimCalls.get();
+    }
+
+    public int appendCalls() {
+        return appendCalls.get();
+    }
+
+    public int backlogCalls() {
+        return backlogCalls.get();
+    }
+
+    public int recoverCalls() {
+        return recoverCalls.get();
+    }
+
+    public List<Claim> claims() {
+        return claims;
+    }
+
+    public synchronized List<DeadLetter> deadLetters() {
+        return new ArrayList<>(deadLetters);
+    }
+
+    public synchronized int inFlightCount() {
+        return inFlight.size();
+    }
+
+    /** Whether a message with {@code id} is queued (any group, unclaimed included) or in flight. */
+    public synchronized boolean contains(String id) {
+        for (ArrayDeque<Envelope>[] qs : queues.values()) {
+            for (ArrayDeque<Envelope> q : qs) {
+                for (Envelope e : q) {
+                    if (e.id().equals(id)) {
+                        return true;
+                    }
+                }
+            }
+        }
+        for (List<Envelope> l : unclaimed.values()) {
+            for (Envelope e : l) {
+                if (e.id().equals(id)) {
+                    return true;
+                }
+            }
+        }
+        return inFlight.values().stream().anyMatch(m -> m.envelope().id().equals(id));
+    }
+
+    /** Queued (not in flight) messages of (topic, group), shard by shard. */
+    public synchronized List<Envelope> queued(String topic, String group) {
+        List<Envelope> all = new ArrayList<>();
+        for (ArrayDeque<Envelope> q : shardsOf(topic, group)) {
+            all.addAll(q);
+        }
+        return all;
+    }
+
+    public int shardOf(Envelope e) {
+        String key = e.message().key();
+        return key != null ? Math.floorMod(key.hashCode(), shards) : Math.floorMod(roundRobin.getAndIncrement(), shards);
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private ArrayDeque<Envelope>[] shardsOf(String topic, String group) {
+        return queues.computeIfAbsent(topic + "|" + group, k -> {
+            ArrayDeque<Envelope>[] a = new ArrayDeque[shards];
+            for (int i = 0; i < shards; i++) {
+                a[i] = new ArrayDeque<>();
+            }
+            return a;
+        });
+    }
+
+    @Override
+    public void start() {
+        events.add("store.start");
+    }
+
+    @Override
+    public int shardCount() {
+        return shards;
+    }
+
+    @Override
+    public synchronized void append(Envelope envelope, Collection<String> groups) {
+        appendCalls.incrementAndGet();
+        if (failAppends) {
+            throw new FallbackStoreException(FallbackStoreException.Reason.UNAVAILABLE, "fake store: down", null);
+        }
+        if (groups.isEmpty()) {
+            unclaimed.computeIfAbsent(envelope.topic(), t -> new ArrayList<>()).add(envelope);
+            return;
+        }
+        int shard = shardOf(envelope);
+        for (String g : groups) {
+            shardsOf(envelope.topic(), g)[shard].addLast(envelope);
+        }
+    }
+
+    @Override
+    public CompletableFuture<Void> appendAsync(Envelope envelope, Collection<String> groups) {
+        try {
+            append(envelope, groups);
+            return CompletableFuture.completedFuture(null);
+        } catch (FallbackStoreException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    @Override
+    public synchronized List<ClaimedMessage> claim(String topic, String group, int shard, String consumerId, int max) {
+        claimCalls.incrementAndGet();
+        ArrayDeque<Envelope> q = shardsOf(topic, group)[shard];
+        List<ClaimedMessage> out = new ArrayList<>();
+        while (out.size() < max && !q.isEmpty()) {
+            ClaimedMessage m = new ClaimedMessage(q.pollFirst(), topic, group, shard, consumerId, new Object());
+            inFlight.put(m.handle(), m);
+            out.add(m);
+        }
+        if (recordClaims) {
+            claims.add(new Claim(consumerId, shard, out.size()));
+        }
+        return out;
+    }
+
+    @Override
+    public synchronized void ack(ClaimedMessage message) {
+        inFlight.remove(message.handle());
+    }
+
+    @Override
+    public synchronized void release(ClaimedMessage message, boolean countAttempt) {
+        if (inFlight.remove(message.handle()) != null) {
+            Envelope e = countAttempt ? message.envelope().withAttempt() : message.envelope();
+            shardsOf(message.topic(), message.group())[message.shard()].addFirst(e);
+        }
+    }
+
+    @Override
+    public synchronized void deadLetter(ClaimedMessage message, String reason) {
+        if (inFlight.remove(message.handle()) != null) {
+            deadLetters.add(new DeadLetter(message.envelope(), message.topic(), message.group(), reason));
+        }
+    }
+
+    @Override
+    public synchronized long backlog(String topic, String group) {
+        backlogCalls.incrementAndGet();
+        long n = 0;
+        for (ArrayDeque<Envelope> q : shardsOf(topic, group)) {
+            n += q.size();
+        }
+        for (ClaimedMessage m : inFlight.values()) {
+            if (m.topic().equals(topic) && m.group().equals(group)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public synchronized int recoverOrphans(String topic, String group, Set<String> liveConsumerIds) {
+        recoverCalls.incrementAndGet();
+        List<ClaimedMessage> orphans = new ArrayList<>();
+        for (Iterator<ClaimedMessage> it = inFlight.values().iterator(); it.hasNext(); ) {
+            ClaimedMessage m = it.next();
+            if (m.topic().equals(topic) && m.group().equals(group) && !liveConsumerIds.contains(m.consumerId())) {
+                orphans.add(m);
+                it.remove();
+            }
+        }
+        for (int i = orphans.size() - 1; i >= 0; i--) {
+            ClaimedMessage m = orphans.get(i);
+            shardsOf(topic, group)[m.shard()].addFirst(m.envelope());
+        }
+        return orphans.size();
+    }
+
+    @Override
+    public synchronized long adoptUnclaimed(String topic, String group) {
+        List<Envelope> list = unclaimed.remove(topic);
+        if (list == null) {
+            return 0;
+        }
+        for (Envelope e : list) {
+            shardsOf(topic, group)[shardOf(e)].addLast(e);
+        }
+        return list.size();
+    }
+
+    @Override
+    public void close() {
+        events.add("store.close");
+    }
+}

@@ -1,0 +1,241 @@
+package dev.smartmq.core.fake;
+
+import dev.smartmq.api.SwitchMode;
+import dev.smartmq.api.SwitchState;
+import dev.smartmq.api.SwitchStatus;
+import dev.smartmq.spi.ConsumerRegistration;
+import dev.smartmq.spi.DegradationSwitch;
+import dev.smartmq.spi.SwitchListener;
+import dev.smartmq.spi.SwitchTransition;
+import dev.smartmq.spi.SwitchUnavailableException;
+import dev.smartmq.spi.TransitionResult;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An in-memory switch. It separates the stored document ({@code truth}) from what the adapter last saw
+ * ({@code view}): while unreachable, another writer can change the truth and this adapter's view stays stale
+ * until {@link #setReachable(boolean)} brings it back.
+ */
+public final class FakeSwitch implements DegradationSwitch {
+    private final Clock clock;
+    private final List<String> events;
+    private SwitchStatus truth;
+    private volatile SwitchStatus view;
+    private volatile boolean reachable = true;
+    private volatile boolean leader = true;
+    private volatile boolean failTransitions;
+    private final Map<SwitchListener, Executor> listeners = new ConcurrentHashMap<>();
+    private final AtomicInteger applied = new AtomicInteger();
+    private final AtomicInteger requests = new AtomicInteger();
+    private final AtomicInteger leaderCalls = new AtomicInteger();
+    private final List<SwitchStatus> history = new CopyOnWriteArrayList<>();
+    private final Map<String, Set<String>> groups = new HashMap<>();
+    private final Map<String, Set<String>> live = new HashMap<>();
+
+    public FakeSwitch(Clock clock, List<String> events) {
+        this.clock = clock;
+        this.events = events;
+        this.truth = SwitchStatus.initial();
+        this.view = truth;
+    }
+
+    public FakeSwitch(Clock clock) {
+        this(clock, new CopyOnWriteArrayList<>());
+    }
+
+    /** Transitions applied through {@link #transition} (CAS writes that won). */
+    public int appliedTransitions() {
+        return applied.get();
+    }
+
+    /** Every call of {@link #transition}, won, lost or failed. */
+    public int transitionRequests() {
+        return requests.get();
+    }
+
+    public int leaderCalls() {
+        return leaderCalls.get();
+    }
+
+    /** Every document written, in order (forced ones included). */
+    public List<SwitchStatus> history() {
+        return history;
+    }
+
+    public void setLeader(boolean l) {
+        boolean changed = leader != l;
+        leader = l;
+        if (changed) {
+            fire(x -> x.onLeadershipChanged(l));
+        }
+    }
+
+    public void failTransitions(boolean fail) {
+        this.failTransitions = fail;
+    }
+
+    /** Another writer (an operator, another service) writes the document, without CAS. */
+    public void force(SwitchState state, SwitchMode mode, Instant expiresAt, String actor) {
+        SwitchStatus previous;
+        SwitchStatus next;
+        synchronized (this) {
+            previous = view;
+            truth = truth.next(state, mode, "forced by test", actor, clock.instant(), expiresAt);
+            history.add(truth);
+            next = truth;
+            if (!reachable) {
+                return;
+            }
+            view = truth;
+        }
+        fire(x -> x.onStatusChanged(previous, next));
+    }
+
+    public void setReachable(boolean r) {
+        SwitchStatus previous;
+        SwitchStatus next;
+        synchronized (this) {
+            if (reachable == r) {
+                return;
+            }
+            reachable = r;
+            previous = view;
+            if (r) {
+                view = truth;
+            }
+            next = view;
+        }
+        if (r && !previous.equals(next)) {
+            fire(x -> x.onStatusChanged(previous, next));
+        }
+        fire(x -> x.onReachabilityChanged(r));
+    }
+
+    private void fire(java.util.function.Consumer<SwitchListener> call) {
+        listeners.forEach((l, e) -> e.execute(() -> call.accept(l)));
+    }
+
+    @Override
+    public void start() {
+        events.add("switch.start");
+    }
+
+    @Override
+    public SwitchStatus current() {
+        return view;
+    }
+
+    @Override
+    public boolean isReachable() {
+        return reachable;
+    }
+
+    @Override
+    public TransitionResult transition(SwitchTransition t) {
+        requests.incrementAndGet();
+        SwitchStatus previous;
+        SwitchStatus next;
+        synchronized (this) {
+            if (!reachable || failTransitions) {
+                throw new SwitchUnavailableException("fake switch: connection loss", null);
+            }
+            if (t.expectedEpoch() != truth.epoch()) {
+                return new TransitionResult(false, truth);
+            }
+            previous = view;
+            truth = truth.next(t.target(), t.mode(), t.reason(), t.actor(), clock.instant(), t.expiresAt());
+            history.add(truth);
+            view = truth;
+            next = truth;
+            applied.incrementAndGet();
+        }
+        fire(x -> x.onStatusChanged(previous, next));
+        return new TransitionResult(true, next);
+    }
+
+    @Override
+    public void addListener(SwitchListener listener, Executor executor) {
+        listeners.put(listener, executor);
+    }
+
+    @Override
+    public void removeListener(SwitchListener listener) {
+        listeners.remove(listener);
+    }
+
+    @Override
+    public synchronized ConsumerRegistration registerConsumer(String topic, String group, String consumerId) {
+        groups.computeIfAbsent(topic, t -> new TreeSet<>()).add(group);
+        live.computeIfAbsent(topic + "|" + group, k -> new TreeSet<>()).add(consumerId);
+        events.add("switch.register");
+        return new ConsumerRegistration() {
+            @Override
+            public String consumerId() {
+                return consumerId;
+            }
+
+            @Override
+            public void close() {
+                synchronized (FakeSwitch.this) {
+                    live.getOrDefault(topic + "|" + group, new HashSet<>()).remove(consumerId);
+                }
+                events.add("registration.close");
+            }
+        };
+    }
+
+    /** A consumer instance of another process that is alive (for shard allocation and orphan tests). */
+    public synchronized void addLiveConsumer(String topic, String group, String consumerId) {
+        groups.computeIfAbsent(topic, t -> new TreeSet<>()).add(group);
+        live.computeIfAbsent(topic + "|" + group, k -> new TreeSet<>()).add(consumerId);
+    }
+
+    @Override
+    public synchronized Set<String> groups(String topic) {
+        return Set.copyOf(groups.getOrDefault(topic, Set.of()));
+    }
+
+    @Override
+    public synchronized Map<String, Set<String>> registeredGroups() {
+        Map<String, Set<String>> copy = new HashMap<>();
+        groups.forEach((t, g) -> copy.put(t, Set.copyOf(g)));
+        return copy;
+    }
+
+    @Override
+    public synchronized Optional<Set<String>> liveConsumers(String topic, String group) {
+        if (!reachable) {
+            return Optional.empty();
+        }
+        return Optional.of(Set.copyOf(live.getOrDefault(topic + "|" + group, Set.of())));
+    }
+
+    @Override
+    public boolean isLeader() {
+        leaderCalls.incrementAndGet();
+        return leader;
+    }
+
+    @Override
+    public void close() {
+        events.add("switch.close");
+    }
+
+    /** For assertions: the live ids of (topic, group). */
+    public synchronized List<String> live(String topic, String group) {
+        return new ArrayList<>(live.getOrDefault(topic + "|" + group, Set.of()));
+    }
+}
