@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
 /** {@code smartmq-admin dlq ...}: the per-group dead-letter lists of the fallback store (Redis). */
 @Command(name = "dlq", mixinStandardHelpOptions = true,
         description = "Inspect, replay and purge the dead letters of a (topic, group) in the fallback store.",
-        subcommands = {DlqCommand.ListLetters.class, DlqCommand.Show.class, DlqCommand.Purge.class})
+        subcommands = {DlqCommand.ListLetters.class, DlqCommand.Show.class, DlqReplay.class, DlqCommand.Purge.class})
 final class DlqCommand implements Runnable {
 
     @Spec
@@ -259,6 +259,6 @@ final class DlqCommand implements Runnable {
 
     /** The message a replay sends: the dead letter's, marked with the original id. */
     static Message replayMessage(Envelope e) {
-        return e.message().toBuilder().property("smartmq.replay-of", e.id()).build();
+        return e.message().toBuilder().property(DlqReplay.REPLAY_OF_PROPERTY, e.id()).build();
     }
 }

@@ -77,6 +77,11 @@ final class ZkSession implements AutoCloseable {
         return new ZkSession(o, client);
     }
 
+    /** The session's Curator client, to share with a switch built elsewhere (never closed by that switch). */
+    CuratorFramework client() {
+        return client;
+    }
+
     String namespacePath() {
         return ("/".equals(options.zkRoot) ? "" : options.zkRoot) + "/" + options.namespace;
     }

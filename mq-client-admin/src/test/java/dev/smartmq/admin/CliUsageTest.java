@@ -16,7 +16,7 @@ class CliUsageTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"", "switch", "switch status", "switch history", "switch degrade", "switch restore",
-            "backlog", "dlq", "dlq list", "dlq show", "dlq purge"})
+            "backlog", "dlq", "dlq list", "dlq show", "dlq replay", "dlq purge"})
     void everyCommandHasHelp(String command) {
         List<String> args = new java.util.ArrayList<>(command.isEmpty() ? List.of() : List.of(command.split(" ")));
         args.add("--help");
