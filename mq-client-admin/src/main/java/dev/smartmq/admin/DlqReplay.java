@@ -58,6 +58,10 @@ final class DlqReplay extends DlqCommand.DlqBase {
         super(env);
     }
 
+    private static Duration clamp(Duration d, Duration min, Duration max) {
+        return d.compareTo(min) < 0 ? min : d.compareTo(max) > 0 ? max : d;
+    }
+
     @Override
     int execute() {
         checkNames();
@@ -75,9 +79,10 @@ final class DlqReplay extends DlqCommand.DlqBase {
                     + AdminEnvironment.ROCKETMQ_SECRET_KEY_ENV + ", or neither");
         }
         RedisFallbackStore.Builder storeBuilder = common.storeBuilder(env, err());
+        // A replay is not latency-critical: give the MQ the whole --timeout, within the transport's bounds.
         RocketMQTransport.Builder tb = RocketMQTransport.builder().nameServer(namesrv).producerGroup(producerGroup)
-                .sendTimeout(common.timeout.compareTo(Duration.ofSeconds(60)) > 0
-                        ? Duration.ofSeconds(60) : common.timeout);
+                .sendTimeout(clamp(common.timeout, Duration.ofMillis(100), Duration.ofSeconds(60)))
+                .nameServerTimeout(clamp(common.timeout, Duration.ofMillis(100), Duration.ofSeconds(30)));
         if (accessKey != null) {
             tb.aclCredentials(accessKey, secretKey);
         }

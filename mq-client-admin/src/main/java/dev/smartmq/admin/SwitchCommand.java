@@ -164,6 +164,16 @@ final class SwitchCommand implements Runnable {
             }
         }
 
+        /** The switch, warning first if this command is about to create the namespace with an open ACL. */
+        ZkDegradationSwitch openSwitch(ZkSession zk) {
+            if (common.zkWriters.isEmpty() && !zk.namespaceExists()) {
+                err().println("warning: namespace " + common.namespace + " does not exist yet: creating its nodes "
+                        + "with an OPEN ACL (any client may change the switch). Pass the services' --zk-writer list, "
+                        + "or let the services create the namespace first.");
+            }
+            return zk.zkSwitch();
+        }
+
         int apply(ZkDegradationSwitch sw, SwitchStatus before, SwitchState target, SwitchMode mode,
                   Instant expiresAt, String hint) {
             long expected = expectEpoch != null ? expectEpoch : before.epoch();
@@ -227,7 +237,7 @@ final class SwitchCommand implements Runnable {
             }
             actor();
             try (ZkSession zk = zk()) {
-                ZkDegradationSwitch sw = zk.zkSwitch();
+                ZkDegradationSwitch sw = openSwitch(zk);
                 SwitchStatus before = sw.current();
                 Instant expiresAt = env.clock().instant().plus(ttl).truncatedTo(ChronoUnit.SECONDS);
                 return apply(sw, before, SwitchState.DEGRADED, SwitchMode.MANUAL, expiresAt,
@@ -258,7 +268,7 @@ final class SwitchCommand implements Runnable {
             checkReason();
             actor();
             try (ZkSession zk = zk()) {
-                ZkDegradationSwitch sw = zk.zkSwitch();
+                ZkDegradationSwitch sw = openSwitch(zk);
                 SwitchStatus before = sw.current();
                 Instant now = env.clock().instant();
                 if (before.state() == SwitchState.DEGRADED) {

@@ -15,6 +15,8 @@ import dev.smartmq.rocketmq.ConsumeFrom;
 import dev.smartmq.rocketmq.RocketMQTransport;
 import dev.smartmq.spi.ClaimedMessage;
 import dev.smartmq.spi.Envelope;
+import dev.smartmq.spi.TransportException;
+import dev.smartmq.spi.TransportListener;
 import dev.smartmq.spi.TransportSubscription;
 import dev.smartmq.testkit.redis.RedisExtension;
 import dev.smartmq.testkit.rocketmq.RocketMQExtension;
@@ -27,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -51,6 +54,17 @@ class DlqReplayIT {
         all.addAll(List.of("--zk", zk.connectString(), "--redis", redis.server().host() + ":" + redis.server().port(),
                 "--namespace", ns, "--shard-count", Integer.toString(SHARDS), "--timeout", "10s"));
         return admin.run(all.toArray(String[]::new));
+    }
+
+    /** A loaded box can miss the first route lookup: retry the subscription itself, not the test. */
+    private static TransportSubscription subscribe(RocketMQTransport t, Subscription s, TransportListener l) {
+        AtomicReference<TransportSubscription> sub = new AtomicReference<>();
+        await().atMost(Duration.ofSeconds(60)).ignoreException(TransportException.class)
+                .until(() -> {
+                    sub.set(t.subscribe(s, l));
+                    return true;
+                });
+        return sub.get();
     }
 
     private static List<String> deadLetters(RedisFallbackStore store, String topic, String group, int n) {
@@ -83,11 +97,12 @@ class DlqReplayIT {
         try (RedisFallbackStore store = RedisFallbackStore.builder().standalone(redis.server().host(), redis.server().port())
                 .namespace(ns).shards(SHARDS).build();
              RocketMQTransport audit = RocketMQTransport.builder().nameServer(mq.nameServerAddress())
-                     .producerGroup("audit-it").consumeFrom(ConsumeFrom.FIRST_OFFSET).build()) {
+                     .producerGroup("audit-it").consumeFrom(ConsumeFrom.FIRST_OFFSET)
+                     .nameServerTimeout(Duration.ofSeconds(10)).build()) {
             store.start();
             audit.start();
             List<String> ids = deadLetters(store, topic, group, 3);
-            try (TransportSubscription sub = audit.subscribe(Subscription.of(topic, "audit"), m -> {
+            try (TransportSubscription sub = subscribe(audit, Subscription.of(topic, "audit"), m -> {
                 received.add(m);
                 return ConsumeResult.SUCCESS;
             })) {

@@ -82,6 +82,7 @@ class SwitchCommandsIT {
                 "--operator", "alice");
         assertEquals(0, d.exitCode(), d.toString());
         assertTrue(d.out().contains("NORMAL/AUTO (epoch 0) -> DEGRADED/MANUAL (epoch 1)"), d.toString());
+        assertTrue(d.err().contains("OPEN ACL"), "creating a namespace without writers is flagged: " + d);
 
         JsonNode s = run(ns, "switch", "status", "--json").json();
         assertEquals("DEGRADED", s.get("state").asText());
@@ -191,6 +192,7 @@ class SwitchCommandsIT {
         AdminRunner.Result ok = new AdminRunner().env("SMARTMQ_ZK_AUTH", "ops:right-horse").run("switch", "degrade",
                 "--reason", "drill", "--ttl", "1m", "--zk", zk.connectString(), "--namespace", ns);
         assertEquals(0, ok.exitCode(), ok.toString());
+        assertFalse(ok.err().contains("OPEN ACL"), "the namespace existed: " + ok);
         assertFalse(ok.out().contains("right-horse") || ok.err().contains("right-horse"), ok.toString());
     }
 
