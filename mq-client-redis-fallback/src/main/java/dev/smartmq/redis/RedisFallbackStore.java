@@ -215,6 +215,7 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
     }
 
     /** The namespace all keys live under. */
+    @Override
     public String namespace() {
         return config.namespace;
     }

@@ -341,6 +341,7 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
     }
 
     /** The namespace this switch serves. */
+    @Override
     public String namespace() {
         return config.namespace;
     }
