@@ -65,6 +65,8 @@ public final class DrillOptions {
             "                          send order is well defined (default " + DEFAULT_PRODUCER_THREADS
                     + ", at most --keys)",
             "  --ordering <o>          ordered|concurrent subscriptions (default ordered)",
+            "  --prometheus-port <p>   serve the services' metrics (switch state, backlog...) at",
+            "                          http://127.0.0.1:<p>/metrics while the drill runs (default: off)",
             "  --help                  this text",
             "",
             "Exit code: 0 nothing lost; 1 acknowledged messages were lost; 2 the drill could not complete a",
@@ -76,6 +78,7 @@ public final class DrillOptions {
     private final int keys;
     private final int producerThreads;
     private final Ordering ordering;
+    private final int prometheusPort;
     private final boolean help;
     private final Duration degradeTimeout;
     private final Duration recoverTimeout;
@@ -88,6 +91,7 @@ public final class DrillOptions {
         this.keys = b.keys;
         this.producerThreads = Math.min(b.producerThreads, b.keys);
         this.ordering = b.ordering;
+        this.prometheusPort = b.prometheusPort;
         this.help = b.help;
         this.degradeTimeout = b.degradeTimeout;
         this.recoverTimeout = b.recoverTimeout;
@@ -145,6 +149,7 @@ public final class DrillOptions {
                 case "--keys" -> b.keys(parseInt(name, value));
                 case "--producer-threads" -> b.producerThreads(parseInt(name, value));
                 case "--ordering" -> b.ordering(parseOrdering(value));
+                case "--prometheus-port" -> b.prometheusPort(parseInt(name, value));
                 default -> throw new ConfigurationException("unknown option " + name + " (see --help)");
             }
         }
@@ -208,6 +213,11 @@ public final class DrillOptions {
     }
 
     /** Ordering of the three subscriptions. */
+    /** Loopback port of the Prometheus endpoint, or 0 for none. */
+    public int prometheusPort() {
+        return prometheusPort;
+    }
+
     public Ordering ordering() {
         return ordering;
     }
@@ -258,6 +268,7 @@ public final class DrillOptions {
         private int keys = DEFAULT_KEYS;
         private int producerThreads = DEFAULT_PRODUCER_THREADS;
         private Ordering ordering = DEFAULT_ORDERING;
+        private int prometheusPort;
         private boolean help;
         private Duration degradeTimeout = DEFAULT_DEGRADE_TIMEOUT;
         private Duration recoverTimeout = DEFAULT_RECOVER_TIMEOUT;
@@ -302,6 +313,13 @@ public final class DrillOptions {
         public Builder ordering(Ordering v) {
             ConfigurationException.check(v != null, "--ordering", null, "must be ordered or concurrent");
             this.ordering = v;
+            return this;
+        }
+
+        public Builder prometheusPort(int v) {
+            ConfigurationException.check(v == 0 || (v >= 1024 && v <= 65535), "--prometheus-port", v,
+                    "must be 0 (off) or between 1024 and 65535");
+            this.prometheusPort = v;
             return this;
         }
 

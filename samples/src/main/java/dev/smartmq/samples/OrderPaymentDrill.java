@@ -1,6 +1,13 @@
 package dev.smartmq.samples;
 
 import com.codahale.metrics.MetricRegistry;
+import dev.smartmq.metrics.SmartMQPrometheus;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.InetSocketAddress;
 import dev.smartmq.api.SmartMQConfig;
 import dev.smartmq.api.SwitchState;
 import dev.smartmq.testkit.checker.CheckReport;
@@ -56,6 +63,7 @@ public final class OrderPaymentDrill {
     private final PrintStream out;
     private final DeliveryChecker checker = DeliveryChecker.create();
     private final MetricRegistry registry = new MetricRegistry();
+    private volatile SmartMQPrometheus.Endpoint metricsEndpoint;
 
     private volatile String phase = "start-servers";
     private volatile String display = "starting";
@@ -93,6 +101,13 @@ public final class OrderPaymentDrill {
                 s.subscribe(TOPIC, options.ordering());
             }
             orderService = Service.start(ORDER_SERVICE, infra, config, registry);
+            if (options.prometheusPort() > 0) {
+                // Loopback only: a demo does not publish its metrics to the network.
+                metricsEndpoint = SmartMQPrometheus.serve(registry,
+                        new InetSocketAddress(InetAddress.getLoopbackAddress(), options.prometheusPort()));
+                out.println("== metrics: http://127.0.0.1:" + options.prometheusPort()
+                        + "/metrics (series *_switch_state and *_fallback_backlog_*)");
+            }
 
             // A fallback write reaches the groups registered at that moment: start sending once all three are.
             enter("register-groups", "starting");
@@ -199,6 +214,7 @@ public final class OrderPaymentDrill {
         SwitchWatcher finalWatcher = watcher;
         long peak = watcher == null ? 0 : watcher.peakBacklog();
         List<SwitchWatcher.Change> changes = watcher == null ? List.of() : watcher.changes();
+        printScrape();
         enter("shutdown", "closing");
         closeAll(orderService, downstream, finalWatcher, infra);
 
@@ -247,6 +263,29 @@ public final class OrderPaymentDrill {
             closeQuietly(s.service().name(), s);
         }
         closeQuietly("servers", infra);
+        closeQuietly("metrics endpoint", metricsEndpoint);
+    }
+
+    /** Shows what a scraper sees at the end: the switch state and backlog series of the endpoint. */
+    private void printScrape() {
+        if (metricsEndpoint == null) {
+            return;
+        }
+        try {
+            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + options.prometheusPort() + "/metrics"))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            out.println("== scraped /metrics (HTTP " + r.statusCode() + "), switch state and backlog series:");
+            r.body().lines()
+                    .filter(l -> !l.startsWith("#") && (l.contains("_switch_state") || l.contains("_fallback_backlog_")))
+                    .limit(16)
+                    .forEach(l -> out.println("   " + l));
+        } catch (java.io.IOException e) {
+            out.println("== scraping /metrics failed: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void enter(String newPhase, String newDisplay) {

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import dev.smartmq.testkit.FreePorts;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,7 +39,9 @@ class DrillIT {
     }
 
     private static void runAndCheck(Fault fault) {
+        int metricsPort = FreePorts.find();
         DrillOptions options = DrillOptions.builder()
+                .prometheusPort(metricsPort)
                 .rate(100)
                 .duration(Duration.ofSeconds(20))
                 .fault(fault)
@@ -56,6 +59,14 @@ class DrillIT {
         assertEquals(0, report.totalLost(), "lost, e.g. " + report.lostIds());
         assertTrue(report.isClean());
         assertEquals(DrillResult.EXIT_OK, result.exitCode());
+
+        // The drill shows the switch state and backlog as a Prometheus scraper sees them (0 = NORMAL at the end).
+        String printed = captured.toString(StandardCharsets.UTF_8);
+        assertTrue(printed.contains("scraped /metrics (HTTP 200)"), "no scrape of the metrics endpoint");
+        assertTrue(printed.lines().anyMatch(l -> l.matches("\\s+smartmq_order_service_switch_state\\S* 0\\.0")),
+                "order service's switch state series missing or not NORMAL");
+        assertTrue(printed.lines().anyMatch(l -> l.matches("\\s+smartmq_\\w+_fallback_backlog_ORDER_PAID_\\w+ \\d.*")),
+                "no backlog series scraped");
 
         assertTrue(result.sawDegraded(), "the switch never went DEGRADED");
         assertTrue(result.sawNormal(), "the switch never came back to NORMAL");

@@ -21,13 +21,15 @@ class DrillOptionsTest {
         assertEquals(DrillOptions.DEFAULT_KEYS, o.keys());
         assertEquals(DrillOptions.DEFAULT_PRODUCER_THREADS, o.producerThreads());
         assertEquals(Ordering.ORDERED, o.ordering());
+        assertEquals(0, o.prometheusPort(), "no metrics endpoint unless asked");
         assertFalse(o.help());
     }
 
     @Test
     void everyOptionIsParsedInBothSpellings() {
         DrillOptions o = DrillOptions.parse("--rate", "150", "--duration=90s", "--fault", "broker-blackhole",
-                "--keys=12", "--producer-threads", "4", "--ordering=concurrent");
+                "--keys=12", "--producer-threads", "4", "--ordering=concurrent", "--prometheus-port", "9404");
+        assertEquals(9404, o.prometheusPort());
         assertEquals(150, o.rate());
         assertEquals(Duration.ofSeconds(90), o.duration());
         assertEquals(Fault.BROKER_BLACKHOLE, o.fault());
