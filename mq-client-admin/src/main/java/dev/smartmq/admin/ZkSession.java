@@ -110,6 +110,7 @@ final class ZkSession implements AutoCloseable {
                     .operationTimeout(options.timeout)
                     .writers(options.zkWriters)
                     .instanceId("smartmq-admin/" + ProcessHandle.current().pid())
+                    .joinElection(false) // an operator tool must never hold the leader role (no prober)
                     .build();
             s.start();
             zkSwitch = s;

@@ -795,7 +795,7 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
      */
     private void joinElectionOnce(CuratorFramework c) {
         synchronized (stateLock) {
-            if (latch != null || lifecycle.get() != Lifecycle.STARTED) {
+            if (latch != null || lifecycle.get() != Lifecycle.STARTED || !config.joinElection) {
                 return;
             }
             LeaderLatch l = new LeaderLatch(c, layout.leaderPath(), config.instanceId, LeaderLatch.CloseMode.SILENT);
@@ -1065,6 +1065,7 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
         private List<String> writers = List.of();
         private int historySize = DEFAULT_HISTORY_SIZE;
         private String instanceId = defaultInstanceId();
+        private boolean joinElection = true;
 
         private Builder() {
         }
@@ -1084,6 +1085,7 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
             b.writers = writers;
             b.historySize = historySize;
             b.instanceId = instanceId;
+            b.joinElection = joinElection;
             return b;
         }
 
@@ -1190,6 +1192,17 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
                                 + "(ZkDegradationSwitch.digestIdentity(user, password))");
             }
             this.writers = List.copyOf(v);
+            return this;
+        }
+
+        /**
+         * Whether this instance joins the namespace's leader election (default {@code true}). Set it to
+         * {@code false} for operator tools and monitors: a leader runs the prober and the drain decision, so
+         * a client that holds leadership without running a SmartMQ engine would leave a degraded namespace
+         * unrecovered and an expired drill never handed back. Such a client is never the leader.
+         */
+        public Builder joinElection(boolean v) {
+            this.joinElection = v;
             return this;
         }
 

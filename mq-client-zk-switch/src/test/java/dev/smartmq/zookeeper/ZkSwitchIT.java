@@ -263,4 +263,20 @@ class ZkSwitchIT {
         assertTrue(rec.events.contains("leader:true"), rec.events::toString);
         assertNotEquals(first.instanceId(), second.instanceId());
     }
+
+    @Test
+    void anOperatorClientThatSkipsTheElectionNeverHoldsLeadership(TestInfo info) throws Exception {
+        // Started first, a joining operator would win the election and no engine would probe or drain.
+        ZkDegradationSwitch operator = fx.start(zk.connectString(), ns(info), b -> b.joinElection(false));
+        ZkDegradationSwitch engine = fx.start(zk.connectString(), ns(info));
+        await().atMost(wait).until(engine::isLeader);
+        assertFalse(operator.isLeader());
+        CuratorFramework raw = zk.newClient();
+        assertEquals(1, raw.getChildren().forPath("/smartmq/" + ns(info) + "/leader").size(),
+                "only the engine takes part in the election");
+        // The operator can still flip the switch.
+        assertTrue(operator.transition(new dev.smartmq.spi.SwitchTransition(operator.current().epoch(),
+                dev.smartmq.api.SwitchState.DEGRADED, dev.smartmq.api.SwitchMode.MANUAL, "drill", "ops",
+                java.time.Instant.now().plusSeconds(60))).applied());
+    }
 }
