@@ -1,0 +1,520 @@
+package dev.smartmq.rocketmq;
+
+import dev.smartmq.api.ConfigurationException;
+import dev.smartmq.api.InvalidMessageException;
+import dev.smartmq.api.Message;
+import dev.smartmq.api.Subscription;
+import dev.smartmq.rocketmq.internal.ClientSettings;
+import dev.smartmq.rocketmq.internal.FailureClassifier;
+import dev.smartmq.rocketmq.internal.GroupConsumer;
+import dev.smartmq.rocketmq.internal.KeyHashQueueSelector;
+import dev.smartmq.rocketmq.internal.MessageMapping;
+import dev.smartmq.spi.Envelope;
+import dev.smartmq.spi.PrimaryTransport;
+import dev.smartmq.spi.TransportException;
+import dev.smartmq.spi.TransportListener;
+import dev.smartmq.spi.TransportReceipt;
+import dev.smartmq.spi.TransportSubscription;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Pattern;
+import org.apache.rocketmq.acl.common.AclClientRPCHook;
+import org.apache.rocketmq.acl.common.SessionCredentials;
+import org.apache.rocketmq.client.Validators;
+import org.apache.rocketmq.client.exception.MQClientException;
+import org.apache.rocketmq.client.producer.DefaultMQProducer;
+import org.apache.rocketmq.client.producer.SendResult;
+import org.apache.rocketmq.client.producer.SendStatus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * SmartMQ's primary transport on Apache RocketMQ 5 (the remoting client: {@code DefaultMQProducer} and
+ * {@code DefaultMQPushConsumer}).
+ *
+ * <pre>{@code
+ * RocketMQTransport transport = RocketMQTransport.builder()
+ *         .nameServer("10.0.0.1:9876;10.0.0.2:9876")
+ *         .producerGroup("orders-service")
+ *         .aclCredentials(accessKey, secretKey)      // optional
+ *         .build();
+ * transport.start();   // the engine does this; then send / subscribe / probe; close() at the end
+ * }</pre>
+ *
+ * <p>What it guarantees:
+ * <ul>
+ *   <li><b>Classified failures.</b> Every failure is a {@link TransportException} whose kind comes from
+ *       {@link FailureClassifier} (table in the module README): {@code INPUT} only when the message itself was
+ *       rejected, before any I/O where possible; everything else is {@code INFRASTRUCTURE}.</li>
+ *   <li><b>Bounded sends.</b> A sync send passes its whole budget to RocketMQ as {@code sendMsgTimeout}
+ *       (which covers its retries) and each name server call is bounded by {@link Builder#nameServerTimeout};
+ *       RocketMQ checks the budget before every attempt, so a dead cluster fails in about the budget (at worst
+ *       the budget or two name server timeouts, whichever is longer). {@link #sendAsync} never blocks the
+ *       caller: it runs on this transport's own bounded executor (threads {@code smartmq-rocketmq-async-<n>})
+ *       and its future completes within the budget plus a short grace period.</li>
+ *   <li><b>Per-key order.</b> A message with a key goes to queue {@code hash(key) mod queueCount} of the
+ *       topic's route (RocketMQ's ordered-message pattern), so an {@code ORDERED} subscription sees each key's
+ *       messages in send order. Keyless messages use RocketMQ's default queue choice with latency fault
+ *       tolerance (slow or failing brokers are avoided for a while).</li>
+ *   <li><b>Isolation.</b> Each transport has a unique RocketMQ instance name, hence its own
+ *       {@code MQClientInstance}: two transports in one JVM never share connections, routes or lifecycle.</li>
+ *   <li><b>Secrets.</b> ACL credentials go to RocketMQ's {@code AclClientRPCHook}; {@link #toString()} and
+ *       every log line mask them.</li>
+ * </ul>
+ *
+ * <p>Lifecycle: {@link #start()} once, then use from any thread, then {@link #close()} (idempotent), which shuts
+ * down the producer, every push consumer and the async executor this transport created.
+ */
+public final class RocketMQTransport implements PrimaryTransport {
+
+    /** Default of {@link Builder#producerGroup(String)}. */
+    public static final String DEFAULT_PRODUCER_GROUP = "smartmq-producer";
+    /** Default of {@link Builder#sendTimeout(Duration)}: RocketMQ's own default. */
+    public static final Duration DEFAULT_SEND_TIMEOUT = Duration.ofSeconds(3);
+    /** Default of {@link Builder#nameServerTimeout(Duration)}. */
+    public static final Duration DEFAULT_NAME_SERVER_TIMEOUT = Duration.ofSeconds(1);
+    /** Default of {@link Builder#routeRefreshInterval(Duration)}: RocketMQ's own default. */
+    public static final Duration DEFAULT_ROUTE_REFRESH_INTERVAL = Duration.ofSeconds(30);
+    /** Default of {@link Builder#retriesWhenSendFailed(int)}: RocketMQ's own default. */
+    public static final int DEFAULT_RETRIES_WHEN_SEND_FAILED = 2;
+    /** Default of {@link Builder#maxBodySize(int)}: RocketMQ's own limit. */
+    public static final int DEFAULT_MAX_BODY_SIZE = 4 * 1024 * 1024;
+    /** Default of {@link Builder#asyncSendThreads(int)}. */
+    public static final int DEFAULT_ASYNC_SEND_THREADS = 4;
+    /** Default of {@link Builder#asyncSendQueueCapacity(int)}. */
+    public static final int DEFAULT_ASYNC_SEND_QUEUE_CAPACITY = 10_000;
+    /** Default of {@link Builder#consumeFrom(ConsumeFrom)}: RocketMQ's own default. */
+    public static final ConsumeFrom DEFAULT_CONSUME_FROM = ConsumeFrom.LAST_OFFSET;
+    /** Default of {@link Builder#consumeThreads(int)}. */
+    public static final int DEFAULT_CONSUME_THREADS = 8;
+
+    private static final Logger LOG = LoggerFactory.getLogger(RocketMQTransport.class);
+    private static final Pattern GROUP = Pattern.compile("[A-Za-z0-9_-]{1,120}");
+    private static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    // Extra time an async future gets beyond its budget, so RocketMQ's own timeout (the better error) wins.
+    private static final Duration ASYNC_GRACE = Duration.ofMillis(500);
+    private static final byte[] PROBE_BODY = "smartmq-probe".getBytes(StandardCharsets.UTF_8);
+
+    private enum State { LATENT, STARTED, CLOSED }
+
+    private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
+    private final Builder config;
+    private final ClientSettings settings;
+    private final DefaultMQProducer producer;
+    private final ThreadPoolExecutor asyncExecutor;
+    private final Map<String, GroupConsumer> consumers = new ConcurrentHashMap<>();
+
+    private RocketMQTransport(Builder b) {
+        this.config = b.copy();
+        String instanceName = "smartmq-" + ProcessHandle.current().pid() + "-"
+                + UUID.randomUUID().toString().substring(0, 8);
+        this.settings = new ClientSettings(b.nameServer, b.namespace, instanceName,
+                b.accessKey == null ? null : new AclClientRPCHook(new SessionCredentials(b.accessKey, b.secretKey)),
+                b.nameServerTimeout, b.routeRefreshInterval);
+        this.producer = new DefaultMQProducer(b.producerGroup, settings.rpcHook());
+        settings.applyTo(producer);
+        producer.setSendMsgTimeout((int) b.sendTimeout.toMillis());
+        producer.setRetryTimesWhenSendFailed(b.retriesWhenSendFailed);
+        producer.setRetryTimesWhenSendAsyncFailed(b.retriesWhenSendFailed);
+        producer.setMaxMessageSize(b.maxBodySize);
+        producer.setSendLatencyFaultEnable(true);
+        AtomicInteger threads = new AtomicInteger();
+        this.asyncExecutor = new ThreadPoolExecutor(b.asyncSendThreads, b.asyncSendThreads, 60, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(b.asyncSendQueueCapacity), r -> {
+                    Thread t = new Thread(r, "smartmq-rocketmq-async-" + threads.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        asyncExecutor.allowCoreThreadTimeOut(true);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The RocketMQ instance name of this transport's clients ({@code smartmq-<pid>-<random>}). */
+    public String instanceName() {
+        return settings.instanceName();
+    }
+
+    @Override
+    public void start() {
+        if (!state.compareAndSet(State.LATENT, State.STARTED)) {
+            throw new IllegalStateException("RocketMQTransport already " + state.get().name().toLowerCase());
+        }
+        try {
+            producer.start();
+        } catch (MQClientException e) {
+            state.set(State.CLOSED);
+            asyncExecutor.shutdownNow();
+            throw new ConfigurationException("RocketMQ producer did not start: " + e.getErrorMessage());
+        }
+        LOG.info("RocketMQ transport started: {}", this);
+    }
+
+    @Override
+    public void validate(Message message) {
+        MessageMapping.validate(message, config.maxBodySize, config.namespace);
+    }
+
+    @Override
+    public TransportReceipt send(Envelope envelope, Duration timeout) {
+        checkStarted();
+        Objects.requireNonNull(timeout, "timeout");
+        long deadline = System.nanoTime() + timeout.toNanos();
+        org.apache.rocketmq.common.message.Message msg = prepare(envelope);
+        return doSend(envelope, msg, deadline, "send of " + envelope.id() + " to " + envelope.topic());
+    }
+
+    @Override
+    public CompletableFuture<TransportReceipt> sendAsync(Envelope envelope, Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        CompletableFuture<TransportReceipt> future = new CompletableFuture<>();
+        org.apache.rocketmq.common.message.Message msg;
+        try {
+            checkStarted();
+            msg = prepare(envelope);
+        } catch (RuntimeException e) {
+            future.completeExceptionally(e);
+            return future;
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String what = "async send of " + envelope.id() + " to " + envelope.topic();
+        try {
+            asyncExecutor.execute(() -> {
+                if (future.isDone()) {
+                    return; // timed out while queued
+                }
+                try {
+                    future.complete(doSend(envelope, msg, deadline, what));
+                } catch (RuntimeException e) {
+                    future.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // Sends are backing up behind a slow MQ (or the transport is closing): that is the MQ's state.
+            future.completeExceptionally(TransportException.infrastructure(
+                    what + " rejected: " + config.asyncSendQueueCapacity + " async sends already queued", e));
+            return future;
+        }
+        return future.orTimeout(timeout.plus(ASYNC_GRACE).toMillis(), TimeUnit.MILLISECONDS)
+                .exceptionallyCompose(e -> CompletableFuture.failedFuture(
+                        e instanceof TimeoutException
+                                ? TransportException.infrastructure(what + " timed out after " + timeout, e)
+                                : e));
+    }
+
+    @Override
+    public TransportSubscription subscribe(Subscription subscription, TransportListener listener) {
+        checkStarted();
+        Objects.requireNonNull(subscription, "subscription");
+        Objects.requireNonNull(listener, "listener");
+        synchronized (consumers) {
+            GroupConsumer group = consumers.get(subscription.group());
+            if (group != null && group.isEmpty()) {
+                consumers.remove(subscription.group());
+                group = null;
+            }
+            if (group == null) {
+                group = new GroupConsumer(subscription.group(), subscription.ordering(), settings,
+                        config.consumeFrom, config.consumeThreads);
+                consumers.put(subscription.group(), group);
+            }
+            try {
+                return group.add(subscription, listener);
+            } finally {
+                if (group.isEmpty()) {
+                    consumers.remove(subscription.group());
+                    group.close();
+                }
+            }
+        }
+    }
+
+    @Override
+    public void probe(String probeTopic, Duration timeout) {
+        checkStarted();
+        Objects.requireNonNull(timeout, "timeout");
+        org.apache.rocketmq.common.message.Message msg =
+                new org.apache.rocketmq.common.message.Message(probeTopic, "probe", PROBE_BODY);
+        try {
+            Validators.checkMessage(msg, producer);
+        } catch (MQClientException e) {
+            throw FailureClassifier.input("probe of topic " + probeTopic, e);
+        }
+        doSend(null, msg, System.nanoTime() + timeout.toNanos(), "probe of topic " + probeTopic);
+    }
+
+    @Override
+    public void close() {
+        State previous = state.getAndSet(State.CLOSED);
+        if (previous == State.CLOSED) {
+            return;
+        }
+        asyncExecutor.shutdown();
+        synchronized (consumers) {
+            consumers.values().forEach(GroupConsumer::close);
+            consumers.clear();
+        }
+        if (previous == State.STARTED) {
+            try {
+                // Queued async sends get their timeout at most; RocketMQ fails them once the producer is down.
+                if (!asyncExecutor.awaitTermination(config.sendTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    LOG.warn("async sends still running at close; they fail as the producer shuts down");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            producer.shutdown();
+        }
+        asyncExecutor.shutdownNow();
+        LOG.info("RocketMQ transport closed: {}", settings.instanceName());
+    }
+
+    @Override
+    public String toString() {
+        return "RocketMQTransport{" + config + ", instanceName=" + settings.instanceName() + ", state="
+                + state.get() + "}";
+    }
+
+    /** Pre-flight: every input check runs here, before any I/O, and anything it throws is INPUT. */
+    private org.apache.rocketmq.common.message.Message prepare(Envelope envelope) {
+        Objects.requireNonNull(envelope, "envelope");
+        String what = "message " + envelope.id() + " to " + envelope.topic();
+        try {
+            validate(envelope.message());
+            org.apache.rocketmq.common.message.Message msg = MessageMapping.toRocketMQ(envelope);
+            // RocketMQ's own client-side rules, run here so that what they throw is known to be input.
+            org.apache.rocketmq.common.message.Message check =
+                    new org.apache.rocketmq.common.message.Message(producer.withNamespace(msg.getTopic()), msg.getBody());
+            Validators.checkMessage(check, producer);
+            return msg;
+        } catch (InvalidMessageException | MQClientException | IllegalArgumentException e) {
+            throw FailureClassifier.input(what, e);
+        }
+    }
+
+    private TransportReceipt doSend(Envelope envelope, org.apache.rocketmq.common.message.Message msg, long deadline,
+                                    String what) {
+        long remainingMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (remainingMillis <= 0) {
+            throw TransportException.infrastructure(what + " timed out before it started (queued too long)", null);
+        }
+        SendResult result;
+        try {
+            String key = envelope == null ? null : envelope.message().key();
+            if (key != null) {
+                result = producer.send(msg, KeyHashQueueSelector.INSTANCE, key, remainingMillis);
+            } else {
+                result = producer.send(msg, remainingMillis);
+            }
+        } catch (Exception e) {
+            // MQClientException, RemotingException, MQBrokerException, InterruptedException, runtime failures.
+            throw FailureClassifier.toTransportException(what, e);
+        }
+        if (result == null || result.getSendStatus() == null) {
+            throw TransportException.infrastructure(what + " returned no result", null);
+        }
+        if (result.getSendStatus() != SendStatus.SEND_OK) {
+            throw new TransportException(FailureClassifier.classifyStatus(result.getSendStatus()),
+                    what + " was stored by the master but not safely: " + result.getSendStatus()
+                            + " (msgId " + result.getMsgId() + "; if it is also stored elsewhere, a consumer may see"
+                            + " it twice)", null);
+        }
+        return new TransportReceipt(result.getMsgId());
+    }
+
+    private void checkStarted() {
+        State s = state.get();
+        if (s != State.STARTED) {
+            throw new IllegalStateException("RocketMQTransport is " + s.name().toLowerCase() + ", not started");
+        }
+    }
+
+    /**
+     * Builds a {@link RocketMQTransport}. Every setter validates its value and names the field and the bad
+     * value; {@link #build()} checks what is required. {@link #toString()} never shows the secret key.
+     */
+    public static final class Builder {
+        private String nameServer;
+        private String producerGroup = DEFAULT_PRODUCER_GROUP;
+        private String namespace;
+        private String accessKey;
+        private String secretKey;
+        private Duration sendTimeout = DEFAULT_SEND_TIMEOUT;
+        private Duration nameServerTimeout = DEFAULT_NAME_SERVER_TIMEOUT;
+        private Duration routeRefreshInterval = DEFAULT_ROUTE_REFRESH_INTERVAL;
+        private int retriesWhenSendFailed = DEFAULT_RETRIES_WHEN_SEND_FAILED;
+        private int maxBodySize = DEFAULT_MAX_BODY_SIZE;
+        private int asyncSendThreads = DEFAULT_ASYNC_SEND_THREADS;
+        private int asyncSendQueueCapacity = DEFAULT_ASYNC_SEND_QUEUE_CAPACITY;
+        private ConsumeFrom consumeFrom = DEFAULT_CONSUME_FROM;
+        private int consumeThreads = DEFAULT_CONSUME_THREADS;
+
+        private Builder() {
+        }
+
+        private Builder copy() {
+            Builder c = new Builder();
+            c.nameServer = nameServer;
+            c.producerGroup = producerGroup;
+            c.namespace = namespace;
+            c.accessKey = accessKey;
+            c.secretKey = secretKey;
+            c.sendTimeout = sendTimeout;
+            c.nameServerTimeout = nameServerTimeout;
+            c.routeRefreshInterval = routeRefreshInterval;
+            c.retriesWhenSendFailed = retriesWhenSendFailed;
+            c.maxBodySize = maxBodySize;
+            c.asyncSendThreads = asyncSendThreads;
+            c.asyncSendQueueCapacity = asyncSendQueueCapacity;
+            c.consumeFrom = consumeFrom;
+            c.consumeThreads = consumeThreads;
+            return c;
+        }
+
+        /** Name server address(es), {@code host:port} separated by {@code ;}. Required. */
+        public Builder nameServer(String nameServer) {
+            ConfigurationException.check(nameServer != null && !nameServer.isBlank()
+                            && nameServer.matches("[^;\\s]+:\\d+(;[^;\\s]+:\\d+)*"), "nameServer", nameServer,
+                    "must be host:port[;host:port...]");
+            this.nameServer = nameServer;
+            return this;
+        }
+
+        /** RocketMQ producer group ({@value #DEFAULT_PRODUCER_GROUP} by default). */
+        public Builder producerGroup(String producerGroup) {
+            ConfigurationException.check(producerGroup != null && GROUP.matcher(producerGroup).matches(),
+                    "producerGroup", producerGroup, "must be 1-120 characters of [A-Za-z0-9_-]");
+            this.producerGroup = producerGroup;
+            return this;
+        }
+
+        /** RocketMQ namespace prepended to topics and groups, or {@code null} for none. */
+        public Builder namespace(String namespace) {
+            ConfigurationException.check(namespace == null || NAMESPACE.matcher(namespace).matches(), "namespace",
+                    namespace, "must be null or 1-64 characters of [A-Za-z0-9_-]");
+            this.namespace = namespace;
+            return this;
+        }
+
+        /** RocketMQ ACL credentials (sent through {@code AclClientRPCHook}); never logged. */
+        public Builder aclCredentials(String accessKey, String secretKey) {
+            ConfigurationException.check(accessKey != null && !accessKey.isBlank(), "accessKey", accessKey,
+                    "must not be blank");
+            ConfigurationException.check(secretKey != null && !secretKey.isBlank(), "secretKey",
+                    secretKey == null ? null : "<masked>", "must not be blank");
+            this.accessKey = accessKey;
+            this.secretKey = secretKey;
+            return this;
+        }
+
+        /** RocketMQ's {@code sendMsgTimeout}, used when no per-call budget is given; 100 ms to 60 s. */
+        public Builder sendTimeout(Duration sendTimeout) {
+            ConfigurationException.check(between(sendTimeout, Duration.ofMillis(100), Duration.ofSeconds(60)),
+                    "sendTimeout", sendTimeout, "must be between 100 ms and 60 s");
+            this.sendTimeout = sendTimeout;
+            return this;
+        }
+
+        /** Timeout of one name server call (route lookup); 100 ms to 30 s. */
+        public Builder nameServerTimeout(Duration nameServerTimeout) {
+            ConfigurationException.check(between(nameServerTimeout, Duration.ofMillis(100), Duration.ofSeconds(30)),
+                    "nameServerTimeout", nameServerTimeout, "must be between 100 ms and 30 s");
+            this.nameServerTimeout = nameServerTimeout;
+            return this;
+        }
+
+        /** How often clients re-read routes from the name server; 500 ms to 10 min. */
+        public Builder routeRefreshInterval(Duration interval) {
+            ConfigurationException.check(between(interval, Duration.ofMillis(500), Duration.ofMinutes(10)),
+                    "routeRefreshInterval", interval, "must be between 500 ms and 10 min");
+            this.routeRefreshInterval = interval;
+            return this;
+        }
+
+        /** RocketMQ's retries of a failed keyless send (within the same budget); 0-5. */
+        public Builder retriesWhenSendFailed(int retries) {
+            ConfigurationException.check(retries >= 0 && retries <= 5, "retriesWhenSendFailed", retries,
+                    "must be between 0 and 5");
+            this.retriesWhenSendFailed = retries;
+            return this;
+        }
+
+        /** Largest body accepted, 1 byte to 4 MiB (RocketMQ's limit). */
+        public Builder maxBodySize(int bytes) {
+            ConfigurationException.check(bytes >= 1 && bytes <= DEFAULT_MAX_BODY_SIZE, "maxBodySize", bytes,
+                    "must be between 1 and " + DEFAULT_MAX_BODY_SIZE);
+            this.maxBodySize = bytes;
+            return this;
+        }
+
+        /** Threads of the async send executor; 1-64. */
+        public Builder asyncSendThreads(int threads) {
+            ConfigurationException.check(threads >= 1 && threads <= 64, "asyncSendThreads", threads,
+                    "must be between 1 and 64");
+            this.asyncSendThreads = threads;
+            return this;
+        }
+
+        /** Async sends that may wait for a thread; past it, sendAsync fails at once (INFRASTRUCTURE). 1-1 000 000. */
+        public Builder asyncSendQueueCapacity(int capacity) {
+            ConfigurationException.check(capacity >= 1 && capacity <= 1_000_000, "asyncSendQueueCapacity", capacity,
+                    "must be between 1 and 1000000");
+            this.asyncSendQueueCapacity = capacity;
+            return this;
+        }
+
+        /** Where a consumer group without committed offsets starts. */
+        public Builder consumeFrom(ConsumeFrom consumeFrom) {
+            ConfigurationException.check(consumeFrom != null, "consumeFrom", null, "must not be null");
+            this.consumeFrom = consumeFrom;
+            return this;
+        }
+
+        /** Consumer threads per consumer group; 1-64. */
+        public Builder consumeThreads(int threads) {
+            ConfigurationException.check(threads >= 1 && threads <= 64, "consumeThreads", threads,
+                    "must be between 1 and 64");
+            this.consumeThreads = threads;
+            return this;
+        }
+
+        /**
+         * Builds the transport (not started).
+         *
+         * @throws ConfigurationException if {@code nameServer} is missing
+         */
+        public RocketMQTransport build() {
+            ConfigurationException.check(nameServer != null, "nameServer", null, "is required");
+            return new RocketMQTransport(this);
+        }
+
+        private static boolean between(Duration d, Duration min, Duration max) {
+            return d != null && d.compareTo(min) >= 0 && d.compareTo(max) <= 0;
+        }
+
+        @Override
+        public String toString() {
+            return "nameServer=" + nameServer + ", producerGroup=" + producerGroup + ", namespace=" + namespace
+                    + ", accessKey=" + (accessKey == null ? null : accessKey) + ", secretKey="
+                    + (secretKey == null ? null : "<masked>") + ", sendTimeout=" + sendTimeout
+                    + ", nameServerTimeout=" + nameServerTimeout + ", routeRefreshInterval=" + routeRefreshInterval
+                    + ", retriesWhenSendFailed=" + retriesWhenSendFailed + ", maxBodySize=" + maxBodySize
+                    + ", asyncSendThreads=" + asyncSendThreads + ", asyncSendQueueCapacity=" + asyncSendQueueCapacity
+                    + ", consumeFrom=" + consumeFrom + ", consumeThreads=" + consumeThreads;
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package dev.smartmq.rocketmq.internal;
+
+import dev.smartmq.api.InvalidMessageException;
+import dev.smartmq.spi.FailureKind;
+import dev.smartmq.spi.TransportException;
+import org.apache.rocketmq.client.common.ClientErrorCode;
+import org.apache.rocketmq.client.exception.MQBrokerException;
+import org.apache.rocketmq.client.exception.MQClientException;
+import org.apache.rocketmq.client.producer.SendStatus;
+import org.apache.rocketmq.remoting.exception.RemotingException;
+import org.apache.rocketmq.remoting.protocol.ResponseCode;
+
+/**
+ * The one place that decides whether a RocketMQ failure is the infrastructure's fault (it counts towards
+ * degradation and the message goes to the fallback store) or the input's (the caller gets the error, nothing
+ * counts). The table is in the module README; every row has a test in {@code FailureClassifierTest}.
+ *
+ * <p>The rule behind the table: {@link FailureKind#INPUT} only when the <em>message itself</em> was rejected
+ * and sending it again anywhere cannot help. Everything else, including failures we do not recognise, is
+ * {@link FailureKind#INFRASTRUCTURE}: storing a message in the fallback store by mistake costs a little
+ * latency; rejecting a good message by mistake loses it for a caller who trusted the SDK.
+ *
+ * <p>RocketMQ's client-side validation ({@code Validators.checkMessage}) throws {@code MQClientException}s
+ * with no distinguishing response code for a bad topic; the transport therefore runs that validation itself
+ * as a separate step before any I/O and calls {@link #input} for what it throws, instead of parsing messages
+ * here.
+ */
+public final class FailureClassifier {
+
+    private FailureClassifier() {
+    }
+
+    /** Classifies a failure thrown by a RocketMQ send, route lookup or probe. */
+    public static FailureKind classify(Throwable failure) {
+        int depth = 0;
+        for (Throwable t = failure; t != null && depth < 16; t = t.getCause(), depth++) {
+            if (t instanceof InvalidMessageException) {
+                return FailureKind.INPUT;
+            }
+            if (t instanceof MQBrokerException e) {
+                return classifyResponseCode(e.getResponseCode());
+            }
+            if (t instanceof MQClientException e) {
+                if (e.getResponseCode() == ResponseCode.MESSAGE_ILLEGAL) {
+                    return FailureKind.INPUT;
+                }
+                if (isKnownInfrastructureClientCode(e.getResponseCode()) || e.getCause() == null) {
+                    // "No route info", "Send [n] times, still failed", name server address unset/unreachable.
+                    return FailureKind.INFRASTRUCTURE;
+                }
+                continue; // wrapped: the cause says more
+            }
+            if (t instanceof RemotingException || t instanceof InterruptedException
+                    || t instanceof IllegalStateException || t instanceof java.util.concurrent.TimeoutException
+                    || t instanceof java.io.IOException) {
+                return FailureKind.INFRASTRUCTURE;
+            }
+        }
+        return FailureKind.INFRASTRUCTURE;
+    }
+
+    /** Classifies a broker response code (from {@code MQBrokerException} or a wrapping {@code MQClientException}). */
+    public static FailureKind classifyResponseCode(int responseCode) {
+        // MESSAGE_ILLEGAL: the broker rejected the message itself (properties too long, body too big for the
+        // broker's own limit, illegal topic). Everything else (SYSTEM_ERROR, SYSTEM_BUSY, FLUSH_DISK_TIMEOUT,
+        // SLAVE_NOT_AVAILABLE, FLUSH_SLAVE_TIMEOUT, SERVICE_NOT_AVAILABLE, TOPIC_NOT_EXIST, NO_PERMISSION, unknown)
+        // is the cluster's state, not the message's.
+        return responseCode == ResponseCode.MESSAGE_ILLEGAL ? FailureKind.INPUT : FailureKind.INFRASTRUCTURE;
+    }
+
+    /**
+     * Classifies a send that returned a status instead of throwing. {@code SEND_OK} is success and has no
+     * failure kind; the other statuses mean the master stored the message but could not flush it or replicate
+     * it in time, which is the cluster's fault.
+     *
+     * @throws IllegalArgumentException for {@code SEND_OK}
+     */
+    public static FailureKind classifyStatus(SendStatus status) {
+        if (status == SendStatus.SEND_OK) {
+            throw new IllegalArgumentException("SEND_OK is not a failure");
+        }
+        return FailureKind.INFRASTRUCTURE;
+    }
+
+    /** A {@link TransportException} of the kind {@link #classify} gives, with {@code what} as context. */
+    public static TransportException toTransportException(String what, Throwable failure) {
+        if (failure instanceof TransportException te) {
+            return te;
+        }
+        if (failure instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+        }
+        FailureKind kind = classify(failure);
+        return new TransportException(kind, what + " failed (" + kind + "): " + describe(failure), failure);
+    }
+
+    /** A failure from the pre-flight validation step: always {@link FailureKind#INPUT}. */
+    public static TransportException input(String what, Throwable failure) {
+        return TransportException.input(what + " rejected: " + describe(failure), failure);
+    }
+
+    private static boolean isKnownInfrastructureClientCode(int code) {
+        return code == ClientErrorCode.CONNECT_BROKER_EXCEPTION || code == ClientErrorCode.ACCESS_BROKER_TIMEOUT
+                || code == ClientErrorCode.BROKER_NOT_EXIST_EXCEPTION || code == ClientErrorCode.NO_NAME_SERVER_EXCEPTION
+                || code == ClientErrorCode.NOT_FOUND_TOPIC_EXCEPTION || code == ClientErrorCode.REQUEST_TIMEOUT_EXCEPTION
+                || (code > 0 && code != ResponseCode.MESSAGE_ILLEGAL && code < 10000);
+    }
+
+    private static String describe(Throwable t) {
+        String message = t.getMessage();
+        if (message == null) {
+            return t.getClass().getSimpleName();
+        }
+        // RocketMQ appends a multi-line FAQ link to its messages; keep the first line.
+        int nl = message.indexOf('\n');
+        return t.getClass().getSimpleName() + ": " + (nl > 0 ? message.substring(0, nl) : message);
+    }
+}

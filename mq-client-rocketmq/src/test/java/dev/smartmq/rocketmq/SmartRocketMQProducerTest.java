@@ -1,0 +1,185 @@
+package dev.smartmq.rocketmq;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.smartmq.api.DeliveryException;
+import dev.smartmq.api.Message;
+import dev.smartmq.api.Route;
+import dev.smartmq.api.SendReceipt;
+import dev.smartmq.api.SmartProducer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.apache.rocketmq.client.exception.MQClientException;
+import org.apache.rocketmq.client.producer.SendCallback;
+import org.apache.rocketmq.client.producer.SendResult;
+import org.apache.rocketmq.client.producer.SendStatus;
+import org.apache.rocketmq.remoting.exception.RemotingTimeoutException;
+import org.apache.rocketmq.remoting.protocol.ResponseCode;
+import org.junit.jupiter.api.Test;
+
+/** The facade's mapping, against a hand-written SmartProducer that records what it was given. */
+class SmartRocketMQProducerTest {
+
+    /** Records messages; answers with {@code answer}. */
+    static final class RecordingProducer implements SmartProducer {
+        final List<Message> sent = new CopyOnWriteArrayList<>();
+        final Function<Message, CompletableFuture<SendReceipt>> answer;
+        volatile boolean closed;
+
+        RecordingProducer(Function<Message, CompletableFuture<SendReceipt>> answer) {
+            this.answer = answer;
+        }
+
+        @Override
+        public SendReceipt send(Message message) {
+            sent.add(message);
+            try {
+                return answer.apply(message).join();
+            } catch (java.util.concurrent.CompletionException e) {
+                // A real SmartProducer throws its exceptions directly.
+                throw (RuntimeException) e.getCause();
+            }
+        }
+
+        @Override
+        public CompletableFuture<SendReceipt> sendAsync(Message message) {
+            sent.add(message);
+            return answer.apply(message);
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+
+    private static RecordingProducer answering(SendReceipt receipt) {
+        return new RecordingProducer(m -> CompletableFuture.completedFuture(receipt));
+    }
+
+    private static org.apache.rocketmq.common.message.Message rocketMessage() {
+        org.apache.rocketmq.common.message.Message msg = new org.apache.rocketmq.common.message.Message(
+                "orders", "paid", "order-7", "body".getBytes(StandardCharsets.UTF_8));
+        msg.putUserProperty("tenant", "t1");
+        return msg;
+    }
+
+    @Test
+    void mapsTopicTagsKeyPropertiesAndBodyAndReturnsTheSmartMQId() throws Exception {
+        RecordingProducer delegate = answering(new SendReceipt("id-1", Route.FALLBACK, 7, null));
+        SmartRocketMQProducer producer = new SmartRocketMQProducer(delegate);
+        SendResult result = producer.send(rocketMessage());
+
+        Message sent = delegate.sent.get(0);
+        assertEquals("orders", sent.topic());
+        assertEquals("paid", sent.tags());
+        assertEquals("order-7", sent.key());
+        assertEquals(Map.of("tenant", "t1"), sent.properties());
+        assertEquals("body", new String(sent.body(), StandardCharsets.UTF_8));
+
+        assertEquals(SendStatus.SEND_OK, result.getSendStatus());
+        assertEquals("id-1", result.getMsgId());
+        SmartSendResult smart = assertInstanceOf(SmartSendResult.class, result);
+        assertEquals(Route.FALLBACK, smart.route());
+        assertEquals(7, smart.switchEpoch());
+        assertNull(smart.getOffsetMsgId());
+        assertNull(smart.getMessageQueue());
+    }
+
+    @Test
+    void mqRouteCarriesRocketMQsOwnIdAsOffsetMsgId() throws Exception {
+        SmartRocketMQProducer producer = new SmartRocketMQProducer(
+                answering(new SendReceipt("id-2", Route.MQ, 1, "RMQ-ID")));
+        SmartSendResult result = producer.send(rocketMessage(), 1000);
+        assertEquals("id-2", result.getMsgId());
+        assertEquals("RMQ-ID", result.getOffsetMsgId());
+        assertEquals(Route.MQ, result.route());
+    }
+
+    @Test
+    void rejectsWhatSmartMQCannotCarryAsMessageIllegal() {
+        SmartRocketMQProducer producer = new SmartRocketMQProducer(answering(new SendReceipt("x", Route.MQ, 0, null)));
+        org.apache.rocketmq.common.message.Message delayed = rocketMessage();
+        delayed.setDelayTimeLevel(3);
+        org.apache.rocketmq.common.message.Message twoKeys = new org.apache.rocketmq.common.message.Message(
+                "orders", "paid", "k1 k2", new byte[] {1});
+        org.apache.rocketmq.common.message.Message badTopic = new org.apache.rocketmq.common.message.Message(
+                "bad topic", new byte[] {1});
+        org.apache.rocketmq.common.message.Message empty = new org.apache.rocketmq.common.message.Message(
+                "orders", new byte[0]);
+        for (var msg : List.of(delayed, twoKeys, badTopic, empty)) {
+            MQClientException e = assertThrows(MQClientException.class, () -> producer.send(msg), msg.toString());
+            assertEquals(ResponseCode.MESSAGE_ILLEGAL, e.getResponseCode());
+        }
+    }
+
+    @Test
+    void deliveryFailureBecomesMQClientExceptionWithTheCause() {
+        DeliveryException failure = new DeliveryException("id-3", "MQ and fallback both failed", null);
+        RecordingProducer delegate = new RecordingProducer(m -> CompletableFuture.failedFuture(failure));
+        SmartRocketMQProducer producer = new SmartRocketMQProducer(delegate);
+        MQClientException sync = assertThrows(MQClientException.class, () -> producer.send(rocketMessage()));
+        assertSame(failure, sync.getCause());
+        MQClientException timed = assertThrows(MQClientException.class, () -> producer.send(rocketMessage(), 1000));
+        assertSame(failure, timed.getCause());
+    }
+
+    @Test
+    void timeoutWithoutReceiptIsRemotingTimeout() {
+        SmartRocketMQProducer producer = new SmartRocketMQProducer(
+                new RecordingProducer(m -> new CompletableFuture<>()));
+        assertThrows(RemotingTimeoutException.class, () -> producer.send(rocketMessage(), 50));
+    }
+
+    @Test
+    void callbackGetsTheResultOrTheException() throws Exception {
+        CompletableFuture<Object> outcome = new CompletableFuture<>();
+        SendCallback callback = new SendCallback() {
+            @Override
+            public void onSuccess(SendResult sendResult) {
+                outcome.complete(sendResult);
+            }
+
+            @Override
+            public void onException(Throwable e) {
+                outcome.complete(e);
+            }
+        };
+        new SmartRocketMQProducer(answering(new SendReceipt("id-4", Route.MQ, 0, "R")))
+                .send(rocketMessage(), callback);
+        assertEquals("id-4", ((SendResult) outcome.get(5, TimeUnit.SECONDS)).getMsgId());
+
+        CompletableFuture<Object> failed = new CompletableFuture<>();
+        new SmartRocketMQProducer(new RecordingProducer(m -> CompletableFuture.failedFuture(
+                new DeliveryException("id-5", "both failed", null)))).send(rocketMessage(), new SendCallback() {
+                    @Override
+                    public void onSuccess(SendResult sendResult) {
+                        failed.complete(sendResult);
+                    }
+
+                    @Override
+                    public void onException(Throwable e) {
+                        failed.complete(e);
+                    }
+                });
+        MQClientException e = assertInstanceOf(MQClientException.class, failed.get(5, TimeUnit.SECONDS));
+        assertInstanceOf(DeliveryException.class, e.getCause());
+    }
+
+    @Test
+    void closeClosesTheDelegate() {
+        RecordingProducer delegate = answering(new SendReceipt("x", Route.MQ, 0, null));
+        new SmartRocketMQProducer(delegate).shutdown();
+        assertTrue(delegate.closed);
+    }
+}
