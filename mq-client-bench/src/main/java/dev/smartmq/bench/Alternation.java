@@ -1,5 +1,6 @@
 package dev.smartmq.bench;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -61,7 +62,7 @@ final class Alternation {
             for (RoundResult r : rounds.get(side)) {
                 all.add(r.latencyMicros());
             }
-            return all.getTotalCount() > 0 ? all.getValueAtPercentile(50) / 1000.0 : Double.NaN;
+            return all.getTotalCount() > 0 ? all.getValueAtPercentile(50) / 1000.0 : 0;
         }
 
         long errors(int side) {
@@ -112,9 +113,11 @@ final class Alternation {
         for (int round = 1; round <= options.rounds(); round++) {
             for (int i = 0; i < sides.size(); i++) {
                 Side s = sides.get(i);
+                Instant start = Instant.now();
                 RoundResult r = s.run(options.secondsPerRound());
                 rounds.get(i).add(r);
-                System.out.printf(Locale.ROOT, "  %s round %d %-20s %s%n", name, round, s.label(), r.summary());
+                System.out.printf(Locale.ROOT, "  %s round %d %-20s %s [%s..%s]%n", name, round, s.label(),
+                        r.summary(), start, Instant.now());
                 between.run();
             }
         }

@@ -12,7 +12,7 @@ import java.util.Set;
  * @param scenarios        scenarios to run, in the order of {@link #ALL_SCENARIOS}
  * @param rounds           measured rounds per side (A B A B ...)
  * @param secondsPerRound  length of one measured round
- * @param warmupSeconds    length of the warm-up round of each side (not measured)
+ * @param warmupSeconds    length of the warm-up round of each side (not measured; 0 for none)
  * @param threads          producer threads (sync), submitter threads (async), consumer workers (drain)
  * @param inflight         bound on async sends in flight (both sides)
  * @param bodySize         message body size in bytes
@@ -28,6 +28,8 @@ public record BenchOptions(List<String> scenarios, int rounds, double secondsPer
 
     public static final int DEFAULT_ROUNDS = 5;
     public static final double DEFAULT_SECONDS_PER_ROUND = 5;
+    /** Warm-up per side: the JIT of client and broker (same JVM) needs this much before rounds are stable. */
+    public static final double DEFAULT_WARMUP_SECONDS = 10;
     public static final int DEFAULT_THREADS = 8;
     public static final int DEFAULT_INFLIGHT = 256;
     public static final int DEFAULT_BODY_SIZE = 1024;
@@ -39,7 +41,7 @@ public record BenchOptions(List<String> scenarios, int rounds, double secondsPer
               --scenarios <list>          all, or a comma-separated list of: %s
               --rounds <n>                measured rounds per side, alternating A B A B (default %d)
               --seconds-per-round <s>     length of one measured round (default %s)
-              --warmup-seconds <s>        warm-up per side before the rounds (default: seconds-per-round)
+              --warmup-seconds <s>        warm-up per side before the rounds (default %s)
               --threads <n>               sender threads / consumer workers (default %d)
               --inflight <n>              async sends in flight, both sides (default %d)
               --body-size <bytes>         message body size (default %d)
@@ -47,7 +49,7 @@ public record BenchOptions(List<String> scenarios, int rounds, double secondsPer
               --failover-rate <msg/s>     send rate of the failover scenario (default %d)
               --help
             """.formatted(String.join(",", ALL_SCENARIOS), DEFAULT_ROUNDS, fmt(DEFAULT_SECONDS_PER_ROUND),
-            DEFAULT_THREADS, DEFAULT_INFLIGHT, DEFAULT_BODY_SIZE, DEFAULT_IDLE_SECONDS, DEFAULT_FAILOVER_RATE);
+            fmt(DEFAULT_WARMUP_SECONDS), DEFAULT_THREADS, DEFAULT_INFLIGHT, DEFAULT_BODY_SIZE, DEFAULT_IDLE_SECONDS, DEFAULT_FAILOVER_RATE);
 
     public BenchOptions {
         scenarios = List.copyOf(scenarios);
@@ -67,7 +69,7 @@ public record BenchOptions(List<String> scenarios, int rounds, double secondsPer
         List<String> scenarios = ALL_SCENARIOS;
         int rounds = DEFAULT_ROUNDS;
         double seconds = DEFAULT_SECONDS_PER_ROUND;
-        Double warmup = null;
+        double warmup = DEFAULT_WARMUP_SECONDS;
         int threads = DEFAULT_THREADS;
         int inflight = DEFAULT_INFLIGHT;
         int bodySize = DEFAULT_BODY_SIZE;
@@ -112,7 +114,7 @@ public record BenchOptions(List<String> scenarios, int rounds, double secondsPer
                 default -> throw new IllegalArgumentException("unknown option " + opt + "\n" + USAGE);
             }
         }
-        return new BenchOptions(scenarios, rounds, seconds, warmup == null ? seconds : warmup, threads, inflight,
+        return new BenchOptions(scenarios, rounds, seconds, warmup, threads, inflight,
                 bodySize, idleSeconds, failoverRate);
     }
 

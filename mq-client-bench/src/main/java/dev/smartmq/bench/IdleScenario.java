@@ -49,6 +49,7 @@ final class IdleScenario {
         RedisServer redis = env.redis();
         byte[] body = ProducerScenarios.body(o.bodySize());
         long heapBefore = usedHeapAfterGc();
+        int threadsBefore = ManagementFactory.getThreadMXBean().getThreadCount();
 
         SmartClient smart = env.smartMQ("bench-idle", SmartMQConfig.custom());
         AtomicLong received = new AtomicLong();
@@ -92,20 +93,22 @@ final class IdleScenario {
             double clientPerSecond = monitor.client.get() / secs;
             double scriptPerSecond = monitor.script.get() / secs;
             long heapSdk = usedHeapAfterGc() - heapBefore;
+            int threadsSdk = ManagementFactory.getThreadMXBean().getThreadCount() - threadsBefore;
             long heapRaw = rawHeap(env, body);
             System.out.printf(Locale.ROOT, "  idle window %.1f s: %d Redis commands = %.1f/s (commandstats; target <= %.0f/s)%n",
                     secs, total, perSecond, TARGET_COMMANDS_PER_SECOND);
             System.out.printf(Locale.ROOT, "  idle by command (commandstats delta): %s%n", delta);
             System.out.printf(Locale.ROOT, "  idle MONITOR: %.1f/s sent by clients %s, %.1f/s run inside scripts %s%n",
                     clientPerSecond, monitor.clientByCommand, scriptPerSecond, monitor.scriptByCommand);
-            System.out.printf(Locale.ROOT, "  idle heap after GC: SmartMQ producer+consumer %.1f MB, raw RocketMQ "
-                    + "producer+push consumer %.1f MB%n", heapSdk / 1e6, heapRaw / 1e6);
+            System.out.printf(Locale.ROOT, "  idle heap after GC: SmartMQ producer+consumer %.1f MB (%d threads), raw "
+                    + "RocketMQ producer+push consumer %.1f MB%n", heapSdk / 1e6, threadsSdk, heapRaw / 1e6);
             return new BenchLine("idle", perSecond, TARGET_COMMANDS_PER_SECOND,
                     perSecond / TARGET_COMMANDS_PER_SECOND, 0, Map.of())
                     .with("client_cmds_per_s", String.format(Locale.ROOT, "%.1f", clientPerSecond))
                     .with("script_cmds_per_s", String.format(Locale.ROOT, "%.1f", scriptPerSecond))
                     .with("window_s", Math.round(secs))
                     .with("heap_mb", String.format(Locale.ROOT, "%.1f", heapSdk / 1e6))
+                    .with("sdk_threads", threadsSdk)
                     .with("raw_rocketmq_heap_mb", String.format(Locale.ROOT, "%.1f", heapRaw / 1e6));
         }
     }

@@ -35,11 +35,13 @@ public record RoundResult(long ops, long errors, double seconds, Histogram laten
         return percentileMillis(50);
     }
 
+    /** p99 in ms: measured, or the external tool's, or 0 when the side has no per-operation latency. */
     public double p99Millis() {
         if (!Double.isNaN(externalP99Millis)) {
             return externalP99Millis;
         }
-        return percentileMillis(99);
+        double p = percentileMillis(99);
+        return Double.isNaN(p) ? 0 : p;
     }
 
     public double percentileMillis(double p) {
