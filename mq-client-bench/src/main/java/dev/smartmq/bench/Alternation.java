@@ -19,6 +19,10 @@ final class Alternation {
     interface Side {
         String label();
 
+        /** Untimed set-up before each round (e.g. preload a backlog). */
+        default void prepare() throws Exception {
+        }
+
         RoundResult run(double seconds) throws Exception;
     }
 
@@ -101,8 +105,15 @@ final class Alternation {
     }
 
     static Outcome run(String name, BenchOptions options, List<Side> sides, Between between) throws Exception {
+        return run(name, options, sides, between, null);
+    }
+
+    /** As above; with a {@link CpuMeter}, every round also says where its CPU went. */
+    static Outcome run(String name, BenchOptions options, List<Side> sides, Between between, CpuMeter cpu)
+            throws Exception {
         if (options.warmupSeconds() > 0) {
             for (Side s : sides) {
+                s.prepare();
                 RoundResult r = s.run(options.warmupSeconds());
                 System.out.printf(Locale.ROOT, "  %s warm-up %-20s %s%n", name, s.label(), r.summary());
                 between.run();
@@ -113,11 +124,18 @@ final class Alternation {
         for (int round = 1; round <= options.rounds(); round++) {
             for (int i = 0; i < sides.size(); i++) {
                 Side s = sides.get(i);
+                s.prepare();
                 Instant start = Instant.now();
+                CpuMeter.Snapshot before = cpu == null ? null : cpu.snapshot();
                 RoundResult r = s.run(options.secondsPerRound());
+                CpuMeter.Snapshot after = cpu == null ? null : cpu.snapshot();
                 rounds.get(i).add(r);
                 System.out.printf(Locale.ROOT, "  %s round %d %-20s %s [%s..%s]%n", name, round, s.label(),
                         r.summary(), start, Instant.now());
+                if (cpu != null) {
+                    System.out.printf(Locale.ROOT, "  %s round %d %-20s %s%n", name, round, s.label(),
+                            CpuMeter.describe(before, after, r.ops()));
+                }
                 between.run();
             }
         }

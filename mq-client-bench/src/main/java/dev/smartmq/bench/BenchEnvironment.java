@@ -39,9 +39,19 @@ final class BenchEnvironment implements AutoCloseable {
     static final Duration SEND_TIMEOUT = Duration.ofSeconds(3);
 
     private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
+    private final CpuMeter cpu = new CpuMeter(this::redisPid);
     private EmbeddedRocketMQ rocketMQ;
     private ZooKeeperServer zooKeeper;
     private RedisServer redis;
+
+    /** Where the CPU of a round went (this JVM, redis-server, child tools, the machine). */
+    CpuMeter cpu() {
+        return cpu;
+    }
+
+    private synchronized long redisPid() {
+        return redis != null && redis.isAlive() ? redis.pid() : -1;
+    }
 
     synchronized EmbeddedRocketMQ rocketMQ() {
         if (rocketMQ == null) {

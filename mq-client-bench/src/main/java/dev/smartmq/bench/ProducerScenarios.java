@@ -49,7 +49,7 @@ final class ProducerScenarios {
         RouteCounter routes = new RouteCounter();
         Alternation.Outcome out = Alternation.run("normal-sync", o, List.of(
                 smartSync(smart.mq().producer(), body, o.threads(), routes),
-                rawSync(raw, body, o.threads())), () -> { });
+                rawSync(raw, body, o.threads())), () -> { }, env.cpu());
         return finish("normal-sync", out, routes);
     }
 
@@ -81,7 +81,8 @@ final class ProducerScenarios {
                                 done.accept(e);
                             }
                         }, SEND_TIMEOUT.toMillis())));
-        Alternation.Outcome out = Alternation.run("normal-async", o, List.of(smartSide, rawSide), () -> { });
+        Alternation.Outcome out = Alternation.run("normal-async", o, List.of(smartSide, rawSide), () -> { },
+                env.cpu());
         return finish("normal-async", out, routes).with("inflight", o.inflight());
     }
 
@@ -93,7 +94,7 @@ final class ProducerScenarios {
         RouteCounter routes = new RouteCounter();
         Alternation.Outcome out = Alternation.run("degraded-sync", o, List.of(
                 smartSync(smart.mq().producer(), body, o.threads(), routes),
-                rawSync(raw, body, o.threads())), env::flushRedis);
+                rawSync(raw, body, o.threads())), env::flushRedis, env.cpu());
         return finish("degraded-sync", out, routes);
     }
 
@@ -153,10 +154,19 @@ final class ProducerScenarios {
     }
 
     static Alternation.Side side(String label, RoundFn fn) {
+        return side(label, () -> { }, fn);
+    }
+
+    static Alternation.Side side(String label, Alternation.Between prepare, RoundFn fn) {
         return new Alternation.Side() {
             @Override
             public String label() {
                 return label;
+            }
+
+            @Override
+            public void prepare() throws Exception {
+                prepare.run();
             }
 
             @Override

@@ -51,7 +51,7 @@ final class RedisScenarios {
         System.out.printf("  degraded-vs-redis baseline: %s -t lpush -d %d -c %d (then -P 100), same redis-server%n",
                 tool.binary(), o.bodySize(), o.threads());
         Alternation.Outcome out = Alternation.run("degraded-vs-redis", o, List.of(smartSide, plain, pipelined),
-                env::flushRedis);
+                env::flushRedis, env.cpu());
         out.printSummary("degraded-vs-redis");
         System.out.printf(Locale.ROOT, "  degraded-vs-redis redis-benchmark p99 %.2f ms (-P 100: %.2f ms), SmartMQ p99 %.2f ms%n",
                 out.p99Millis(1), out.p99Millis(2), out.p99Millis(0));
@@ -100,21 +100,21 @@ final class RedisScenarios {
         Message message = Message.builder(DRAIN_TOPIC).body(body).build();
         long[] backlog = {20_000};
 
-        Alternation.Side smartSide = side("smartmq-claim-ack", seconds -> {
+        Alternation.Between refill = () -> {
             env.flushRedis();
             preload(loader, message, backlog[0]);
-            return smartDrain(smart, loader, backlog[0], seconds);
-        });
-        Alternation.Side rawSide = side("raw-lmpop", seconds -> {
-            env.flushRedis();
-            preload(loader, message, backlog[0]);
-            return rawDrain(env.redis(), queues, o.threads(), batch, backlog[0]);
-        });
+        };
+        Alternation.Side smartSide = side("smartmq-claim-ack", refill,
+                seconds -> smartDrain(smart, loader, backlog[0], seconds));
+        Alternation.Side rawSide = side("raw-lmpop", refill,
+                seconds -> rawDrain(env.redis(), queues, o.threads(), batch, backlog[0]));
         // Warm-up sizes the backlog: as many messages as SmartMQ drains in one round.
         if (o.warmupSeconds() > 0) {
+            smartSide.prepare();
             RoundResult w = smartSide.run(o.warmupSeconds());
             System.out.printf(Locale.ROOT, "  drain warm-up %-20s %s%n", smartSide.label(), w.summary());
             backlog[0] = Math.max(5_000, Math.min(2_000_000, (long) (w.opsPerSecond() * o.secondsPerRound())));
+            rawSide.prepare();
             RoundResult wr = rawSide.run(o.warmupSeconds());
             System.out.printf(Locale.ROOT, "  drain warm-up %-20s %s%n", rawSide.label(), wr.summary());
         }
@@ -123,7 +123,7 @@ final class RedisScenarios {
                 loader.shardCount(), o.threads(), batch, o.threads(), batch);
         Alternation.Outcome out = Alternation.run("drain", new BenchOptions(o.scenarios(), o.rounds(),
                 o.secondsPerRound(), 0, o.threads(), o.inflight(), o.bodySize(), o.idleSeconds(), o.failoverRate()),
-                List.of(smartSide, rawSide), env::flushRedis);
+                List.of(smartSide, rawSide), env::flushRedis, env.cpu());
         out.printSummary("drain");
         return out.line("drain", 1).with("messages", backlog[0]).with("workers", o.threads())
                 .with("batch", batch);
