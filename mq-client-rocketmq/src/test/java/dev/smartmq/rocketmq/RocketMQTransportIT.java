@@ -24,8 +24,6 @@ import dev.smartmq.spi.TransportSubscription;
 import dev.smartmq.testkit.rocketmq.RocketMQExtension;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -290,12 +288,5 @@ class RocketMQTransportIT {
             assertEquals(Route.MQ, ((SmartSendResult) result).route());
             assertNotNull(result.getOffsetMsgId());
         }
-    }
-
-    @SuppressWarnings("unused")
-    private static Map<String, Integer> countByKey(List<ReceivedMessage> messages) {
-        Map<String, Integer> counts = new HashMap<>();
-        new ArrayList<>(messages).forEach(m -> counts.merge(m.key(), 1, Integer::sum));
-        return counts;
     }
 }

@@ -103,6 +103,12 @@ public final class AppendWriter {
 
     private void run(BlockingQueue<Pending> q) {
         List<Pending> batch = new ArrayList<>(maxBatch);
+        // EVALSHA is cheaper, but the NOSCRIPT fallback re-runs the refused appends AFTER the rest of their
+        // batch, and another writer may load the script mid-batch: a shard would be written out of order.
+        // So a writer sends the script body (EVAL) until one of its batches went through whole - the script
+        // is then cached server-wide - and goes back to EVAL after any connection failure (the server may
+        // have restarted and lost its script cache) or NOSCRIPT (someone ran SCRIPT FLUSH).
+        boolean[] sendBody = {true};
         while (running || !q.isEmpty()) {
             try {
                 Pending first = q.poll(100, TimeUnit.MILLISECONDS);
@@ -111,7 +117,7 @@ public final class AppendWriter {
                 }
                 batch.add(first);
                 q.drainTo(batch, maxBatch - 1);
-                send(batch, q);
+                send(batch, q, sendBody);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
@@ -128,7 +134,7 @@ public final class AppendWriter {
         failAll(q, "the store is closed");
     }
 
-    private void send(List<Pending> batch, BlockingQueue<Pending> q) {
+    private void send(List<Pending> batch, BlockingQueue<Pending> q, boolean[] sendBody) {
         long now = System.nanoTime();
         List<Pending> live = new ArrayList<>(batch.size());
         for (Pending p : batch) {
@@ -153,7 +159,9 @@ public final class AppendWriter {
         try {
             pipeline = ops.pipeline();
             for (Pending p : live) {
-                responses.add(pipeline.evalsha(Scripts.APPEND.sha(), p.keys, p.args));
+                responses.add(sendBody[0]
+                        ? pipeline.eval(Scripts.APPEND.body(), p.keys, p.args)
+                        : pipeline.evalsha(Scripts.APPEND.sha(), p.keys, p.args));
             }
             pipeline.sync();
         } catch (RuntimeException e) {
@@ -198,6 +206,7 @@ public final class AppendWriter {
                 fail(p, ops.failure("append to " + p.where, e));
             }
         }
+        sendBody[0] = connectionLost || batchError != null || !noScript.isEmpty();
         if (connectionLost) {
             ops.onConnectionFailure();
             if (!ops.isCluster()) {

@@ -71,8 +71,8 @@ import org.slf4j.LoggerFactory;
  *       test forgot, so no server outlives the JVM.</li>
  * </ul>
  *
- * <p>Not thread-safe for concurrent lifecycle calls from several threads at once (they are serialised by a
- * lock, but a test that races {@code stop} against {@code start} gets whichever order the lock gives).
+ * <p>Thread-safe: lifecycle calls are serialised by the instance's lock (a test that races {@code stop}
+ * against {@code start} gets whichever order the lock gives). The address getters never block.
  */
 public final class EmbeddedRocketMQ implements AutoCloseable {
 

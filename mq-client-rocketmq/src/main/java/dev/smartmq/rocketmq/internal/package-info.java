@@ -1,0 +1,2 @@
+/** Internals of the RocketMQ transport: failure classification, message mapping, consumers. Not API. */
+package dev.smartmq.rocketmq.internal;
