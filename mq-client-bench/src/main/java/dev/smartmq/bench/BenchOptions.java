@@ -33,7 +33,7 @@ public record BenchOptions(List<String> scenarios, int rounds, double secondsPer
     public static final int DEFAULT_THREADS = 8;
     public static final int DEFAULT_INFLIGHT = 256;
     public static final int DEFAULT_BODY_SIZE = 1024;
-    public static final int DEFAULT_IDLE_SECONDS = 30;
+    public static final int DEFAULT_IDLE_SECONDS = 60;
     public static final int DEFAULT_FAILOVER_RATE = 1000;
 
     public static final String USAGE = """
