@@ -27,8 +27,9 @@ import redis.clients.jedis.Jedis;
 /**
  * The servers of one benchmark run — an embedded RocketMQ name server + broker (in this JVM), a ZooKeeper
  * {@code TestingServer} (in this JVM) and a {@code redis-server} child process — started on first use, and
- * factories for the clients the scenarios compare. Everything it creates is closed by {@link #close()}, in
- * reverse order; the testkit's shutdown hooks kill what a crash leaves behind.
+ * factories for the clients the scenarios compare. Clients are closed after each scenario
+ * ({@link #closeClients()}), servers by {@link #close()}, newest first; the testkit's shutdown hooks kill what
+ * a crash leaves behind.
  */
 final class BenchEnvironment implements AutoCloseable {
 
@@ -38,6 +39,9 @@ final class BenchEnvironment implements AutoCloseable {
     /** RocketMQ's own default send budget, used by both sides. */
     static final Duration SEND_TIMEOUT = Duration.ofSeconds(3);
 
+    /** Servers: live for the whole run. */
+    private final Deque<AutoCloseable> servers = new ArrayDeque<>();
+    /** Clients of the current scenario: closed when it ends, so an idle measurement sees nobody else. */
     private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
     private final CpuMeter cpu = new CpuMeter(this::redisPid);
     private EmbeddedRocketMQ rocketMQ;
@@ -58,7 +62,7 @@ final class BenchEnvironment implements AutoCloseable {
             long t0 = System.nanoTime();
             EmbeddedRocketMQ mq = EmbeddedRocketMQ.create();
             mq.start();
-            closeables.push(mq);
+            servers.push(mq);
             mq.createTopic(TOPIC, TOPIC_QUEUES);
             rocketMQ = mq;
             System.out.printf("  [env] RocketMQ name server %s, broker %s (%d ms)%n", mq.nameServerAddress(),
@@ -71,7 +75,7 @@ final class BenchEnvironment implements AutoCloseable {
         if (zooKeeper == null) {
             long t0 = System.nanoTime();
             zooKeeper = ZooKeeperServer.start();
-            closeables.push(zooKeeper);
+            servers.push(zooKeeper);
             System.out.printf("  [env] ZooKeeper %s (%d ms)%n", zooKeeper.connectString(), ms(t0));
         }
         return zooKeeper;
@@ -81,7 +85,7 @@ final class BenchEnvironment implements AutoCloseable {
         if (redis == null) {
             long t0 = System.nanoTime();
             redis = RedisServer.start();
-            closeables.push(redis);
+            servers.push(redis);
             System.out.printf("  [env] redis-server pid %d on %s (%d ms)%n", redis.pid(), redis.hostAndPort(), ms(t0));
         }
         return redis;
@@ -203,19 +207,29 @@ final class BenchEnvironment implements AutoCloseable {
         }
     }
 
+    /** Closes every client the current scenario created (newest first); the servers keep running. */
+    synchronized void closeClients() {
+        closeAll(closeables);
+    }
+
     @Override
     public synchronized void close() {
-        while (!closeables.isEmpty()) {
-            AutoCloseable c = closeables.pop();
+        closeAll(closeables);
+        closeAll(servers);
+        rocketMQ = null;
+        zooKeeper = null;
+        redis = null;
+    }
+
+    private static void closeAll(Deque<AutoCloseable> deque) {
+        while (!deque.isEmpty()) {
+            AutoCloseable c = deque.pop();
             try {
                 c.close();
             } catch (Exception e) {
                 System.out.println("  [env] closing " + c + " failed: " + e);
             }
         }
-        rocketMQ = null;
-        zooKeeper = null;
-        redis = null;
     }
 
     static long ms(long t0) {

@@ -64,6 +64,8 @@ public final class BenchMain {
                     failures++;
                     System.out.println("  scenario " + scenario + " FAILED: " + e);
                     e.printStackTrace(System.out);
+                } finally {
+                    env.closeClients();
                 }
                 System.out.printf(Locale.ROOT, "  %s took %.0f s (load %s)%n", scenario,
                         (System.nanoTime() - t0) / 1e9, loadAverage());
