@@ -20,6 +20,15 @@ public interface DegradationSwitch extends AutoCloseable {
     /** Connects, reads the document, starts watching and joins the leader election. Called once. */
     void start();
 
+    /**
+     * The SmartMQ namespace this switch serves, if it has one; the engine refuses to start when it differs from
+     * {@code SmartMQConfig.namespace()} (a mismatch would split one fleet into two that never see each
+     * other's switch or fallback messages). {@code null} when the adapter has no notion of namespace.
+     */
+    default String namespace() {
+        return null;
+    }
+
     /** The last known switch document ({@link SwitchStatus#initial()} if none was ever written). */
     SwitchStatus current();
 

@@ -27,6 +27,15 @@ public interface FallbackStore extends AutoCloseable {
     int shardCount();
 
     /**
+     * The SmartMQ namespace this store serves, if it has one; the engine refuses to start when it differs from
+     * {@code SmartMQConfig.namespace()} (a mismatch would split one fleet into two that never see each
+     * other's switch or fallback messages). {@code null} when the adapter has no notion of namespace.
+     */
+    default String namespace() {
+        return null;
+    }
+
+    /**
      * Appends a message to the shard of every group in {@code groups} and returns once the store
      * acknowledged every write. With no group registered for the topic the message goes to the topic's
      * unclaimed shards (see {@link #adoptUnclaimed}); it is never dropped.

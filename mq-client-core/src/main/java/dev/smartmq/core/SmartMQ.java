@@ -211,6 +211,8 @@ public final class SmartMQ implements AutoCloseable {
             ConfigurationException.check(transport != null, "transport", null, "must be set");
             ConfigurationException.check(fallbackStore != null, "fallbackStore", null, "must be set");
             ConfigurationException.check(degradationSwitch != null, "degradationSwitch", null, "must be set");
+            checkNamespace("fallbackStore", fallbackStore.namespace());
+            checkNamespace("degradationSwitch", degradationSwitch.namespace());
             if (!built.compareAndSet(false, true)) {
                 throw new IllegalStateException("this builder already built a SmartMQ; ports belong to one instance");
             }
@@ -219,6 +221,12 @@ public final class SmartMQ implements AutoCloseable {
                     idempotencyTtl, registry, metricPrefix, clock);
             engine.start();
             return new SmartMQ(engine, config);
+        }
+
+        private void checkNamespace(String port, String portNamespace) {
+            ConfigurationException.check(portNamespace == null || portNamespace.equals(config.namespace()),
+                    port + ".namespace", "'" + portNamespace + "'",
+                    "must equal config.namespace ('" + config.namespace() + "')");
         }
     }
 }

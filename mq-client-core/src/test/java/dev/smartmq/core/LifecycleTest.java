@@ -11,6 +11,7 @@ import com.codahale.metrics.Counter;
 import com.codahale.metrics.MetricRegistry;
 import dev.smartmq.api.ConfigurationException;
 import dev.smartmq.api.ConsumeResult;
+import dev.smartmq.api.SmartMQConfig;
 import dev.smartmq.api.Subscription;
 import dev.smartmq.core.fake.FakeFallbackStore;
 import dev.smartmq.core.fake.FakeSwitch;
@@ -120,6 +121,24 @@ class LifecycleTest {
         e = assertThrows(ConfigurationException.class,
                 () -> SmartMQ.builder().idempotencyGuard(new dev.smartmq.core.fake.FakeGuard(), Duration.ZERO));
         assertTrue(e.getMessage().contains("idempotencyTtl"), e.getMessage());
+    }
+
+    @Test
+    void aPortOfAnotherNamespaceIsRefusedBeforeAnythingStarts() {
+        MutableClock clock = MutableClock.startingNow();
+        FakeTransport transport = new FakeTransport();
+        ConfigurationException e = assertThrows(ConfigurationException.class, () -> SmartMQ.builder()
+                .config(SmartMQConfig.custom().namespace("orders").build())
+                .transport(transport).fallbackStore(new FakeFallbackStore(8).namespace("payments"))
+                .degradationSwitch(new FakeSwitch(clock)).build());
+        assertTrue(e.getMessage().contains("fallbackStore.namespace") && e.getMessage().contains("'payments'")
+                && e.getMessage().contains("'orders'"), e.getMessage());
+        assertEquals(0, transport.sendCalls(), "nothing may have been started or sent");
+        try (SmartMQ ok = SmartMQ.builder().config(SmartMQConfig.custom().namespace("orders").build())
+                .transport(new FakeTransport()).fallbackStore(new FakeFallbackStore(8).namespace("orders"))
+                .degradationSwitch(new FakeSwitch(clock)).build()) {
+            assertEquals("orders", ok.config().namespace());
+        }
     }
 
     @Test

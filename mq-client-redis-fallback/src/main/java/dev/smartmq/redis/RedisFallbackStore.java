@@ -221,6 +221,7 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
     }
 
     /** The namespace all keys live under. */
+    @Override
     public String namespace() {
         return config.namespace;
     }
@@ -671,6 +672,26 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
     public boolean replayDeadLetter(String topic, String group, String messageId) {
         Optional<Found> found = findDeadLetter(topic, group, messageId);
         return found.isPresent() && replayEntry(layout.shard(topic, group, found.get().shard), found.get().entry);
+    }
+
+    /**
+     * Deletes the dead letter of (topic, group) with {@code messageId}, if any. Exactly the entry that was
+     * found is removed ({@code LREM} of its stored bytes), so if it was replayed or purged meanwhile nothing
+     * else is deleted. For tools that re-send a dead letter elsewhere and then drop it.
+     *
+     * @return whether an entry was deleted
+     */
+    public boolean removeDeadLetter(String topic, String group, String messageId) {
+        Optional<Found> found = findDeadLetter(topic, group, messageId);
+        if (found.isEmpty()) {
+            return false;
+        }
+        ShardKeys k = layout.shard(topic, group, found.get().shard);
+        try {
+            return ops.jedis().lrem(k.deadLetters(), 1, found.get().entry) > 0;
+        } catch (RuntimeException e) {
+            throw ops.failure("remove a dead letter of " + k.name(), e);
+        }
     }
 
     /** Deletes every dead letter of (topic, group). @return how many were deleted */

@@ -245,24 +245,6 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
         groupsCache = CuratorCache.build(c, layout.groupsPath());
         groupsCache.start();
 
-        latch = new LeaderLatch(c, layout.leaderPath(), config.instanceId, LeaderLatch.CloseMode.SILENT);
-        latch.addListener(new LeaderLatchListener() {
-            @Override
-            public void isLeader() {
-                updateLeadership();
-            }
-
-            @Override
-            public void notLeader() {
-                updateLeadership();
-            }
-        }, events);
-        try {
-            latch.start();
-        } catch (Exception e) {
-            throw new IllegalStateException("could not join the leader election at " + layout.leaderPath(), e);
-        }
-
         if (config.writers.isEmpty()) {
             log.info("SmartMQ switch [{}]: no writers configured, the switch znode is writable by any client",
                     config.namespace);
@@ -295,7 +277,11 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
         for (ZkConsumerRegistration r : List.copyOf(registrations.values())) {
             r.close();
         }
-        LeaderLatch l = latch;
+        LeaderLatch l;
+        synchronized (stateLock) {
+            // joinElectionOnce checks the lifecycle under this lock: either it saw CLOSED, or its latch is here
+            l = latch;
+        }
         if (l != null) {
             try {
                 l.close();
@@ -355,6 +341,7 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
     }
 
     /** The namespace this switch serves. */
+    @Override
     public String namespace() {
         return config.namespace;
     }
@@ -801,6 +788,37 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
      * change made while we were away before they hear that ZooKeeper is reachable again), completes pending
      * registrations, then reports reachability.
      */
+    /**
+     * Joins the leader election, once, after the first successful bootstrap. Not earlier: the latch creates
+     * missing parents with the client's default (open) ACL, and if it won the race against bootstrap the
+     * namespace node would be world-writable - anyone could then delete and re-create the switch.
+     */
+    private void joinElectionOnce(CuratorFramework c) {
+        synchronized (stateLock) {
+            if (latch != null || lifecycle.get() != Lifecycle.STARTED) {
+                return;
+            }
+            LeaderLatch l = new LeaderLatch(c, layout.leaderPath(), config.instanceId, LeaderLatch.CloseMode.SILENT);
+            l.addListener(new LeaderLatchListener() {
+                @Override
+                public void isLeader() {
+                    updateLeadership();
+                }
+
+                @Override
+                public void notLeader() {
+                    updateLeadership();
+                }
+            }, events);
+            try {
+                l.start();
+            } catch (Exception e) {
+                throw new SwitchUnavailableException("could not join the leader election at " + layout.leaderPath(), e);
+            }
+            latch = l;
+        }
+    }
+
     private void synchronize() {
         CuratorFramework c = client;
         if (lifecycle.get() != Lifecycle.STARTED || !c.getZookeeperClient().isConnected()) {
@@ -809,6 +827,7 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
         long deadline = ZkCalls.deadline(config.operationTimeout);
         try {
             bootstrap(c, deadline);
+            joinElectionOnce(c);
             CuratorEvent e = ZkCalls.call(deadline, "read of " + layout.switchPath(),
                     cb -> c.getData().inBackground(cb).forPath(layout.switchPath()));
             KeeperException.Code rc = ZkCalls.code(e);

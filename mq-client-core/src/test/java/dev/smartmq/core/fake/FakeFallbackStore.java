@@ -41,6 +41,7 @@ public final class FakeFallbackStore implements FallbackStore {
     private final AtomicInteger roundRobin = new AtomicInteger();
     private volatile boolean failAppends;
     private volatile boolean recordClaims;
+    private volatile String namespace;
 
     public FakeFallbackStore(int shards, List<String> events) {
         this.shards = shards;
@@ -49,6 +50,17 @@ public final class FakeFallbackStore implements FallbackStore {
 
     public FakeFallbackStore(int shards) {
         this(shards, new CopyOnWriteArrayList<>());
+    }
+
+    /** The namespace the fake claims to serve ({@code null}: none, the default). */
+    public FakeFallbackStore namespace(String ns) {
+        this.namespace = ns;
+        return this;
+    }
+
+    @Override
+    public String namespace() {
+        return namespace;
     }
 
     public void failAppends(boolean fail) {

@@ -85,6 +85,9 @@ public final class EmbeddedRocketMQ implements AutoCloseable {
     /** Default of {@link Builder#brokers(int)}. */
     public static final int DEFAULT_BROKERS = 1;
 
+    /** How long a send may wait in the broker (queue or page cache) before flow control refuses it. */
+    static final long BUSY_TOLERANCE_MILLIS = 5_000;
+
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedRocketMQ.class);
     private static final String HOST = "127.0.0.1";
     // A consume queue entry is 20 bytes; 30 000 entries per file instead of 300 000.
@@ -500,6 +503,11 @@ public final class EmbeddedRocketMQ implements AutoCloseable {
         broker.setAutoCreateSubscriptionGroup(true);
         broker.setRocketmqHome(workDir.toString());
         // Small pools: a test broker serves a handful of clients on a shared 2-core machine.
+        // RocketMQ's flow control assumes a dedicated machine: a send that waits 200 ms in the broker's queue
+        // (or a page-cache write slower than 1 s) is refused as "broker busy". A test broker shares two cores
+        // with the test JVM, the clients and often a whole build; under that load the defaults turned ordinary
+        // sends into TIMEOUT_CLEAN_QUEUE refusals. Tests that want "broker busy" cause it on purpose.
+        broker.setWaitTimeMillsInSendQueue(BUSY_TOLERANCE_MILLIS);
         broker.setSendMessageThreadPoolNums(2);
         broker.setPullMessageThreadPoolNums(4);
         broker.setLitePullMessageThreadPoolNums(2);
@@ -519,6 +527,7 @@ public final class EmbeddedRocketMQ implements AutoCloseable {
         storeConfig.setStorePathEpochFile(store.resolve("epochFileCheckpoint").toString());
         storeConfig.setStorePathBrokerIdentity(store.resolve("brokerIdentity").toString());
         storeConfig.setMappedFileSizeCommitLog(commitLogFileSize);
+        storeConfig.setOsPageCacheBusyTimeOutMills(BUSY_TOLERANCE_MILLIS);
         storeConfig.setMappedFileSizeConsumeQueue(CONSUME_QUEUE_FILE_SIZE);
         storeConfig.setMaxIndexNum(10_000);
         storeConfig.setMaxHashSlotNum(40_000);

@@ -1,0 +1,87 @@
+package dev.smartmq.samples;
+
+import dev.smartmq.testkit.redis.RedisServer;
+import dev.smartmq.testkit.rocketmq.EmbeddedRocketMQ;
+import dev.smartmq.testkit.zookeeper.ZooKeeperServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The servers of a drill, all real and all on loopback free ports: a redis-server child process, a ZooKeeper
+ * server and a RocketMQ name server + broker in this JVM (behind a fault proxy when the fault needs one).
+ * {@link #close()} stops them in reverse order; the testkit's shutdown hooks stop them too if the JVM ends
+ * first, so no server outlives the drill.
+ */
+final class Infrastructure implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Infrastructure.class);
+
+    private RedisServer redis;
+    private ZooKeeperServer zooKeeper;
+    private EmbeddedRocketMQ rocketMQ;
+
+    private Infrastructure() {
+    }
+
+    /** Starts Redis, ZooKeeper and RocketMQ and creates the topics; on failure stops what did start. */
+    static Infrastructure start(boolean brokerProxy, int queues, String... topics) {
+        Infrastructure infra = new Infrastructure();
+        try {
+            infra.redis = RedisServer.start();
+            infra.zooKeeper = ZooKeeperServer.start();
+            EmbeddedRocketMQ.Builder b = EmbeddedRocketMQ.builder();
+            if (brokerProxy) {
+                b.withBrokerProxy();
+            }
+            infra.rocketMQ = b.build();
+            infra.rocketMQ.start();
+            for (String topic : topics) {
+                infra.rocketMQ.createTopic(topic, queues);
+            }
+            return infra;
+        } catch (RuntimeException | Error e) {
+            infra.close();
+            throw e;
+        }
+    }
+
+    RedisServer redis() {
+        return redis;
+    }
+
+    ZooKeeperServer zooKeeper() {
+        return zooKeeper;
+    }
+
+    EmbeddedRocketMQ rocketMQ() {
+        return rocketMQ;
+    }
+
+    String describe() {
+        return "RocketMQ name server " + rocketMQ.nameServerAddress() + ", broker " + rocketMQ.brokerAddress()
+                + ", ZooKeeper " + zooKeeper.connectString() + ", Redis " + redis.host() + ":" + redis.port()
+                + " (pid " + redis.pid() + ")";
+    }
+
+    @Override
+    public void close() {
+        // Reverse order of start; one failing close must not keep the others running.
+        if (rocketMQ != null) {
+            closeQuietly("RocketMQ", rocketMQ);
+        }
+        if (zooKeeper != null) {
+            closeQuietly("ZooKeeper", zooKeeper);
+        }
+        if (redis != null) {
+            closeQuietly("Redis", redis);
+        }
+    }
+
+    private static void closeQuietly(String what, AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            LOG.warn("{} did not close cleanly: {}", what, e.toString());
+        }
+    }
+}
