@@ -128,6 +128,12 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
     /** Claims whose reply was lost, per "shard\nconsumer": their entries are returned on the next claim. */
     private final Map<String, Set<String>> lostClaims = new ConcurrentHashMap<>();
     private final AtomicInteger lostClaimCount = new AtomicInteger();
+    /**
+     * Shards (by {@link ShardKeys#name()}) whose last claim here found nothing: the next claim asks {@code LLEN}
+     * first, one plain command, instead of running the claim script (a script call plus the LPOP inside it).
+     * Bounded by the key layout: one entry per (topic, group, shard).
+     */
+    private final Set<String> emptyAtLastClaim = ConcurrentHashMap.newKeySet();
 
     private RedisFallbackStore(Builder b, UnifiedJedis client, boolean owned, ExecutorService pipelineExecutor) {
         this.config = b;
@@ -314,6 +320,18 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
         }
         ShardKeys k = layout.shard(topic, group, shard);
         returnLostClaims(k, consumerId);
+        String shardName = k.name();
+        if (emptyAtLastClaim.contains(shardName)) {
+            long queued;
+            try {
+                queued = ops.jedis().llen(k.queue());
+            } catch (RuntimeException e) {
+                throw ops.failure("claim from " + shardName, e);
+            }
+            if (queued == 0) {
+                return List.of();
+            }
+        }
         List<byte[]> keys = List.of(k.queue(), k.inFlight(), k.sequence());
         byte[] consumer = consumerId.getBytes(StandardCharsets.UTF_8);
         for (int round = 0; round < 4; round++) {
@@ -331,8 +349,10 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
             }
             List<?> items = (List<?>) reply;
             if (items.isEmpty()) {
+                emptyAtLastClaim.add(shardName);
                 return List.of();
             }
+            emptyAtLastClaim.remove(shardName);
             List<ClaimedMessage> result = new ArrayList<>(items.size() / 2);
             for (int i = 0; i + 1 < items.size(); i += 2) {
                 byte[] field = (byte[]) items.get(i);
@@ -460,11 +480,24 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
         }
     }
 
+    /** Queued + in flight over every shard: one pipeline of LLEN + HLEN per shard (dead letters are not read). */
     @Override
     public long backlog(String topic, String group) {
+        requireStarted();
+        checkName("topic", topic);
+        checkGroup(group);
+        List<Response<?>> rs = runPipeline("backlog of " + topic + "/" + group, p -> {
+            List<Response<?>> list = new ArrayList<>(config.shards * 2);
+            for (int s = 0; s < config.shards; s++) {
+                ShardKeys k = layout.shard(topic, group, s);
+                list.add(p.llen(k.queue()));
+                list.add(p.hlen(k.inFlight()));
+            }
+            return list;
+        });
         long total = 0;
-        for (ShardBacklog s : backlogPerShard(topic, group)) {
-            total += s.pending();
+        for (Response<?> r : rs) {
+            total += (Long) r.get();
         }
         return total;
     }
@@ -482,7 +515,43 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
         List<byte[]> args = new ArrayList<>(liveConsumerIds.size() + 1);
         args.add("dead".getBytes(StandardCharsets.US_ASCII));
         liveConsumerIds.forEach(c -> args.add(c.getBytes(StandardCharsets.UTF_8)));
-        return (int) sumScriptOverShards("recover orphans of " + topic + "/" + group, Scripts.RETURN, topic, group,
+        // Most shards have nothing in flight (an empty hash does not exist). On one server a single EXISTS over
+        // every in-flight hash says whether there is anything at all; otherwise (and on a cluster, where the
+        // hashes live in different slots) one pipelined HLEN per shard finds the few shards that have entries,
+        // and only those run the script (which reads the whole hash).
+        String what = "recover orphans of " + topic + "/" + group;
+        if (!ops.isCluster()) {
+            byte[][] inFlight = new byte[config.shards][];
+            for (int s = 0; s < config.shards; s++) {
+                inFlight[s] = layout.shard(topic, group, s).inFlight();
+            }
+            long existing;
+            try {
+                existing = ops.jedis().exists(inFlight);
+            } catch (RuntimeException e) {
+                throw ops.failure(what, e);
+            }
+            if (existing == 0) {
+                return 0;
+            }
+        }
+        List<Response<?>> sizes = runPipeline(what, p -> {
+            List<Response<?>> list = new ArrayList<>(config.shards);
+            for (int s = 0; s < config.shards; s++) {
+                list.add(p.hlen(layout.shard(topic, group, s).inFlight()));
+            }
+            return list;
+        });
+        List<Integer> busy = new ArrayList<>();
+        for (int s = 0; s < config.shards; s++) {
+            if ((Long) sizes.get(s).get() > 0) {
+                busy.add(s);
+            }
+        }
+        if (busy.isEmpty()) {
+            return 0;
+        }
+        return (int) sumScriptOverShards(what, Scripts.RETURN, topic, group, busy,
                 k -> List.of(k.queue(), k.inFlight()), args);
     }
 
@@ -631,6 +700,7 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
         checkName("topic", topic);
         checkGroup(group);
         return sumScriptOverShards("purge dead letters of " + topic + "/" + group, Scripts.PURGE, topic, group,
+                allShards(),
                 k -> List.of(k.deadLetters()), List.of());
     }
 
@@ -760,14 +830,22 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
     }
 
     /** Runs a script on every shard of (topic, group) in one pipeline; sums the integer replies. */
-    private long sumScriptOverShards(String what, Scripts.Script script, String topic, String group, KeysOf keysOf,
-                                     List<byte[]> args) {
-        List<Response<Object>> rs = new ArrayList<>(config.shards);
+    private List<Integer> allShards() {
+        List<Integer> all = new ArrayList<>(config.shards);
+        for (int s = 0; s < config.shards; s++) {
+            all.add(s);
+        }
+        return all;
+    }
+
+    private long sumScriptOverShards(String what, Scripts.Script script, String topic, String group,
+                                     List<Integer> shards, KeysOf keysOf, List<byte[]> args) {
+        List<Response<Object>> rs = new ArrayList<>(shards.size());
         AbstractPipeline p = null;
         RuntimeException error = null;
         try {
             p = ops.pipeline();
-            for (int s = 0; s < config.shards; s++) {
+            for (int s : shards) {
                 rs.add(p.evalsha(script.sha(), keysOf.keys(layout.shard(topic, group, s)), args));
             }
             p.sync();
@@ -788,13 +866,13 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
             throw ops.failure(what, error);
         }
         long total = 0;
-        for (int s = 0; s < config.shards; s++) {
+        for (int i = 0; i < shards.size(); i++) {
             Object reply;
             try {
-                reply = rs.get(s).get();
+                reply = rs.get(i).get();
             } catch (JedisNoScriptException e) {
                 try {
-                    reply = ops.eval(script, keysOf.keys(layout.shard(topic, group, s)), args);
+                    reply = ops.eval(script, keysOf.keys(layout.shard(topic, group, shards.get(i))), args);
                 } catch (RuntimeException ex) {
                     throw ops.failure(what, ex);
                 }

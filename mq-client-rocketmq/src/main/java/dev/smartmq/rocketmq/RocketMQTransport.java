@@ -35,6 +35,7 @@ import org.apache.rocketmq.acl.common.SessionCredentials;
 import org.apache.rocketmq.client.Validators;
 import org.apache.rocketmq.client.exception.MQClientException;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
+import org.apache.rocketmq.client.producer.SendCallback;
 import org.apache.rocketmq.client.producer.SendResult;
 import org.apache.rocketmq.client.producer.SendStatus;
 import org.slf4j.Logger;
@@ -62,8 +63,10 @@ import org.slf4j.LoggerFactory;
  *       (which covers its retries) and each name server call is bounded by {@link Builder#nameServerTimeout};
  *       RocketMQ checks the budget before every attempt, so a dead cluster fails in about the budget (at worst
  *       the budget or two name server timeouts, whichever is longer). {@link #sendAsync} never blocks the
- *       caller: it runs on this transport's own bounded executor (threads {@code smartmq-rocketmq-async-<n>})
- *       and its future completes within the budget plus a short grace period.</li>
+ *       caller: it uses RocketMQ's async mode with this transport's own bounded executor (threads
+ *       {@code smartmq-rocketmq-async-<n>}) for the route lookup and the write, so a slow name server never
+ *       blocks the caller and the number of sends in flight is not capped by the thread count; its future
+ *       completes within the budget plus a short grace period.</li>
  *   <li><b>Per-key order.</b> A message with a key goes to queue {@code hash(key) mod queueCount} of the
  *       topic's route (RocketMQ's ordered-message pattern), so an {@code ORDERED} subscription sees each key's
  *       messages in send order. Keyless messages use RocketMQ's default queue choice with latency fault
@@ -138,6 +141,7 @@ public final class RocketMQTransport implements PrimaryTransport {
                     return t;
                 });
         asyncExecutor.allowCoreThreadTimeOut(true);
+        producer.setAsyncSenderExecutor(asyncExecutor);
     }
 
     public static Builder builder() {
@@ -190,23 +194,48 @@ public final class RocketMQTransport implements PrimaryTransport {
             future.completeExceptionally(e);
             return future;
         }
-        long deadline = System.nanoTime() + timeout.toNanos();
         String what = "async send of " + envelope.id() + " to " + envelope.topic();
-        try {
-            asyncExecutor.execute(() -> {
-                if (future.isDone()) {
-                    return; // timed out while queued
-                }
+        // RocketMQ's own async mode: our executor (RocketMQ's asyncSenderExecutor) only looks up the route and
+        // writes the request; the reply completes the callback on RocketMQ's callback threads. So as many sends
+        // are in flight as callers start, not as many as there are executor threads.
+        SendCallback callback = new SendCallback() {
+            @Override
+            public void onSuccess(SendResult result) {
                 try {
-                    future.complete(doSend(envelope, msg, deadline, what));
-                } catch (RuntimeException e) {
+                    future.complete(receipt(result, what));
+                } catch (TransportException e) {
                     future.completeExceptionally(e);
                 }
-            });
-        } catch (RejectedExecutionException e) {
-            // Sends are backing up behind a slow MQ (or the transport is closing): that is the MQ's state.
-            future.completeExceptionally(TransportException.infrastructure(
-                    what + " rejected: " + config.asyncSendQueueCapacity + " async sends already queued", e));
+            }
+
+            @Override
+            public void onException(Throwable e) {
+                future.completeExceptionally(FailureClassifier.toTransportException(what, e));
+            }
+        };
+        try {
+            String key = envelope.message().key();
+            long timeoutMillis = Math.max(1, timeout.toMillis());
+            if (key != null) {
+                producer.send(msg, KeyHashQueueSelector.INSTANCE, key, callback, timeoutMillis);
+            } else {
+                producer.send(msg, callback, timeoutMillis);
+            }
+        } catch (MQClientException e) {
+            if (e.getCause() instanceof RejectedExecutionException) {
+                // Sends are backing up behind a slow MQ (or the transport is closing): that is the MQ's state.
+                future.completeExceptionally(TransportException.infrastructure(
+                        what + " rejected: " + config.asyncSendQueueCapacity + " async sends already queued", e));
+            } else {
+                future.completeExceptionally(FailureClassifier.toTransportException(what, e));
+            }
+            return future;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            future.completeExceptionally(FailureClassifier.toTransportException(what, e));
+            return future;
+        } catch (Exception e) {
+            future.completeExceptionally(FailureClassifier.toTransportException(what, e));
             return future;
         }
         return future.orTimeout(timeout.plus(ASYNC_GRACE).toMillis(), TimeUnit.MILLISECONDS)
@@ -324,6 +353,11 @@ public final class RocketMQTransport implements PrimaryTransport {
             // MQClientException, RemotingException, MQBrokerException, InterruptedException, runtime failures.
             throw FailureClassifier.toTransportException(what, e);
         }
+        return receipt(result, what);
+    }
+
+    /** The receipt of a send RocketMQ answered, or the classified failure if it was not stored safely. */
+    private static TransportReceipt receipt(SendResult result, String what) {
         if (result == null || result.getSendStatus() == null) {
             throw TransportException.infrastructure(what + " returned no result", null);
         }
@@ -461,7 +495,7 @@ public final class RocketMQTransport implements PrimaryTransport {
             return this;
         }
 
-        /** Threads of the async send executor; 1-64. */
+        /** Threads of the async send executor (route lookup and write of async sends; replies need none); 1-64. */
         public Builder asyncSendThreads(int threads) {
             ConfigurationException.check(threads >= 1 && threads <= 64, "asyncSendThreads", threads,
                     "must be between 1 and 64");

@@ -339,6 +339,7 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
             return;
         }
         inFlight.addAll(batch);
+        sub.backlogStale = true;
         w.emptyBackoffNanos = 0;
         long next = sub.ordered ? handleOrdered(sub, batch) : handleConcurrent(sub, batch);
         if (!sub.cancelled && !stopping) {
@@ -624,7 +625,13 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
                     subscribeTransport(sub);
                 }
                 refreshAllocation(sub);
-                refreshBacklogAndGate(sub);
+                // In NORMAL the backlog only feeds the gauge (an ORDERED gate is open whatever it is), and a full
+                // read costs two commands per shard: re-read it only after a sweep claimed something or the
+                // state changed, not every tick (it was 256-384 Redis commands/s per idle subscription).
+                if (sub.backlogStale || tracker.effectiveState() != SwitchState.NORMAL) {
+                    sub.backlogStale = false;
+                    refreshBacklogAndGate(sub);
+                }
             } catch (RuntimeException e) {
                 log.warn("SmartMQ: maintenance of {} failed: {}", sub.subscription, e.toString());
             }
@@ -727,6 +734,7 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
                     if (sub.cancelled) {
                         continue;
                     }
+                    sub.backlogStale = true;
                     if (current != SwitchState.NORMAL) {
                         wake(sub);
                     }
@@ -777,6 +785,8 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
         volatile TransportSubscription transportSub;
         volatile boolean adopted;
         volatile boolean cancelled;
+        /** The backlog gauge may be out of date: re-read it at the next maintenance tick even in NORMAL. */
+        volatile boolean backlogStale = true;
         /** Shards this instance drains; {@code null} means all (CONCURRENT). */
         volatile BitSet owned;
 
