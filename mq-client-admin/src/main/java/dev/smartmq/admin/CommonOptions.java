@@ -1,5 +1,6 @@
 package dev.smartmq.admin;
 
+import dev.smartmq.api.SmartMQConfig;
 import dev.smartmq.redis.RedisFallbackStore;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -11,7 +12,6 @@ import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Option;
 import redis.clients.jedis.HostAndPort;
 
@@ -22,7 +22,6 @@ import redis.clients.jedis.HostAndPort;
 final class CommonOptions {
 
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
     @Option(names = "--zk", paramLabel = "<connectString>",
             description = "ZooKeeper servers, host:port[,host:port...].")
@@ -81,8 +80,8 @@ final class CommonOptions {
     // ------------------------------------------------------------------------------------------ checks
 
     void validate() {
-        if (namespace == null || !NAME.matcher(namespace).matches()) {
-            throw AdminException.usage("--namespace must be 1-64 characters of [A-Za-z0-9_-], but was '" + namespace + "'");
+        if (!SmartMQConfig.isValidNamespace(namespace)) {
+            throw AdminException.usage("--namespace " + SmartMQConfig.NAMESPACE_RULE + ", but was '" + namespace + "'");
         }
         if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(Duration.ofMinutes(10)) > 0) {
             throw AdminException.usage("--timeout must be between 1ms and 10m, but was " + Durations.format(timeout));

@@ -22,6 +22,12 @@ public final class SmartMQConfig {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
+    /**
+     * The namespace rule, shared by the engine and every adapter so a namespace valid for one is valid for all:
+     * 1-64 characters of {@code [A-Za-z0-9_-]} (safe in ZooKeeper paths and Redis hash tags).
+     */
+    public static final String NAMESPACE_RULE = "must be 1-64 characters of [A-Za-z0-9_-]";
+
     /** Default of {@link #namespace()}. */
     public static final String DEFAULT_NAMESPACE = "default";
 
@@ -125,6 +131,11 @@ public final class SmartMQConfig {
         this.orphanReapInterval = b.orphanReapInterval;
         this.drainCheckInterval = b.drainCheckInterval;
         this.shutdownTimeout = b.shutdownTimeout;
+    }
+
+    /** Whether {@code namespace} obeys {@link #NAMESPACE_RULE}. */
+    public static boolean isValidNamespace(String namespace) {
+        return namespace != null && NAME.matcher(namespace).matches();
     }
 
     /** The defaults. */
@@ -319,7 +330,7 @@ public final class SmartMQConfig {
 
         /** Namespace of the switch, registry and fallback keys; services that share a switch share a namespace. */
         public Builder namespace(String v) {
-            ConfigurationException.check(v != null && NAME.matcher(v).matches(), "namespace", "'" + v + "'", "must be 1-64 characters of [A-Za-z0-9_-]");
+            ConfigurationException.check(isValidNamespace(v), "namespace", "'" + v + "'", NAMESPACE_RULE);
             this.namespace = v;
             return this;
         }

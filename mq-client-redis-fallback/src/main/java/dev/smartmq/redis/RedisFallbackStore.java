@@ -2,6 +2,7 @@ package dev.smartmq.redis;
 
 import dev.smartmq.api.ConfigurationException;
 import dev.smartmq.api.Message;
+import dev.smartmq.api.SmartMQConfig;
 import dev.smartmq.redis.internal.AppendWriter;
 import dev.smartmq.redis.internal.DeadLetterCodec;
 import dev.smartmq.redis.internal.EnvelopeCodec;
@@ -927,7 +928,6 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
      * {@link #client} is required. Each setter validates its value; {@link #build()} validates combinations.
      */
     public static final class Builder {
-        private static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
         private HostAndPort standalone;
         private Set<HostAndPort> cluster;
@@ -977,8 +977,8 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
 
         /** Key namespace: services that share a switch share a namespace. Default {@value RedisFallbackStore#DEFAULT_NAMESPACE}. */
         public Builder namespace(String namespace) {
-            ConfigurationException.check(namespace != null && NAMESPACE.matcher(namespace).matches(), "namespace",
-                    namespace, "must be 1-64 characters of [A-Za-z0-9_-]");
+            ConfigurationException.check(SmartMQConfig.isValidNamespace(namespace), "namespace",
+                    namespace, SmartMQConfig.NAMESPACE_RULE);
             this.namespace = namespace;
             return this;
         }

@@ -1,11 +1,11 @@
 package dev.smartmq.redis;
 
+import dev.smartmq.api.SmartMQConfig;
 import dev.smartmq.redis.internal.KeyLayout;
 import dev.smartmq.redis.internal.RedisOps;
 import dev.smartmq.spi.IdempotencyGuard;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.regex.Pattern;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.params.SetParams;
 
@@ -21,7 +21,6 @@ import redis.clients.jedis.params.SetParams;
  */
 public final class RedisIdempotencyGuard implements IdempotencyGuard {
 
-    private static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
     private final UnifiedJedis jedis;
     private final KeyLayout layout;
@@ -36,8 +35,8 @@ public final class RedisIdempotencyGuard implements IdempotencyGuard {
     /** A guard on a client the caller owns (and closes). */
     public static RedisIdempotencyGuard of(UnifiedJedis client, String namespace) {
         Objects.requireNonNull(client, "client");
-        if (namespace == null || !NAMESPACE.matcher(namespace).matches()) {
-            throw new IllegalArgumentException("namespace must be 1-64 characters of [A-Za-z0-9_-], but was '"
+        if (!SmartMQConfig.isValidNamespace(namespace)) {
+            throw new IllegalArgumentException("namespace " + SmartMQConfig.NAMESPACE_RULE + ", but was '"
                     + namespace + "'");
         }
         return new RedisIdempotencyGuard(client, new KeyLayout(namespace, 1));

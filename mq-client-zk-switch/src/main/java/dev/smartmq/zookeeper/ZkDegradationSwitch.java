@@ -1,6 +1,7 @@
 package dev.smartmq.zookeeper;
 
 import dev.smartmq.api.ConfigurationException;
+import dev.smartmq.api.SmartMQConfig;
 import dev.smartmq.api.SwitchStatus;
 import dev.smartmq.spi.ConsumerRegistration;
 import dev.smartmq.spi.DegradationSwitch;
@@ -127,7 +128,6 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
     public static final int DEFAULT_HISTORY_SIZE = 100;
 
     private static final Logger log = LoggerFactory.getLogger(ZkDegradationSwitch.class);
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     private static final Pattern DIGEST_ID = Pattern.compile("[^:\\s]+:[A-Za-z0-9+/]{27}=");
     private static final int MAX_NODE_NAME = 255;
 
@@ -1108,8 +1108,8 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
 
         /** Namespace: services that share a switch share a namespace. Default {@link #DEFAULT_NAMESPACE}. */
         public Builder namespace(String v) {
-            ConfigurationException.check(v != null && NAME.matcher(v).matches(), "namespace", v,
-                    "must be 1-64 characters of [A-Za-z0-9_-]");
+            ConfigurationException.check(SmartMQConfig.isValidNamespace(v), "namespace", v,
+                    SmartMQConfig.NAMESPACE_RULE);
             this.namespace = v;
             return this;
         }
