@@ -1,6 +1,7 @@
 package dev.smartmq.testkit.rocketmq;
 
 import dev.smartmq.testkit.FreePorts;
+import dev.smartmq.testkit.ShutdownHooks;
 import dev.smartmq.testkit.WorkDirs;
 import dev.smartmq.testkit.proxy.FaultProxy;
 import java.io.IOException;
@@ -389,12 +390,7 @@ public final class EmbeddedRocketMQ implements AutoCloseable {
         }
         shutdownAll();
         if (previous == State.STARTED) {
-            try {
-                Runtime.getRuntime().removeShutdownHook(shutdownHook);
-            } catch (IllegalStateException e) {
-                // The JVM is already shutting down; the hook is running or has run.
-                LOG.debug("JVM shutdown in progress, hook left registered", e);
-            }
+            ShutdownHooks.remove(shutdownHook);
         }
         deleteRecursively(workDir);
     }

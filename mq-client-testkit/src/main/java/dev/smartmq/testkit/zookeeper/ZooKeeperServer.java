@@ -1,5 +1,6 @@
 package dev.smartmq.testkit.zookeeper;
 
+import dev.smartmq.testkit.ShutdownHooks;
 import dev.smartmq.testkit.WorkDirs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -103,11 +104,7 @@ public final class ZooKeeperServer implements AutoCloseable {
     @Override
     public void close() {
         if (closeQuietly()) {
-            try {
-                Runtime.getRuntime().removeShutdownHook(shutdownHook);
-            } catch (IllegalStateException alreadyShuttingDown) {
-                // the hook is running or ran; nothing left to remove
-            }
+            ShutdownHooks.remove(shutdownHook);
         }
     }
 
