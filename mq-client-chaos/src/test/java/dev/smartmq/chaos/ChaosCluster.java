@@ -51,7 +51,6 @@ final class ChaosCluster implements AutoCloseable {
     private static final String OPERATOR_PASSWORD = "operator-" + UUID.randomUUID();
 
     private final String namespace;
-    private final ChaosServers servers;
     private final ZooKeeperServer zooKeeper;
     private final RedisServer redis;
     private final EmbeddedRocketMQ rocketMQ;
@@ -62,7 +61,6 @@ final class ChaosCluster implements AutoCloseable {
     ChaosCluster(ChaosServers servers, String row) {
         this.namespace = ("chaos-" + row + "-" + UUID.randomUUID().toString().substring(0, 6))
                 .replaceAll("[^A-Za-z0-9_-]", "-");
-        this.servers = servers;
         this.zooKeeper = servers.zooKeeper();
         this.redis = servers.redis();
         this.rocketMQ = servers.rocketMQ();
@@ -71,29 +69,8 @@ final class ChaosCluster implements AutoCloseable {
         log.info("chaos row {}: namespace {}", row, namespace);
     }
 
-    ChaosServers servers() {
-        return servers;
-    }
-
     String namespace() {
         return namespace;
-    }
-
-    EmbeddedRocketMQ rocketMQ() {
-        return rocketMQ;
-    }
-
-    /** The fault proxy every RocketMQ client goes through to reach the broker. */
-    FaultProxy brokerProxy() {
-        return rocketMQ.brokerProxy();
-    }
-
-    ZooKeeperServer zooKeeper() {
-        return zooKeeper;
-    }
-
-    RedisServer redis() {
-        return redis;
     }
 
     List<ChaosNode> nodes() {

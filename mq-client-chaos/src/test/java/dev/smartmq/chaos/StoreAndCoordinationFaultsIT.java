@@ -38,10 +38,7 @@ class StoreAndCoordinationFaultsIT extends ChaosTestBase {
 
         try (LoadGenerator load = load("redis").start()) {
             awaitAcked(load, 200);
-            checker.mark("broker-cut-off");
-            long faultStart = System.nanoTime();
-            cutOffBroker();
-            awaitSwitch("switch DEGRADED after the broker was cut off", SwitchState.DEGRADED, 1);
+            long faultStart = degradeByCuttingOffBroker();
             keepLoad(load, ChaosSettings.phase(Duration.ofSeconds(1)));
             long failedBefore = load.failedDelivery();
             assertEquals(0, failedBefore, "no send failed while Redis was up: " + load);
@@ -174,10 +171,7 @@ class StoreAndCoordinationFaultsIT extends ChaosTestBase {
 
         try (LoadGenerator load = load("expiry").start()) {
             awaitAcked(load, 200);
-            checker.mark("broker-cut-off");
-            long faultStart = System.nanoTime();
-            cutOffBroker();
-            awaitSwitch("switch DEGRADED after the broker was cut off", SwitchState.DEGRADED, 1);
+            long faultStart = degradeByCuttingOffBroker();
             await("every node routes by DEGRADED").atMost(ChaosSettings.STATE_TIMEOUT)
                     .pollInterval(Duration.ofMillis(50))
                     .until(() -> allNodes().stream().allMatch(n -> n.effectiveState() == SwitchState.DEGRADED));
@@ -263,10 +257,7 @@ class StoreAndCoordinationFaultsIT extends ChaosTestBase {
 
         try (LoadGenerator load = load("crash").start()) {
             awaitAcked(load, 200);
-            checker.mark("broker-cut-off");
-            long faultStart = System.nanoTime();
-            cutOffBroker();
-            awaitSwitch("switch DEGRADED after the broker was cut off", SwitchState.DEGRADED, 1);
+            long faultStart = degradeByCuttingOffBroker();
             keepLoad(load, ChaosSettings.phase(Duration.ofSeconds(1)));
             assertTrue(deliveries.deliveriesBy(victim.name()) > 0, "the victim was consuming from Redis");
 
@@ -325,8 +316,18 @@ class StoreAndCoordinationFaultsIT extends ChaosTestBase {
      * connections refused, current ones reset) rather than stopped, which saves a broker shutdown and start per row.
      * Rows 1, 5 and 8 stop the broker for real.
      */
-    private void cutOffBroker() {
+    /**
+     * The common first fault of rows 4, 6 and 7: the broker is cut off at its proxy and the switch goes
+     * DEGRADED, so the fault each row studies happens while Redis is the only store.
+     *
+     * @return when the cut began ({@link System#nanoTime()}), for the row's duplicate bound
+     */
+    private long degradeByCuttingOffBroker() {
+        checker.mark("broker-cut-off");
+        long faultStart = System.nanoTime();
         servers.brokerProxy().refuse(true);
         servers.brokerProxy().cutConnections();
+        awaitSwitch("switch DEGRADED after the broker was cut off", SwitchState.DEGRADED, 1);
+        return faultStart;
     }
 }
