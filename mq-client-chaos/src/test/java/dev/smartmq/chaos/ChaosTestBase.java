@@ -263,13 +263,23 @@ abstract class ChaosTestBase {
         for (DeliveryLog.Duplicate d : deliveries.duplicates()) {
             perMessage.merge(d.group() + "/" + d.id(), 1L, Long::sum);
         }
-        long mostDeliveries = 1 + perMessage.values().stream().mapToLong(Long::longValue).max().orElse(0);
-        System.out.println("duplicate causes: " + causes + " most_deliveries_of_one_message=" + mostDeliveries);
+        Map.Entry<String, Long> worst = perMessage.entrySet().stream().max(Map.Entry.comparingByValue()).orElse(null);
+        long mostDeliveries = worst == null ? 1 : 1 + worst.getValue();
+        String worstTrail = "";
+        if (worst != null) {
+            String[] groupAndId = worst.getKey().split("/", 2);
+            LoadGenerator.Sent s = sentBy(groupAndId[1], loads);
+            worstTrail = " worst=" + worst.getKey() + " sent=" + (s == null ? "?" : s.route() + " ack at +"
+                    + (s.ackNanos() - bound.windowFromNanos()) / 1_000_000 + "ms after the window opened")
+                    + " deliveries=" + deliveries.trail(groupAndId[0], groupAndId[1]);
+        }
+        System.out.println("duplicate causes: " + causes + " most_deliveries_of_one_message=" + mostDeliveries
+                + worstTrail);
         assertEquals(List.of(), causes.unexplained, "MQ duplicates without a known cause");
         // Rebalance duplicates have no count bound of their own (a queue may move several times while clients
         // reconnect), but no message may go round and round.
         assertTrue(mostDeliveries <= MAX_DELIVERIES_PER_MESSAGE, "a message was delivered " + mostDeliveries
-                + " times to one group (at most " + MAX_DELIVERIES_PER_MESSAGE + " expected)");
+                + " times to one group (at most " + MAX_DELIVERIES_PER_MESSAGE + " expected):" + worstTrail);
         for (GroupReport g : report.groups()) {
             long sameInstance = causes.inWindowOrCopy.getOrDefault(g.group(), 0L);
             assertTrue(sameInstance <= bound.viaMq(), "group " + g.group() + ": " + sameInstance
@@ -290,6 +300,16 @@ abstract class ChaosTestBase {
             return "both_paths=" + bothPaths + " fault_window=" + faultWindow + " rebalance=" + rebalance
                     + " unexplained=" + unexplained.size();
         }
+    }
+
+    private static LoadGenerator.Sent sentBy(String id, LoadGenerator... loads) {
+        for (LoadGenerator l : loads) {
+            LoadGenerator.Sent s = l.sent().get(id);
+            if (s != null) {
+                return s;
+            }
+        }
+        return null;
     }
 
     DuplicateCauses classifyDuplicates(DuplicateBound bound, LoadGenerator... loads) {

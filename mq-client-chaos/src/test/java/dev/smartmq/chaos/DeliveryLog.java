@@ -35,6 +35,8 @@ final class DeliveryLog {
     private final java.util.List<String> duplicateSamples = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final java.util.Queue<Duplicate> duplicates = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final long startNanos = System.nanoTime();
+    /** Every delivery of each id per group ({@code group/id}), for explaining duplicates. */
+    private final Map<String, List<String>> trails = new ConcurrentHashMap<>();
 
     DeliveryLog(DeliveryChecker checker) {
         this.checker = checker;
@@ -51,6 +53,9 @@ final class DeliveryLog {
     /** Records one successful delivery (call it just before returning SUCCESS). */
     void record(String group, String instance, ReceivedMessage m) {
         long o = order.incrementAndGet();
+        trails.computeIfAbsent(group + "/" + m.id(), k -> new java.util.concurrent.CopyOnWriteArrayList<>())
+                .add(m.route() + "@" + instance + " attempt " + m.deliveryAttempt() + " at +"
+                        + (System.nanoTime() - startNanos) / 1_000_000 + "ms");
         String seq = m.properties().get("seq");
         Delivery earlier = firstByGroup.computeIfAbsent(group, g -> new ConcurrentHashMap<>())
                 .putIfAbsent(m.id(), new Delivery(o, m.id(), m.key(), seq == null ? -1 : Long.parseLong(seq),
@@ -98,6 +103,11 @@ final class DeliveryLog {
         new java.util.TreeMap<>(duplicatesByGroupAndRoute).forEach((k, v) -> sb.append(sb.length() == 0 ? "" : " ")
                 .append(k).append('=').append(v.get()));
         return sb.length() == 0 ? "none" : sb + " e.g. " + duplicateSamples;
+    }
+
+    /** Every delivery of {@code id} to {@code group}, oldest first: route, instance, attempt, time. */
+    List<String> trail(String group, String id) {
+        return trails.getOrDefault(group + "/" + id, List.of());
     }
 
     /** Deliveries (not distinct) handled by {@code instance}. */

@@ -33,11 +33,13 @@ import java.util.regex.Pattern;
 import org.apache.rocketmq.acl.common.AclClientRPCHook;
 import org.apache.rocketmq.acl.common.SessionCredentials;
 import org.apache.rocketmq.client.Validators;
+import org.apache.rocketmq.client.exception.MQBrokerException;
 import org.apache.rocketmq.client.exception.MQClientException;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
 import org.apache.rocketmq.client.producer.SendCallback;
 import org.apache.rocketmq.client.producer.SendResult;
 import org.apache.rocketmq.client.producer.SendStatus;
+import org.apache.rocketmq.remoting.exception.RemotingException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -90,7 +92,7 @@ public final class RocketMQTransport implements PrimaryTransport {
     public static final Duration DEFAULT_NAME_SERVER_TIMEOUT = Duration.ofSeconds(1);
     /** Default of {@link Builder#routeRefreshInterval(Duration)}: RocketMQ's own default. */
     public static final Duration DEFAULT_ROUTE_REFRESH_INTERVAL = Duration.ofSeconds(30);
-    /** Default of {@link Builder#retriesWhenSendFailed(int)}: RocketMQ's own default. */
+    /** Default of {@link Builder#retriesWhenSendFailed(int)}: RocketMQ's own default count. */
     public static final int DEFAULT_RETRIES_WHEN_SEND_FAILED = 2;
     /** Default of {@link Builder#maxBodySize(int)}: RocketMQ's own limit. */
     public static final int DEFAULT_MAX_BODY_SIZE = 4 * 1024 * 1024;
@@ -129,8 +131,14 @@ public final class RocketMQTransport implements PrimaryTransport {
         this.producer = new DefaultMQProducer(b.producerGroup, settings.rpcHook());
         settings.applyTo(producer);
         producer.setSendMsgTimeout((int) b.sendTimeout.toMillis());
-        producer.setRetryTimesWhenSendFailed(b.retriesWhenSendFailed);
-        producer.setRetryTimesWhenSendAsyncFailed(b.retriesWhenSendFailed);
+        // RocketMQ's own sync retry re-sends after a timeout too (with what is left of the budget), which makes a
+        // copy the engine cannot see; the transport retries itself, only when the request never reached a store.
+        producer.setRetryTimesWhenSendFailed(0);
+        // Never let RocketMQ retry an async send: it re-sends a timed-out request (so a hung broker that comes
+        // back stores the message twice or three times, after the engine already put it in the fallback), and a
+        // retry goes to another queue, even for a keyed send (breaking per-key order). The engine's failover is
+        // the retry. RocketMQTransportFaultIT counts the copies a hung broker ends up with.
+        producer.setRetryTimesWhenSendAsyncFailed(0);
         producer.setMaxMessageSize(b.maxBodySize);
         producer.setSendLatencyFaultEnable(true);
         AtomicInteger threads = new AtomicInteger();
@@ -347,13 +355,37 @@ public final class RocketMQTransport implements PrimaryTransport {
             if (key != null) {
                 result = producer.send(msg, KeyHashQueueSelector.INSTANCE, key, remainingMillis);
             } else {
-                result = producer.send(msg, remainingMillis);
+                result = sendKeyless(msg, deadline, remainingMillis, what);
             }
         } catch (Exception e) {
             // MQClientException, RemotingException, MQBrokerException, InterruptedException, runtime failures.
             throw FailureClassifier.toTransportException(what, e);
         }
         return receipt(result, what);
+    }
+
+    /**
+     * A keyless sync send with up to {@code retriesWhenSendFailed} more attempts inside the same budget, each
+     * only after a failure that proves the request never reached a broker's store
+     * ({@link FailureClassifier#neverReachedTheStore}); latency fault tolerance steers the next attempt away from
+     * the broker that failed. A timeout is never retried: the broker may have stored the message, and the
+     * engine's fallback is the retry.
+     */
+    private SendResult sendKeyless(org.apache.rocketmq.common.message.Message msg, long deadline,
+                                   long firstAttemptMillis, String what) throws Exception {
+        long budgetMillis = firstAttemptMillis;
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return producer.send(msg, budgetMillis);
+            } catch (MQClientException | RemotingException | MQBrokerException e) {
+                budgetMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (attempt >= config.retriesWhenSendFailed || budgetMillis <= 0 || !FailureClassifier.neverReachedTheStore(e)) {
+                    throw e;
+                }
+                LOG.debug("{}: attempt {} never reached a broker ({}), retrying within the budget", what,
+                        attempt + 1, e.toString());
+            }
+        }
     }
 
     /** The receipt of a send RocketMQ answered, or the classified failure if it was not stored safely. */
@@ -479,7 +511,12 @@ public final class RocketMQTransport implements PrimaryTransport {
             return this;
         }
 
-        /** RocketMQ's retries of a failed keyless send (within the same budget); 0-5. */
+        /**
+         * Retries of a keyless sync send that failed in a way proving no broker stored it (connection refused,
+         * or the broker refused the request), within the same budget and on another broker where there is one;
+         * 0-5. Timeouts, keyed sends and async sends are never retried: a retry could store a second copy, and
+         * the engine's failover is their retry.
+         */
         public Builder retriesWhenSendFailed(int retries) {
             ConfigurationException.check(retries >= 0 && retries <= 5, "retriesWhenSendFailed", retries,
                     "must be between 0 and 5");

@@ -9,6 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.smartmq.api.Message;
+import dev.smartmq.api.ReceivedMessage;
+import dev.smartmq.spi.Envelope;
+import dev.smartmq.api.Subscription;
+import dev.smartmq.spi.TransportSubscription;
 import dev.smartmq.spi.FailureKind;
 import dev.smartmq.spi.TransportException;
 import dev.smartmq.spi.TransportReceipt;
@@ -18,11 +22,15 @@ import dev.smartmq.testkit.rocketmq.RocketMQExtension;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.rocketmq.client.producer.DefaultMQProducer;
+import org.apache.rocketmq.common.message.MessageQueue;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -183,5 +191,86 @@ class RocketMQTransportFaultIT {
         rocketMQ.createTopic(fresh, 1);
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
                 .until(() -> transport.send(envelope(fresh, "after-ns-restart"), BUDGET) != null);
+    }
+
+    /**
+     * A send that failed on a hung broker must not have been written to it more than once: when the broker comes
+     * back it stores whatever was held, and every extra copy is a duplicate the engine cannot see (it has already
+     * stored the message in the fallback). RocketMQ's async path retries a timed-out request on another queue,
+     * which also breaks per-key order, so the transport turns those retries off; this test counts the copies.
+     */
+    @Test
+    void aSendThatFailedOnAHungBrokerReachesItAtMostOnce() throws Exception {
+        String topic = Fixtures.uniqueTopic("at-most-once");
+        mq.rocketMQ().createTopic(topic, 4);
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                .until(() -> transport.send(envelope(topic, "route-warm-up"), BUDGET) != null);
+        FaultProxy proxy = mq.rocketMQ().brokerProxy();
+        proxy.blackHole();
+
+        List<Envelope> failed = new ArrayList<>();
+        List<CompletableFuture<TransportReceipt>> asyncSends = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            Envelope keyed = envelope(Message.builder(topic).key("order-" + i).body("async-keyed-" + i).build());
+            Envelope keyless = envelope(Message.builder(topic).body("async-keyless-" + i).build());
+            failed.add(keyed);
+            failed.add(keyless);
+            asyncSends.add(transport.sendAsync(keyed, BUDGET));
+            asyncSends.add(transport.sendAsync(keyless, BUDGET));
+        }
+        Envelope syncKeyed = envelope(Message.builder(topic).key("order-9").body("sync-keyed").build());
+        Envelope syncKeyless = envelope(topic, "sync-keyless");
+        failed.add(syncKeyed);
+        failed.add(syncKeyless);
+        List<String> syncFailures = new ArrayList<>();
+        for (Envelope e : List.of(syncKeyed, syncKeyless)) {
+            TransportException failure = timedFailure(() -> transport.send(e, BUDGET), BUDGET.plus(MARGIN));
+            assertEquals(FailureKind.INFRASTRUCTURE, failure.kind(), failure.getMessage());
+            syncFailures.add(failure.getMessage());
+        }
+        for (CompletableFuture<TransportReceipt> f : asyncSends) {
+            Throwable failure = Fixtures.causeOf(f.completeOnTimeout(null, 30, TimeUnit.SECONDS));
+            TransportException e = assertInstanceOf(TransportException.class, failure, "outcome: " + failure);
+            assertEquals(FailureKind.INFRASTRUCTURE, e.kind(), e.getMessage());
+        }
+
+        proxy.heal();
+        // Whatever the hung broker held arrives ahead of this marker on the same connection.
+        Envelope marker = envelope(topic, "marker");
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                .until(() -> transport.send(marker, BUDGET) != null);
+        long stored = storedMessages(topic);
+
+        Fixtures.Inbox inbox = new Fixtures.Inbox();
+        try (TransportSubscription sub = transport.subscribe(Subscription.of(topic, "at-most-once-reader"),
+                inbox.listener())) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> inbox.size() >= stored);
+        }
+        Map<String, Long> copies = inbox.messages.stream()
+                .collect(Collectors.groupingBy(ReceivedMessage::id, Collectors.counting()));
+        for (Envelope e : failed) {
+            long n = copies.getOrDefault(e.id(), 0L);
+            assertTrue(n <= 1, "the broker stored " + n + " copies of the failed send '"
+                    + new String(e.message().body(), java.nio.charset.StandardCharsets.UTF_8) + "' (key "
+                    + e.message().key() + "); all copies: " + copies.values() + "; sync failures: " + syncFailures);
+        }
+        assertEquals(1L, copies.get(marker.id()), "the marker was stored once");
+    }
+
+    /** Messages the broker holds for {@code topic}, over all its queues. */
+    private static long storedMessages(String topic) throws Exception {
+        DefaultMQProducer reader = new DefaultMQProducer("offset-reader-" + System.nanoTime());
+        reader.setNamesrvAddr(mq.nameServerAddress());
+        reader.setInstanceName("offset-reader-" + System.nanoTime());
+        reader.start();
+        try {
+            long total = 0;
+            for (MessageQueue q : reader.fetchPublishMessageQueues(topic)) {
+                total += reader.maxOffset(q);
+            }
+            return total;
+        } finally {
+            reader.shutdown();
+        }
     }
 }

@@ -7,6 +7,7 @@ import org.apache.rocketmq.client.common.ClientErrorCode;
 import org.apache.rocketmq.client.exception.MQBrokerException;
 import org.apache.rocketmq.client.exception.MQClientException;
 import org.apache.rocketmq.client.producer.SendStatus;
+import org.apache.rocketmq.remoting.exception.RemotingConnectException;
 import org.apache.rocketmq.remoting.exception.RemotingException;
 import org.apache.rocketmq.remoting.protocol.ResponseCode;
 
@@ -57,6 +58,33 @@ public final class FailureClassifier {
             }
         }
         return FailureKind.INFRASTRUCTURE;
+    }
+
+    /**
+     * Whether {@code failure} proves the request never reached a broker's store, so that sending the message
+     * again cannot make a duplicate: the connection could not be made, or the broker answered that it refused
+     * the request (busy, not available, no permission, topic unknown to that broker). A timeout proves nothing
+     * (the broker may have stored it and the answer been lost), and neither does anything unrecognised. Nor does
+     * {@code RemotingSendRequestException}: RocketMQ reports a sync request that timed out while its write was
+     * still queued in the channel as a failed send, and the queued bytes go out when the connection drains (the
+     * fault proxy's black hole shows it: a retried send was stored twice).
+     */
+    public static boolean neverReachedTheStore(Throwable failure) {
+        int depth = 0;
+        for (Throwable t = failure; t != null && depth < 16; t = t.getCause(), depth++) {
+            if (t instanceof RemotingConnectException) {
+                return true;
+            }
+            if (t instanceof MQBrokerException e) {
+                int code = e.getResponseCode();
+                return code == ResponseCode.SYSTEM_BUSY || code == ResponseCode.SERVICE_NOT_AVAILABLE
+                        || code == ResponseCode.NO_PERMISSION || code == ResponseCode.TOPIC_NOT_EXIST;
+            }
+            if (t instanceof RemotingException) {
+                return false; // a timeout, or a channel failure after the write
+            }
+        }
+        return false;
     }
 
     /** Classifies a broker response code (from {@code MQBrokerException} or a wrapping {@code MQClientException}). */

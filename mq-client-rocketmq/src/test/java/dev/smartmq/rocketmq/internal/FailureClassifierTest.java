@@ -226,4 +226,35 @@ class FailureClassifierTest {
             Thread.interrupted();
         }
     }
+
+    // --- may a keyless send be retried without making a duplicate?
+
+    @Test
+    void aRefusedConnectionNeverReachedTheStore() {
+        assertTrue(FailureClassifier.neverReachedTheStore(new RemotingConnectException("127.0.0.1:10911")));
+        assertTrue(FailureClassifier.neverReachedTheStore(new MQClientException("Send [1] times, still failed",
+                new RemotingConnectException("127.0.0.1:10911"))));
+    }
+
+    @Test
+    void aBrokerThatRefusedTheRequestDidNotStoreIt() {
+        assertTrue(FailureClassifier.neverReachedTheStore(new MQBrokerException(ResponseCode.SYSTEM_BUSY, "busy")));
+        assertTrue(FailureClassifier.neverReachedTheStore(
+                new MQBrokerException(ResponseCode.SERVICE_NOT_AVAILABLE, "not available")));
+        assertFalse(FailureClassifier.neverReachedTheStore(
+                new MQBrokerException(ResponseCode.MESSAGE_ILLEGAL, "illegal")));
+    }
+
+    @Test
+    void aTimeoutMayHaveBeenStoredSoItIsNeverRetried() {
+        assertFalse(FailureClassifier.neverReachedTheStore(new RemotingTimeoutException("wait response timeout")));
+        assertFalse(FailureClassifier.neverReachedTheStore(new MQClientException("Send [1] times, still failed",
+                new RemotingTimeoutException("wait response timeout"))));
+        assertFalse(FailureClassifier.neverReachedTheStore(
+                new RemotingTooMuchRequestException("sendDefaultImpl call timeout")));
+        assertFalse(FailureClassifier.neverReachedTheStore(new IllegalStateException("unknown")));
+        // What RocketMQ reports for a sync request that timed out with its write still queued: not proof.
+        assertFalse(FailureClassifier.neverReachedTheStore(new MQClientException("Send [1] times, still failed",
+                new RemotingSendRequestException("127.0.0.1:10911"))));
+    }
 }
