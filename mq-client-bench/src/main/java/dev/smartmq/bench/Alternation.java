@@ -8,9 +8,10 @@ import java.util.Locale;
 import org.HdrHistogram.Histogram;
 
 /**
- * Runs the sides of a comparison alternately in one process — warm-up A, warm-up B, then A B A B ... — so a
- * drift of the machine (another build starting, the JIT, GC, page cache) hits both sides alike, and reports
- * the median of the per-round ratios. Side 0 is SmartMQ; side 1 is the baseline; more sides are extra
+ * Runs the sides of a comparison alternately in one process — warm-up A, warm-up B, then rounds A B, B A,
+ * A B, ... — so a drift of the machine (another build starting, the JIT, GC, page cache) and whatever the
+ * first side of a round leaves for the second hit both sides alike, and reports the median of the per-round
+ * ratios. Side 0 is SmartMQ; side 1 is the baseline; more sides are extra
  * references compared with side 0 the same way.
  */
 final class Alternation {
@@ -122,7 +123,10 @@ final class Alternation {
         List<List<RoundResult>> rounds = new ArrayList<>();
         sides.forEach(s -> rounds.add(new ArrayList<>()));
         for (int round = 1; round <= options.rounds(); round++) {
-            for (int i = 0; i < sides.size(); i++) {
+            for (int k = 0; k < sides.size(); k++) {
+                // A B, then B A, ...: whatever the side that runs first (or second) in a round meets — a heap
+                // the other side just filled, a broker still flushing its commit log — is shared alike.
+                int i = round % 2 == 1 ? k : sides.size() - 1 - k;
                 Side s = sides.get(i);
                 s.prepare();
                 Instant start = Instant.now();

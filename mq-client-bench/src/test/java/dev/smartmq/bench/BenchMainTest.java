@@ -87,7 +87,8 @@ class BenchMainTest {
         });
         BenchOptions o = BenchOptions.parse("--rounds", "3", "--seconds-per-round", "0.1", "--warmup-seconds", "0.1");
         Alternation.Outcome out = Alternation.run("t", o, List.of(a, b), between::incrementAndGet);
-        assertEquals(List.of("a", "b", "a", "b", "a", "b", "a", "b"), List.copyOf(order), "warm-up, then A B A B");
+        assertEquals(List.of("a", "b", "a", "b", "b", "a", "a", "b"), List.copyOf(order),
+                "warm-up A B, then rounds A B, B A, A B");
         assertEquals(8, between.get());
         assertEquals(1.0, out.medianRatio(0, 1), 1e-9);
         assertEquals(100, out.medianOps(0), 1e-9);

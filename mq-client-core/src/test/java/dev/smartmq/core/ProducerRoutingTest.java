@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -68,7 +69,8 @@ class ProducerRoutingTest {
             futures.add(rig.mq.producer().sendAsync(msg("orders")));
         }
         for (CompletableFuture<SendReceipt> f : futures) {
-            SendReceipt r = f.join();
+            // Bounded: without the engine's guard these would never complete.
+            SendReceipt r = f.orTimeout(10, TimeUnit.SECONDS).join();
             assertEquals(Route.FALLBACK, r.route());
             assertTrue(rig.store.contains(r.messageId()));
         }
@@ -134,7 +136,8 @@ class ProducerRoutingTest {
         });
         assertEquals(50, rig.transport.asyncCalls());
         for (CompletableFuture<SendReceipt> f : futures) {
-            SendReceipt r = f.join();
+            // Bounded: without the engine's guard these would never complete.
+            SendReceipt r = f.orTimeout(10, TimeUnit.SECONDS).join();
             assertEquals(Route.FALLBACK, r.route());
             assertTrue(rig.store.contains(r.messageId()));
         }

@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code smartmq-switch-1}: switch callbacks and switch writes of the failure detector;</li>
  *   <li>{@code smartmq-prober-1}: prober and drain decision (leader work; may block for probeTimeout);</li>
  *   <li>{@code smartmq-maintenance-1}: orphan reaper, backlog gauges, ORDERED gates, retries of store writes;</li>
- *   <li>{@code smartmq-timer-1}: time-outs of async sends only (never blocks);</li>
+ *   <li>{@code smartmq-timer-1}: sweeps the time-outs of async sends, nothing else (never blocks);</li>
  *   <li>{@code smartmq-consumer-1..n}: fallback workers, started by the first subscription.</li>
  * </ul>
  */
@@ -92,8 +92,6 @@ public final class Engine implements AutoCloseable {
         this.proberExecutor = new ScheduledThreadPoolExecutor(1, proberThreads);
         this.maintenanceExecutor = new ScheduledThreadPoolExecutor(1, maintenanceThreads);
         this.timer = new ScheduledThreadPoolExecutor(1, timerThreads);
-        // Most async-send guards are cancelled long before they fire; do not keep them queued.
-        this.timer.setRemoveOnCancelPolicy(true);
 
         this.router = new Router(config, transport, store, sw, tracker, detector, new MessageIds(clock), clock,
                 metrics, timer);

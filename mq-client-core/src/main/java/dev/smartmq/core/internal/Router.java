@@ -21,9 +21,7 @@ import java.util.Collection;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
@@ -35,9 +33,9 @@ import org.slf4j.LoggerFactory;
  * on an infrastructure failure, and feeds the failure detector.
  *
  * <p>Async sends chain futures and never block the caller: the MQ attempt is the transport's future, the
- * fallback write is the store's future, and the only extra thread involved is the engine's timer, which fails
- * an MQ attempt the transport left unanswered past {@code sendTimeout} plus a grace period (so even a hung
- * adapter cannot strand a send).
+ * fallback write is the store's future, and the only extra thread involved is the engine's timer, which sweeps
+ * the {@link AsyncSendGuard} and fails an MQ attempt the transport left unanswered past {@code sendTimeout}
+ * plus a grace period (so even a hung adapter cannot strand a send).
  */
 final class Router implements SmartProducer {
     private static final Logger log = LoggerFactory.getLogger(Router.class);
@@ -51,8 +49,7 @@ final class Router implements SmartProducer {
     private final MessageIds ids;
     private final Clock clock;
     private final EngineMetrics metrics;
-    private final ScheduledExecutorService timer;
-    private final long asyncGuardNanos;
+    private final AsyncSendGuard asyncGuard;
     private final InFlightCounter inFlight = new InFlightCounter();
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -68,11 +65,18 @@ final class Router implements SmartProducer {
         this.ids = ids;
         this.clock = clock;
         this.metrics = metrics;
-        this.timer = timer;
         Duration timeout = config.sendTimeout();
         Duration grace = timeout.dividedBy(2).compareTo(Duration.ofMillis(100)) < 0
                 ? Duration.ofMillis(100) : timeout.dividedBy(2);
-        this.asyncGuardNanos = timeout.plus(grace).toNanos();
+        this.asyncGuard = new AsyncSendGuard(timeout.plus(grace).toNanos());
+        long tick = asyncGuard.tickNanos();
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                asyncGuard.sweep(System.nanoTime());
+            } catch (RuntimeException e) {
+                log.warn("SmartMQ: async send guard sweep failed", e);
+            }
+        }, tick, tick, TimeUnit.NANOSECONDS);
     }
 
     @Override
@@ -256,7 +260,7 @@ final class Router implements SmartProducer {
         });
     }
 
-    /** The transport's future, failed by our timer if the transport leaves it unanswered for too long. */
+    /** The transport's future, failed by the guard if the transport leaves it unanswered for too long. */
     private CompletableFuture<TransportReceipt> guardedSendAsync(Envelope envelope) {
         CompletableFuture<TransportReceipt> out = new CompletableFuture<>();
         CompletableFuture<TransportReceipt> attempt;
@@ -276,16 +280,7 @@ final class Router implements SmartProducer {
                 out.completeExceptionally(unwrap(e));
             }
         });
-        if (!out.isDone()) {
-            try {
-                ScheduledFuture<?> guard = timer.schedule(() -> out.completeExceptionally(
-                        TransportException.infrastructure("no answer from the MQ within "
-                                + Duration.ofNanos(asyncGuardNanos), null)), asyncGuardNanos, TimeUnit.NANOSECONDS);
-                out.whenComplete((r, e) -> guard.cancel(false));
-            } catch (RejectedExecutionException e) {
-                log.debug("SmartMQ: timer closed; relying on the transport's own timeout");
-            }
-        }
+        asyncGuard.watch(out, System.nanoTime());
         return out;
     }
 
