@@ -197,7 +197,7 @@ class BrokerFaultsIT extends ChaosTestBase {
             assertEpochsContiguous(history);
             assertEquals(SwitchState.NORMAL, history.get(history.size() - 1).state(), describe(history));
             // Each cycle cuts the consumers' connections: one more replay from the committed offset per cycle.
-            assertDuplicatesBounded(report, bound, MAX_DELIVERIES_PER_MESSAGE - 1 + cycles, load);
+            assertDuplicatesBounded(report, bound, MAX_DELIVERIES_PER_MESSAGE - 2 + cycles, load);
         }
     }
 
