@@ -88,7 +88,7 @@ final class Infrastructure implements AutoCloseable {
     String describe() {
         return "RocketMQ name server " + rocketMQ.nameServerAddress() + ", broker " + rocketMQ.brokerAddress()
                 + ", ZooKeeper " + zooKeeper.connectString() + ", Redis " + redis.host() + ":" + redis.port()
-                + " (pid " + redis.pid() + ")";
+                + " (pid " + redis.pid() + ", " + redis.binary() + ")";
     }
 
     @Override
