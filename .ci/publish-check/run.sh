@@ -59,12 +59,16 @@ grep -q "com.github.lansheng228:embedded-redis" "$tk/deps.txt" || fail "embedded
 grep -q "cn.hutool" "$tk/deps.txt" && fail "embedded-redis brought its own libraries (only its resources are used)"
 
 # Our build's view: the testkit's runtime closure as the reactor (with the parent's dependencyManagement) sees it.
-./mvnw -B -q -ntp -Drevision="$version" -pl mq-client-testkit -am dependency:list -DincludeScope=runtime \
-  -DexcludeGroupIds=dev.smartmq -DoutputFile="$work/testkit-ours.txt" -DappendOutput=true >/dev/null
+# (compile: the reactor hands sibling modules to dependency:list only within a lifecycle; all up to date here)
+./mvnw -B -q -ntp -Drevision="$version" -pl mq-client-testkit -am compile dependency:list -DincludeScope=runtime \
+  -DexcludeGroupIds=dev.smartmq -DoutputFile="$work/testkit-ours.txt" -DappendOutput=true > "$work/ours.log" 2>&1 \
+  || { tail -30 "$work/ours.log" >&2; fail "cannot list the testkit's dependencies in our build"; }
 # g:a:type[:classifier] version, from dependency:list lines
 norm() { grep -o '^ *[A-Za-z0-9_.-]*:[^ ]*' "$1" | sed 's/^ *//' \
   | awk -F: '{ v=$(NF-1); key=$1; for (i=2; i<=NF-2; i++) key=key ":" $i; print key, v }' | sort -u; }
-norm "$work/testkit-ours.txt" > "$work/ours.txt"
+# Optional dependencies (Testcontainers, for containers mode) are not the consumer's unless it adds them.
+grep -v '(optional)' "$work/testkit-ours.txt" > "$work/testkit-ours-required.txt" || true
+norm "$work/testkit-ours-required.txt" > "$work/ours.txt"
 norm "$tk/deps.txt" > "$work/theirs.txt"
 mismatch="$(awk 'NR==FNR { theirs[$1]=$2; next } !($1 in theirs) || theirs[$1] != $2 \
   { print "  " $1 ": ours " $2 ", the consumer got " (($1 in theirs) ? theirs[$1] : "nothing") }' \
