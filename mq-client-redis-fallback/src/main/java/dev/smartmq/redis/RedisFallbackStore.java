@@ -117,7 +117,7 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
     private enum State { LATENT, STARTED, CLOSED }
 
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
-    private final Builder config;
+    private final Settings config;
     private final KeyLayout layout;
     private final ShardRouter router;
     private final RedisOps ops;
@@ -137,13 +137,13 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
     private final Set<String> emptyAtLastClaim = ConcurrentHashMap.newKeySet();
 
     private RedisFallbackStore(Builder b, UnifiedJedis client, boolean owned, ExecutorService pipelineExecutor) {
-        this.config = b;
-        this.layout = new KeyLayout(b.namespace, b.shards);
-        this.router = new ShardRouter(b.shards);
+        this.config = b.settings();
+        this.layout = new KeyLayout(config.namespace, config.shards);
+        this.router = new ShardRouter(config.shards);
         this.pipelineExecutor = pipelineExecutor;
         this.ops = new RedisOps(client, owned, pipelineExecutor);
-        this.writer = new AppendWriter(ops, b.writerThreads, b.writerQueueCapacity, b.maxBatchSize,
-                b.maxBacklogPerShard);
+        this.writer = new AppendWriter(ops, config.writerThreads, config.writerQueueCapacity, config.maxBatchSize,
+                config.maxBacklogPerShard);
         this.guard = new RedisIdempotencyGuard(client, layout);
         this.tokenPrefix = Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
     }
@@ -921,6 +921,27 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
         return "RedisFallbackStore{" + config + "}";
     }
 
+    // ------------------------------------------------------------------------------------------- settings
+
+    /**
+     * The store's settings, copied from the {@link Builder} at {@link Builder#build()}: immutable, so a builder
+     * changed (or reused) later cannot change a running store. Holds no secret (only whether a password is set).
+     */
+    private record Settings(String target, String namespace, int shards, long maxBacklogPerShard, int maxBodySize,
+                            String user, boolean passwordSet, boolean ssl, Duration connectTimeout,
+                            Duration socketTimeout, int poolSize, int writerThreads, int maxBatchSize,
+                            int writerQueueCapacity) {
+        @Override
+        public String toString() {
+            return target + ", namespace=" + namespace + ", shards=" + shards + ", maxBacklogPerShard="
+                    + maxBacklogPerShard + ", maxBodySize=" + maxBodySize + ", user=" + user
+                    + ", password=" + (passwordSet ? "****" : "none") + ", ssl=" + ssl
+                    + ", connectTimeout=" + connectTimeout + ", socketTimeout=" + socketTimeout + ", poolSize="
+                    + poolSize + ", writerThreads=" + writerThreads + ", maxBatchSize=" + maxBatchSize
+                    + ", writerQueueCapacity=" + writerQueueCapacity;
+        }
+    }
+
     // -------------------------------------------------------------------------------------------- builder
 
     /**
@@ -1159,16 +1180,18 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
             return d != null && !d.isNegative() && !d.isZero();
         }
 
+        /** A copy of the current values: what a store built now runs with. */
+        private Settings settings() {
+            String target = standalone != null ? "standalone=" + standalone
+                    : cluster != null ? "cluster=" + cluster
+                    : client != null ? "client=" + client.getClass().getSimpleName() + " (shared)" : "no target";
+            return new Settings(target, namespace, shards, maxBacklogPerShard, maxBodySize, user, password != null,
+                    ssl, connectTimeout, socketTimeout, poolSize, writerThreads, maxBatchSize, writerQueueCapacity);
+        }
+
         @Override
         public String toString() {
-            String target = standalone != null ? "standalone=" + standalone
-                    : cluster != null ? "cluster=" + cluster : "client=" + client.getClass().getSimpleName() + " (shared)";
-            return target + ", namespace=" + namespace + ", shards=" + shards + ", maxBacklogPerShard="
-                    + maxBacklogPerShard + ", maxBodySize=" + maxBodySize + ", user=" + user
-                    + ", password=" + (password == null ? "none" : "****") + ", ssl=" + ssl
-                    + ", connectTimeout=" + connectTimeout + ", socketTimeout=" + socketTimeout + ", poolSize="
-                    + poolSize + ", writerThreads=" + writerThreads + ", maxBatchSize=" + maxBatchSize
-                    + ", writerQueueCapacity=" + writerQueueCapacity;
+            return settings().toString();
         }
     }
 }
