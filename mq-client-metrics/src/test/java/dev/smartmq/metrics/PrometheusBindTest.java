@@ -32,6 +32,21 @@ class PrometheusBindTest {
         }
     }
 
+    @Test
+    void anExplicitBindAddressIsUsedAndNamed() throws Exception {
+        try (SmartMQPrometheus.Endpoint endpoint = SmartMQPrometheus.serve(new MetricRegistry(), "127.0.0.1", 0)) {
+            assertEquals("127.0.0.1", endpoint.host());
+            assertTrue(reachable(InetAddress.getLoopbackAddress(), endpoint.port()));
+        }
+        try (SmartMQPrometheus.Endpoint endpoint = SmartMQPrometheus.serve(new MetricRegistry(),
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            assertEquals("127.0.0.1", endpoint.host());
+        }
+        assertThrows(IllegalArgumentException.class, () -> SmartMQPrometheus.serve(new MetricRegistry(), " ", 0));
+        assertThrows(IllegalArgumentException.class,
+                () -> SmartMQPrometheus.serve(new MetricRegistry(), "no-such-host.invalid", 0));
+    }
+
     private static boolean reachable(InetAddress address, int port) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(address, port), 2000);
