@@ -930,7 +930,7 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
     private record Settings(String target, String namespace, int shards, long maxBacklogPerShard, int maxBodySize,
                             String user, boolean passwordSet, boolean ssl, Duration connectTimeout,
                             Duration socketTimeout, int poolSize, int writerThreads, int maxBatchSize,
-                            int writerQueueCapacity) {
+                            int writerQueueCapacity, byte[] envelopeKey) {
         @Override
         public String toString() {
             return target + ", namespace=" + namespace + ", shards=" + shards + ", maxBacklogPerShard="
@@ -938,7 +938,8 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
                     + ", password=" + (passwordSet ? "****" : "none") + ", ssl=" + ssl
                     + ", connectTimeout=" + connectTimeout + ", socketTimeout=" + socketTimeout + ", poolSize="
                     + poolSize + ", writerThreads=" + writerThreads + ", maxBatchSize=" + maxBatchSize
-                    + ", writerQueueCapacity=" + writerQueueCapacity;
+                    + ", writerQueueCapacity=" + writerQueueCapacity
+                    + ", envelopeAuthentication=" + (envelopeKey == null ? "off" : "HMAC-SHA256");
         }
     }
 
@@ -967,6 +968,7 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
         private int writerThreads = DEFAULT_WRITER_THREADS;
         private int maxBatchSize = DEFAULT_MAX_BATCH_SIZE;
         private int writerQueueCapacity = DEFAULT_WRITER_QUEUE_CAPACITY;
+        private byte[] envelopeKey;
 
         private Builder() {
         }
@@ -1111,6 +1113,19 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
         }
 
         /**
+         * Authenticates every value this store writes with an HMAC-SHA256 under {@code key} (at least 32 bytes,
+         * copied; never logged), and refuses every value it reads that does not carry a valid one: such a value
+         * is dead-lettered with the reason and never delivered. Every instance of the namespace needs the same
+         * key. Off by default (see the module README, "Security").
+         */
+        public Builder envelopeKey(byte[] key) {
+            ConfigurationException.check(key != null && key.length >= 32, "envelopeKey",
+                    key == null ? null : key.length + " bytes", "must be at least 32 bytes");
+            this.envelopeKey = key.clone();
+            return this;
+        }
+
+        /**
          * Validates and builds. A cluster client reads the slot map here, so an unreachable cluster fails
          * with {@code UNAVAILABLE}; a standalone client connects lazily.
          */
@@ -1186,7 +1201,8 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
                     : cluster != null ? "cluster=" + cluster
                     : client != null ? "client=" + client.getClass().getSimpleName() + " (shared)" : "no target";
             return new Settings(target, namespace, shards, maxBacklogPerShard, maxBodySize, user, password != null,
-                    ssl, connectTimeout, socketTimeout, poolSize, writerThreads, maxBatchSize, writerQueueCapacity);
+                    ssl, connectTimeout, socketTimeout, poolSize, writerThreads, maxBatchSize, writerQueueCapacity,
+                    envelopeKey == null ? null : envelopeKey.clone());
         }
 
         @Override
