@@ -5,6 +5,7 @@ import dev.smartmq.api.Message;
 import dev.smartmq.api.SmartMQConfig;
 import dev.smartmq.redis.internal.AppendWriter;
 import dev.smartmq.redis.internal.DeadLetterCodec;
+import dev.smartmq.redis.internal.EnvelopeAuth;
 import dev.smartmq.redis.internal.EnvelopeCodec;
 import dev.smartmq.redis.internal.EnvelopeFormatException;
 import dev.smartmq.redis.internal.InFlight;
@@ -124,6 +125,8 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
     private final AppendWriter writer;
     private final ExecutorService pipelineExecutor;
     private final RedisIdempotencyGuard guard;
+    /** Signs what this store writes and checks what it reads; null when envelope authentication is off. */
+    private final EnvelopeAuth auth;
     private final String tokenPrefix;
     private final AtomicLong tokenCounter = new AtomicLong();
     /** Claims whose reply was lost, per "shard\nconsumer": their entries are returned on the next claim. */
@@ -145,6 +148,7 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
         this.writer = new AppendWriter(ops, config.writerThreads, config.writerQueueCapacity, config.maxBatchSize,
                 config.maxBacklogPerShard);
         this.guard = new RedisIdempotencyGuard(client, layout);
+        this.auth = config.envelopeKey == null ? null : new EnvelopeAuth(config.envelopeKey, config.namespace);
         this.tokenPrefix = Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
     }
 
@@ -287,7 +291,7 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
                 keys.add(k.inFlight());
             }
             List<byte[]> args = List.of(Long.toString(config.maxBacklogPerShard).getBytes(StandardCharsets.US_ASCII),
-                    EnvelopeCodec.encode(envelope));
+                    EnvelopeCodec.encode(envelope, auth));
             long deadline = System.nanoTime() + config.connectTimeout.plus(config.socketTimeout).toNanos();
             AppendWriter.Pending p = new AppendWriter.Pending(shard, keys, args, targets,
                     m.topic() + "/" + targets + "/" + shard + " (message " + envelope.id() + ")", deadline);
@@ -359,7 +363,7 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
                 byte[] field = (byte[]) items.get(i);
                 byte[] raw = (byte[]) items.get(i + 1);
                 try {
-                    Envelope env = EnvelopeCodec.decode(raw);
+                    Envelope env = EnvelopeCodec.decode(raw, auth);
                     result.add(new ClaimedMessage(env, topic, group, shard, consumerId, new InFlight(k, field, raw)));
                 } catch (EnvelopeFormatException e) {
                     String reason = "undecodable value: " + e.getMessage();
@@ -457,7 +461,7 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
     public void release(ClaimedMessage message, boolean countAttempt) {
         requireStarted();
         InFlight h = handle(message);
-        byte[] value = countAttempt ? EnvelopeCodec.encode(message.envelope().withAttempt()) : h.raw();
+        byte[] value = countAttempt ? EnvelopeCodec.encode(message.envelope().withAttempt(), auth) : h.raw();
         try {
             ops.eval(Scripts.RELEASE, List.of(h.keys().queue(), h.keys().inFlight()), List.of(h.field(), value));
         } catch (RuntimeException e) {
@@ -709,11 +713,11 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
         DeadLetterCodec.Record r = DeadLetterCodec.decode(entry);
         Envelope env;
         try {
-            env = EnvelopeCodec.decode(r.raw());
+            env = EnvelopeCodec.decode(r.raw(), auth);
         } catch (EnvelopeFormatException e) {
             return false;
         }
-        byte[] fresh = EnvelopeCodec.encode(new Envelope(env.id(), env.message(), env.bornTimestamp(), 0));
+        byte[] fresh = EnvelopeCodec.encode(new Envelope(env.id(), env.message(), env.bornTimestamp(), 0), auth);
         try {
             return ((Long) ops.eval(Scripts.REPLAY, List.of(k.deadLetters(), k.queue()), List.of(entry, fresh))) == 1L;
         } catch (RuntimeException e) {
@@ -739,7 +743,7 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
             }
             for (byte[] entry : entries) {
                 try {
-                    if (EnvelopeCodec.decode(DeadLetterCodec.decode(entry).raw()).id().equals(messageId)) {
+                    if (EnvelopeCodec.decode(DeadLetterCodec.decode(entry).raw(), auth).id().equals(messageId)) {
                         return Optional.of(new Found(s, entry));
                     }
                 } catch (EnvelopeFormatException e) {
@@ -750,12 +754,12 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
         return Optional.empty();
     }
 
-    private static DeadLetter toDeadLetter(int shard, byte[] entry) {
+    private DeadLetter toDeadLetter(int shard, byte[] entry) {
         DeadLetterCodec.Record r = DeadLetterCodec.decode(entry);
         Envelope env = null;
         String error = null;
         try {
-            env = EnvelopeCodec.decode(r.raw());
+            env = EnvelopeCodec.decode(r.raw(), auth);
         } catch (EnvelopeFormatException e) {
             error = e.getMessage();
         }
