@@ -364,6 +364,11 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
                 byte[] raw = (byte[]) items.get(i + 1);
                 try {
                     Envelope env = EnvelopeCodec.decode(raw, auth);
+                    if (auth != null && !env.topic().equals(topic)) {
+                        // a genuine value copied into another topic's shard: authentic, but not this topic's
+                        throw new EnvelopeFormatException("authenticated value of topic '" + env.topic()
+                                + "' found in a shard of topic '" + topic + "'");
+                    }
                     result.add(new ClaimedMessage(env, topic, group, shard, consumerId, new InFlight(k, field, raw)));
                 } catch (EnvelopeFormatException e) {
                     String reason = "undecodable value: " + e.getMessage();

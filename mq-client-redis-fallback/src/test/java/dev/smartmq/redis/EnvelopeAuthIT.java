@@ -159,6 +159,21 @@ class EnvelopeAuthIT {
     }
 
     @Test
+    void aGenuineValueCopiedIntoAnotherTopicsShardIsNotDeliveredThere() {
+        Envelope e = envelope("topic-a", "k", "for a");
+        int shard = signed.shardFor(e.message());
+        signed.append(e, List.of(GROUP));
+        try (Jedis jedis = redis.server().newClient()) {
+            jedis.rpush(queue("topic-b", shard), jedis.lindex(queue("topic-a", shard), 0));
+        }
+        assertEquals(List.of(), bodies(drain(signed, "topic-b", GROUP, "c1")));
+        List<DeadLetter> dead = signed.deadLetters("topic-b", GROUP, 10);
+        assertEquals(1, dead.size());
+        assertTrue(dead.get(0).reason().contains("topic 'topic-a'"), dead.get(0).reason());
+        assertEquals(List.of("for a"), bodies(drain(signed, "topic-a", GROUP, "c1")), "the original is intact");
+    }
+
+    @Test
     void withoutAKeyEditsAreDeliveredAndAKeyedStoreRefusesUnauthenticatedValues() {
         // Documented behaviour with authentication off: the CRC only catches accidents, so an edit is delivered.
         String topic = "no-key";
