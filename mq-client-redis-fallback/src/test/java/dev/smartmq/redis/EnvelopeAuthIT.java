@@ -2,10 +2,15 @@ package dev.smartmq.redis;
 
 import static dev.smartmq.redis.Fixtures.drain;
 import static dev.smartmq.redis.Fixtures.envelope;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.smartmq.api.ConsumeResult;
 import dev.smartmq.api.Message;
+import dev.smartmq.api.SmartMQConfig;
+import dev.smartmq.api.Subscription;
+import dev.smartmq.core.SmartMQ;
 import dev.smartmq.redis.internal.DeadLetterCodec;
 import dev.smartmq.redis.internal.EnvelopeCodec;
 import dev.smartmq.redis.internal.KeyLayout;
@@ -15,7 +20,9 @@ import dev.smartmq.testkit.redis.RedisExtension;
 import dev.smartmq.testkit.redis.RedisServer;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.zip.CRC32C;
@@ -125,6 +132,47 @@ class EnvelopeAuthIT {
         assertEquals(0, signed.backlog(topic, GROUP), "the shard is not blocked");
         assertEquals(0, signed.replayDeadLetters(topic, GROUP), "a value that fails authentication is never replayed");
         assertEquals(2, signed.deadLetters(topic, GROUP, 10).size(), "they stay for an operator to look at");
+    }
+
+    @Test
+    void aSmartMQHandlerNeverSeesATamperedValue() {
+        String ns = "auth-engine";
+        String topic = "engine";
+        RedisServer server = redis.server();
+        RedisFallbackStore keyed = RedisFallbackStore.builder().standalone(server.host(), server.port())
+                .namespace(ns).shards(4).envelopeKey(KEY).build();
+        List<String> handled = new CopyOnWriteArrayList<>();
+        try (SmartMQ mq = SmartMQ.builder()
+                .config(SmartMQConfig.custom().namespace(ns).pollBackoffMax(Duration.ofMillis(50))
+                        .shutdownTimeout(Duration.ofSeconds(2)).build())
+                .transport(DegradedEngineStubs.deadMq())
+                .fallbackStore(keyed)
+                .degradationSwitch(DegradedEngineStubs.degradedSwitch(ns, GROUP))
+                .build()) {
+            // Written before anyone consumes: an edited genuine value, then an injected one, then a genuine one.
+            String first = mq.producer().send(Message.builder(topic).key("k").body("pay 10").build()).messageId();
+            int shard = keyed.shardFor(Message.builder(topic).key("k").body("x").build());
+            byte[] q = new KeyLayout(ns, 4).shard(topic, GROUP, shard).queue();
+            try (Jedis jedis = server.newClient()) {
+                jedis.lset(q, 0, edit(jedis.lindex(q, 0), "pay 10", "pay 99"));
+                jedis.rpush(q, EnvelopeCodec.encode(new Envelope(UUID.randomUUID().toString(),
+                        Message.builder(topic).key("k").body("pay 77").build(), System.currentTimeMillis(), 0)));
+            }
+            mq.producer().send(Message.builder(topic).key("k").body("genuine").build());
+
+            mq.consumer().subscribe(Subscription.of(topic, GROUP), m -> {
+                handled.add(new String(m.body(), StandardCharsets.UTF_8));
+                return ConsumeResult.SUCCESS;
+            });
+            await("the genuine message is handled").atMost(Duration.ofSeconds(20))
+                    .until(() -> handled.contains("genuine"));
+            assertEquals(List.of("genuine"), handled, "only the authentic message reached the handler");
+            List<DeadLetter> dead = keyed.deadLetters(topic, GROUP, 10);
+            assertEquals(2, dead.size(), dead.toString());
+            dead.forEach(d -> assertTrue(d.reason().contains("authentic"), d.reason()));
+            assertTrue(dead.stream().noneMatch(d -> d.messageId().filter(first::equals).isPresent()),
+                    "the edited value is not taken for message " + first);
+        }
     }
 
     @Test
