@@ -85,6 +85,13 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
  * {@code smartmq-redis-writer-<n>} threads (group commit) and, on a cluster, {@code smartmq-redis-pipeline-<n>}
  * threads; {@link #close()} stops them. Futures of {@link #appendAsync} complete on a writer thread: do not
  * block in callbacks (use the {@code *Async} variants with your executor).
+ *
+ * <p>Security: without {@link Builder#envelopeKey(byte[])}, whoever can write the namespace's keys in Redis can
+ * inject, edit or delete queued messages and plant dead letters. With a key, every value carries an HMAC-SHA256
+ * and a value that fails it is dead-lettered with the reason, never delivered and never replayed (module README,
+ * "Security").
+ *
+ * <p>Settings are copied from the builder at {@link Builder#build()}: a builder changed later changes nothing here.
  */
 public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard {
 
