@@ -16,10 +16,10 @@ import dev.smartmq.core.SmartMQ;
 import dev.smartmq.testkit.redis.RedisExtension;
 import dev.smartmq.testkit.redis.RedisServer;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -80,7 +80,7 @@ class AsyncSendCompletionIT {
         Thread testThread = Thread.currentThread();
         CountDownLatch release = new CountDownLatch(1);
         AtomicReference<String> blockedThread = new AtomicReference<>();
-        Set<String> sent = new HashSet<>();
+        Set<String> sent = ConcurrentHashMap.newKeySet();
         CompletableFuture<Void> blocker = null;
         try {
             // The callback must run where the future completes, not inline on this thread (that happens only
