@@ -25,6 +25,10 @@ import picocli.CommandLine.Option;
  * <p>At least once: a dead letter is removed only after {@code send} returned a receipt. If the tool dies, or the
  * removal fails, between the two, the message was sent and is still a dead letter; replaying again sends it
  * again. A send that fails stops the replay and leaves that dead letter (and the rest) in place.
+ *
+ * <p>The engine it starts sees the switch through a {@link ReadOnlySwitch}: it never joins the election and never
+ * publishes a transition. With the brokers unreachable its sends fall back to the fallback store message by
+ * message (and, past the failure threshold, this process degrades locally), but the fleet's switch is untouched.
  */
 @Command(name = "replay", mixinStandardHelpOptions = true,
         description = {"Re-send dead letters through the normal SmartMQ send path (RocketMQ, or the fallback store "
@@ -93,14 +97,16 @@ final class DlqReplay extends DlqCommand.DlqBase {
         try (ZkSession zk = zk()) {
             RedisFallbackStore store = storeBuilder.build();
             RocketMQTransport transport = tb.build();
-            ZkDegradationSwitch zkSwitch = ZkDegradationSwitch.builder()
+            // Never in the election, never a transition (issue 22): see ReadOnlySwitch.
+            ReadOnlySwitch zkSwitch = new ReadOnlySwitch(ZkDegradationSwitch.builder()
                     .client(zk.client())
                     .rootPath(common.zkRoot)
                     .namespace(common.namespace)
                     .operationTimeout(common.timeout)
                     .writers(common.zkWriters)
                     .instanceId("smartmq-admin-replay/" + ProcessHandle.current().pid())
-                    .build();
+                    .joinElection(false)
+                    .build());
             // The SmartMQ instance owns and closes the store, the transport and the switch (not the shared client).
             SmartMQ built;
             try {

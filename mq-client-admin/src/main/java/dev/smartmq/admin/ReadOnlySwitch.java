@@ -1,0 +1,100 @@
+package dev.smartmq.admin;
+
+import dev.smartmq.api.SwitchStatus;
+import dev.smartmq.spi.ConsumerRegistration;
+import dev.smartmq.spi.DegradationSwitch;
+import dev.smartmq.spi.SwitchAccessDeniedException;
+import dev.smartmq.spi.SwitchListener;
+import dev.smartmq.spi.SwitchTransition;
+import dev.smartmq.spi.TransitionResult;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executor;
+
+/**
+ * The switch an engine started by an operator's tool sees (issue 22): it reads the namespace's document and
+ * groups as usual, but it is never the leader (so it never runs the prober or the drain decision, and never hands
+ * an expired drill back) and it refuses every transition (so a failure detector tripped on an operator's laptop
+ * that cannot reach the brokers degrades only that process, locally, never the fleet). Wrap a switch built with
+ * {@code joinElection(false)}: then the tool does not even appear in the election.
+ *
+ * <p>Thread rules: those of the wrapped switch; this class holds no state of its own.
+ */
+final class ReadOnlySwitch implements DegradationSwitch {
+
+    private final DegradationSwitch delegate;
+
+    ReadOnlySwitch(DegradationSwitch delegate) {
+        this.delegate = delegate;
+    }
+
+    @Override
+    public void start() {
+        delegate.start();
+    }
+
+    @Override
+    public String namespace() {
+        return delegate.namespace();
+    }
+
+    @Override
+    public SwitchStatus current() {
+        return delegate.current();
+    }
+
+    @Override
+    public boolean isReachable() {
+        return delegate.isReachable();
+    }
+
+    /** Always refused: an operator's tool changes the switch only through the explicit switch commands. */
+    @Override
+    public TransitionResult transition(SwitchTransition transition) {
+        throw new SwitchAccessDeniedException("smartmq-admin never publishes an automatic transition (refused "
+                + transition.target() + " at epoch " + transition.expectedEpoch() + ": " + transition.reason()
+                + "); this process stays degraded locally only", null);
+    }
+
+    @Override
+    public void addListener(SwitchListener listener, Executor executor) {
+        delegate.addListener(listener, executor);
+    }
+
+    @Override
+    public void removeListener(SwitchListener listener) {
+        delegate.removeListener(listener);
+    }
+
+    @Override
+    public ConsumerRegistration registerConsumer(String topic, String group, String consumerId) {
+        throw new UnsupportedOperationException("smartmq-admin does not consume");
+    }
+
+    @Override
+    public Set<String> groups(String topic) {
+        return delegate.groups(topic);
+    }
+
+    @Override
+    public Map<String, Set<String>> registeredGroups() {
+        return delegate.registeredGroups();
+    }
+
+    @Override
+    public Optional<Set<String>> liveConsumers(String topic, String group) {
+        return delegate.liveConsumers(topic, group);
+    }
+
+    /** Never: the leader runs the prober and the drain decision, which are the fleet's, not the tool's. */
+    @Override
+    public boolean isLeader() {
+        return false;
+    }
+
+    @Override
+    public void close() {
+        delegate.close();
+    }
+}
