@@ -101,4 +101,30 @@ class AdminNeverPublishesIT {
             assertEquals(14, backlog + store.deadLetters(topic, group, 100).size(), r.toString());
         }
     }
+
+    @Test
+    void dlqReplayPastTheFailureThresholdOnAFreshNamespaceDegradesOnlyItselfNeverTheFleet() throws Exception {
+        // No document yet (changedAt at the epoch, so no dwell time holds the failure detector back).
+        String ns = "noPublish2";
+        String topic = "refunds";
+        String group = "ledger";
+        CuratorFramework c = zk.newClient();
+        String nsPath = "/smartmq/" + ns;
+        try (RedisFallbackStore store = RedisFallbackStore.builder()
+                .standalone(redis.server().host(), redis.server().port()).namespace(ns).shards(SHARDS).build()) {
+            store.start();
+            deadLetters(store, topic, group, 12);
+            AdminRunner.Result r = run(ns, "dlq", "replay", "--topic", topic, "--group", group,
+                    "--namesrv", "127.0.0.1:" + FreePorts.find(), "--limit", "12");
+            assertEquals(0, r.exitCode(), r.toString());
+            assertTrue(r.out().contains("12 replayed"), r.toString());
+            byte[] doc = c.checkExists().forPath(nsPath + "/switch") == null ? new byte[0]
+                    : c.getData().forPath(nsPath + "/switch");
+            assertEquals(0, doc.length, "a switch document was published: " + new String(doc) + "\n" + r);
+            assertTrue(c.checkExists().forPath(nsPath + "/history") == null
+                    || c.getChildren().forPath(nsPath + "/history").isEmpty(), r.toString());
+            assertTrue(c.checkExists().forPath(nsPath + "/leader") == null
+                    || c.getChildren().forPath(nsPath + "/leader").isEmpty(), r.toString());
+        }
+    }
 }
