@@ -68,6 +68,25 @@ public interface DegradationSwitch extends AutoCloseable {
      */
     Optional<Set<String>> liveConsumers(String topic, String group);
 
+    /**
+     * Publishes what this instance is doing in the namespace's instance registry, where operators read it. The
+     * engine calls it at start, on every change and from its maintenance loop; an adapter writes only when the
+     * report differs from the last one written. Never blocks, never throws for an unreachable store (the report
+     * is written when it is back). The default ignores it (an adapter without a registry).
+     */
+    default void reportInstance(InstanceReport report) {
+    }
+
+    /**
+     * The last {@code limit} applied transitions, newest first. The default says the adapter keeps none.
+     *
+     * @throws UnsupportedOperationException if the adapter keeps no history
+     * @throws SwitchUnavailableException    if the store cannot be reached
+     */
+    default java.util.List<SwitchStatus> history(int limit) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " keeps no switch history");
+    }
+
     /** Whether this instance is the namespace leader (runs the prober and the drain decision). */
     boolean isLeader();
 

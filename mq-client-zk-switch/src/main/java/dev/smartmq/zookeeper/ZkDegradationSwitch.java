@@ -5,6 +5,7 @@ import dev.smartmq.api.SmartMQConfig;
 import dev.smartmq.api.SwitchStatus;
 import dev.smartmq.spi.ConsumerRegistration;
 import dev.smartmq.spi.DegradationSwitch;
+import dev.smartmq.spi.InstanceReport;
 import dev.smartmq.spi.SwitchAccessDeniedException;
 import dev.smartmq.spi.SwitchListener;
 import dev.smartmq.spi.SwitchTransition;
@@ -15,6 +16,7 @@ import dev.smartmq.zookeeper.internal.NamedThreadFactory;
 import dev.smartmq.zookeeper.internal.SwitchDocumentCodec;
 import dev.smartmq.zookeeper.internal.ZkCalls;
 import dev.smartmq.zookeeper.internal.ZkConsumerRegistration;
+import dev.smartmq.zookeeper.internal.ZkInstanceRegistry;
 import dev.smartmq.zookeeper.internal.ZkLayout;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -141,6 +143,8 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
     private final List<ACL> writerAcl;
     private final List<ACL> structureAcl;
     private final boolean ownsClient;
+    /** This instance's entry in the instance registry (issue 22); touched on the serial executor only. */
+    private final ZkInstanceRegistry instances;
     private final SwitchDocumentCodec codec = new SwitchDocumentCodec();
     private final AtomicReference<Lifecycle> lifecycle = new AtomicReference<>(Lifecycle.LATENT);
     private final List<Registered> listeners = new CopyOnWriteArrayList<>();
@@ -186,6 +190,7 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
             this.writerAcl = List.copyOf(w);
             this.structureAcl = List.copyOf(s);
         }
+        this.instances = new ZkInstanceRegistry(layout, writerAcl, structureAcl);
     }
 
     /** A builder with the defaults. */
@@ -293,6 +298,7 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
             leader = false;
             notifyListeners(li -> li.onLeadershipChanged(false));
         }
+        runOnEvents(() -> instances.remove(client));
         closeCache(switchCache);
         closeCache(groupsCache);
         client.getConnectionStateListenable().removeListener(connectionListener);
@@ -848,6 +854,7 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
             for (ZkConsumerRegistration r : registrations.values()) {
                 activate(r);
             }
+            instances.sync(c, true);
         }
     }
 
@@ -883,6 +890,28 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
             log.info("SmartMQ switch [{}]: instance {} {} the leader", config.namespace, config.instanceId,
                     now ? "is now" : "is no longer");
             notifyListeners(li -> li.onLeadershipChanged(now));
+        }
+        runOnEvents(() -> instances.leadership(client, now, reachableNow()));
+    }
+
+    // ------------------------------------------------------------------------------- instance registry
+
+    @Override
+    public void reportInstance(InstanceReport report) {
+        Objects.requireNonNull(report, "report");
+        runOnEvents(() -> instances.update(client, report, reachableNow()));
+    }
+
+    /** Runs {@code task} on the serial executor, bounded by the operation timeout when called from elsewhere. */
+    private void runOnEvents(Runnable task) {
+        ExecutorService e = events;
+        if (e == null || e.isShutdown()) {
+            return;
+        }
+        try {
+            e.execute(task);
+        } catch (RejectedExecutionException ex) {
+            log.debug("SmartMQ switch [{}]: closing, instance registry not updated", config.namespace);
         }
     }
 

@@ -161,6 +161,15 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
         }
     }
 
+    /** The active subscriptions as {@code topic/group}, sorted (for the instance registry). */
+    java.util.SortedSet<String> subscriptionNames() {
+        java.util.SortedSet<String> names = new java.util.TreeSet<>();
+        for (ActiveSubscription sub : subscriptions.values()) {
+            names.add(sub.subscription.topic() + "/" + sub.subscription.group());
+        }
+        return names;
+    }
+
     @Override
     public void unsubscribe(String topic, String group) {
         ActiveSubscription sub;

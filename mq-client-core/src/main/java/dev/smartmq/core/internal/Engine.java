@@ -75,6 +75,7 @@ public final class Engine implements AutoCloseable {
     private final DualPathConsumer consumer;
     private final Prober prober;
     private final DrainDecision drain;
+    private final InstanceReporter reporter;
 
     /**
      * Builds the engine; registers its metrics (fails if {@code registry} already holds them) but starts
@@ -127,6 +128,9 @@ public final class Engine implements AutoCloseable {
         this.prober = new Prober(config, transport, sw, tracker, clock, metrics);
         this.drain = new DrainDecision(sw, store, tracker, clock, metrics);
         tracker.addObserver(consumer);
+        this.reporter = new InstanceReporter(sw, tracker, metrics, consumer::subscriptionNames, clock, instanceId,
+                host, pid);
+        tracker.addObserver(reporter);
         try {
             registerGauges();
         } catch (RuntimeException e) {
@@ -181,6 +185,7 @@ public final class Engine implements AutoCloseable {
                 config.drainCheckInterval().toNanos(), TimeUnit.NANOSECONDS);
         maintenanceExecutor.scheduleWithFixedDelay(consumer::reapOrphans, config.orphanReapInterval().toNanos(),
                 config.orphanReapInterval().toNanos(), TimeUnit.NANOSECONDS);
+        reporter.report();
         SwitchStatus s = tracker.status();
         log.info("SmartMQ {} started: namespace '{}', switch {} (epoch {}, {}), {} fallback shards",
                 instanceId, config.namespace(), s.state(), s.epoch(), s.mode(), store.shardCount());
@@ -193,6 +198,7 @@ public final class Engine implements AutoCloseable {
                 tracker.schedulePublish();
             }
             consumer.maintain();
+            reporter.report();
         } catch (RuntimeException e) {
             log.warn("SmartMQ maintenance failed: {}", e.toString());
         }
