@@ -5,6 +5,7 @@ import dev.smartmq.api.SwitchState;
 import dev.smartmq.api.SwitchStatus;
 import dev.smartmq.spi.SwitchTransition;
 import dev.smartmq.spi.TransitionResult;
+import dev.smartmq.core.SwitchOperator;
 import dev.smartmq.zookeeper.ZkDegradationSwitch;
 import java.time.Duration;
 import java.time.Instant;
@@ -191,6 +192,17 @@ final class SwitchCommand implements Runnable {
             return ExitCodes.OK;
         }
 
+        /** Runs an operator call, mapping a lost race to exit 4 and bad input to exit 2. */
+        SwitchOperator.Outcome operate(java.util.function.Supplier<SwitchOperator.Outcome> call) {
+            try {
+                return call.get();
+            } catch (IllegalStateException e) {
+                throw AdminException.precondition(e.getMessage() + ". Check 'switch status' and retry.");
+            } catch (IllegalArgumentException e) {
+                throw AdminException.usage(e.getMessage());
+            }
+        }
+
         void report(boolean applied, SwitchStatus before, SwitchStatus after, Instant now, String hint) {
             if (common.json) {
                 Map<String, Object> doc = new LinkedHashMap<>();
@@ -240,10 +252,20 @@ final class SwitchCommand implements Runnable {
                 ZkDegradationSwitch sw = openSwitch(zk);
                 SwitchStatus before = sw.current();
                 Instant expiresAt = env.clock().instant().plus(ttl).truncatedTo(ChronoUnit.SECONDS);
-                return apply(sw, before, SwitchState.DEGRADED, SwitchMode.MANUAL, expiresAt,
-                        "Drill running until " + expiresAt + ". Watch 'smartmq-admin backlog --topic <T>'; end it "
-                                + "early with 'smartmq-admin switch restore --reason ...'.");
+                if (expectEpoch == null) {
+                    // The same call as SmartMQ.operator().degrade(...): epochs handled inside.
+                    SwitchOperator.Outcome o = operate(() -> SwitchOperator.of(sw, env.clock())
+                            .degrade(reason, ttl, actor()));
+                    report(true, o.previous(), o.current(), env.clock().instant(), hint(o.current().expiresAt()));
+                    return ExitCodes.OK;
+                }
+                return apply(sw, before, SwitchState.DEGRADED, SwitchMode.MANUAL, expiresAt, hint(expiresAt));
             }
+        }
+
+        private static String hint(Instant expiresAt) {
+            return "Drill running until " + expiresAt + ". Watch 'smartmq-admin status' or "
+                    + "'smartmq-admin backlog --topic <T>'; end it early with 'smartmq-admin switch restore --reason ...'.";
         }
     }
 
@@ -255,6 +277,9 @@ final class SwitchCommand implements Runnable {
                     "A MANUAL state other than DEGRADED is handed back to AUTO unchanged. An AUTO DEGRADED switch "
                             + "(a real outage) needs --force. NORMAL/RECOVERING in AUTO: nothing to do (exit 0)."})
     static final class Restore extends Change {
+        private static final String RECOVERING_HINT = "Producers are back on the MQ; consumers drain the fallback "
+                + "store and the SDK leader moves the switch to NORMAL when the backlog is empty. Watch "
+                + "'smartmq-admin status' (it warns when no instance leads: then nobody finishes RECOVERING).";
         @Option(names = "--force", description = "Also restore an AUTO DEGRADED switch (the SDK detected an outage "
                 + "and its prober has not seen the MQ healthy yet).")
         boolean force;
@@ -278,12 +303,21 @@ final class SwitchCommand implements Runnable {
                                 + "): the SDK detected an outage and its prober recovers it when the MQ is healthy. "
                                 + "Use --force to move it to RECOVERING anyway.");
                     }
-                    return apply(sw, before, SwitchState.RECOVERING, SwitchMode.AUTO, null,
-                            "Producers are back on the MQ; consumers drain the fallback store and the SDK leader "
-                                    + "moves the switch to NORMAL when the backlog is empty. Watch "
-                                    + "'smartmq-admin backlog --topic <T>' and 'smartmq-admin switch status'.");
                 }
-                if (before.mode() == SwitchMode.MANUAL) {
+                if (expectEpoch == null) {
+                    // The same call as SmartMQ.operator().restore(...): epochs handled inside.
+                    SwitchOperator.Outcome o = operate(() -> SwitchOperator.of(sw, env.clock())
+                            .restore(reason, actor(), force));
+                    if (o.applied()) {
+                        report(true, o.previous(), o.current(), env.clock().instant(),
+                                o.current().state() == SwitchState.RECOVERING ? RECOVERING_HINT
+                                        : "The switch is back under the SDK's control.");
+                        return ExitCodes.OK;
+                    }
+                    before = o.current();
+                } else if (before.state() == SwitchState.DEGRADED) {
+                    return apply(sw, before, SwitchState.RECOVERING, SwitchMode.AUTO, null, RECOVERING_HINT);
+                } else if (before.mode() == SwitchMode.MANUAL) {
                     return apply(sw, before, before.state(), SwitchMode.AUTO, null,
                             "The switch is back under the SDK's control.");
                 }

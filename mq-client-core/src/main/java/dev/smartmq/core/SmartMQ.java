@@ -74,10 +74,12 @@ public final class SmartMQ implements AutoCloseable {
 
     private final Engine engine;
     private final SmartMQConfig config;
+    private final SwitchOperator operator;
 
-    private SmartMQ(Engine engine, SmartMQConfig config) {
+    private SmartMQ(Engine engine, SmartMQConfig config, SwitchOperator operator) {
         this.engine = engine;
         this.config = config;
+        this.operator = operator;
     }
 
     public static Builder builder() {
@@ -124,6 +126,15 @@ public final class SmartMQ implements AutoCloseable {
     /** The id this instance's consumers register and claim fallback messages with. */
     public String consumerId() {
         return engine.consumerId();
+    }
+
+    /**
+     * An operator's calls on this namespace's switch (drill degrade/restore with reason and TTL, status, history),
+     * made through this instance's switch and signed with the operator name given to each call. Epochs are handled
+     * inside: see {@link SwitchOperator}.
+     */
+    public SwitchOperator operator() {
+        return operator;
     }
 
     /** Closes consumers, producer, engine threads, transport, fallback store and switch. Idempotent. */
@@ -244,7 +255,7 @@ public final class SmartMQ implements AutoCloseable {
             Engine engine = new Engine(config, transport, fallbackStore, degradationSwitch, idempotencyGuard,
                     idempotencyTtl, registry, metricPrefix, clock, completionExecutor);
             engine.start();
-            return new SmartMQ(engine, config);
+            return new SmartMQ(engine, config, SwitchOperator.of(degradationSwitch, clock));
         }
 
         private void checkNamespace(String port, String portNamespace) {
