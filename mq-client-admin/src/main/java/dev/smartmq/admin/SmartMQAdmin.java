@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "smartmq-admin", mixinStandardHelpOptions = true, versionProvider = SmartMQAdmin.Version.class,
         description = "Operate a SmartMQ namespace: degradation switch (ZooKeeper), fallback backlog and dead letters (Redis).",
-        subcommands = {SwitchCommand.class, BacklogCommand.class, DlqCommand.class,
+        subcommands = {SwitchCommand.class, StatusCommand.class, BacklogCommand.class, DlqCommand.class,
                 CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {"  0  ok", "  1  runtime failure (ZooKeeper/Redis/RocketMQ unreachable or failing)",
