@@ -309,7 +309,8 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
                 } else if (w instanceof RetryWork r) {
                     retry(r);
                 }
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
+                // Any Throwable: a worker never dies of one work item (handler Errors are handled in invoke).
                 log.error("SmartMQ consumer worker failed on {}", sub.subscription, e);
                 if (w instanceof ShardWork s && !sub.cancelled && !stopping) {
                     schedule(s, config.pollBackoffMax().toNanos());
@@ -477,8 +478,11 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
         try {
             result = sub.handler.handle(rm);
         } catch (Throwable t) {
-            if (t instanceof VirtualMachineError vme) {
-                throw vme;
+            // An Error (StackOverflowError, OutOfMemoryError, AssertionError) is a failed delivery like an
+            // exception: the message is retried or dead-lettered, and the thread that called the handler lives on.
+            if (t instanceof VirtualMachineError) {
+                log.error("SmartMQ: handler of {} threw {} on message {}; treated as a failed delivery",
+                        sub.subscription, t.getClass().getName(), rm.id());
             }
             failure = t;
         }

@@ -146,14 +146,15 @@ public final class Engine implements AutoCloseable {
         }
         tracker.bind(switchExecutor);
         sw.addListener(tracker, switchExecutor);
-        proberExecutor.scheduleWithFixedDelay(prober::tick, config.probeInterval().toNanos(),
-                config.probeInterval().toNanos(), TimeUnit.NANOSECONDS);
-        proberExecutor.scheduleWithFixedDelay(drain::tick, config.drainCheckInterval().toNanos(),
-                config.drainCheckInterval().toNanos(), TimeUnit.NANOSECONDS);
-        maintenanceExecutor.scheduleWithFixedDelay(this::maintain, config.drainCheckInterval().toNanos(),
-                config.drainCheckInterval().toNanos(), TimeUnit.NANOSECONDS);
-        maintenanceExecutor.scheduleWithFixedDelay(consumer::reapOrphans, config.orphanReapInterval().toNanos(),
-                config.orphanReapInterval().toNanos(), TimeUnit.NANOSECONDS);
+        // Every periodic job is wrapped: a Throwable of one run (an Error included) must not cancel the later runs.
+        proberExecutor.scheduleWithFixedDelay(SurvivingJob.of("prober", prober::tick),
+                config.probeInterval().toNanos(), config.probeInterval().toNanos(), TimeUnit.NANOSECONDS);
+        proberExecutor.scheduleWithFixedDelay(SurvivingJob.of("drain decision", drain::tick),
+                config.drainCheckInterval().toNanos(), config.drainCheckInterval().toNanos(), TimeUnit.NANOSECONDS);
+        maintenanceExecutor.scheduleWithFixedDelay(SurvivingJob.of("maintenance", this::maintain),
+                config.drainCheckInterval().toNanos(), config.drainCheckInterval().toNanos(), TimeUnit.NANOSECONDS);
+        maintenanceExecutor.scheduleWithFixedDelay(SurvivingJob.of("orphan reaper", consumer::reapOrphans),
+                config.orphanReapInterval().toNanos(), config.orphanReapInterval().toNanos(), TimeUnit.NANOSECONDS);
         SwitchStatus s = tracker.status();
         log.info("SmartMQ {} started: namespace '{}', switch {} (epoch {}, {}), {} fallback shards",
                 instanceId, config.namespace(), s.state(), s.epoch(), s.mode(), store.shardCount());
