@@ -104,6 +104,7 @@ class ConsumerCrashIT {
                 .build();
         return SmartMQ.builder().config(config).transport(new MqDownTransport()).fallbackStore(store)
                 .degradationSwitch(sw).idempotencyGuard(store.idempotencyGuard(), Duration.ofHours(1))
+                .idempotencyLease(Duration.ofSeconds(2))
                 .build();
     }
 

@@ -777,6 +777,18 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
     }
 
     @Override
+    public Verdict begin(String group, String messageId, Duration lease) {
+        requireStarted();
+        return guard.begin(group, messageId, lease);
+    }
+
+    @Override
+    public void handled(String group, String messageId, Duration ttl) {
+        requireStarted();
+        guard.handled(group, messageId, ttl);
+    }
+
+    @Override
     public void forget(String group, String messageId) {
         requireStarted();
         guard.forget(group, messageId);

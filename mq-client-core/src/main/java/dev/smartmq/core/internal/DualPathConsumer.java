@@ -76,6 +76,7 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
     private final EngineMetrics metrics;
     private final IdempotencyGuard guard;
     private final Duration idempotencyTtl;
+    private final Duration idempotencyLease;
     private final String consumerId;
     private final Executor maintenance;
 
@@ -96,7 +97,7 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
 
     DualPathConsumer(SmartMQConfig config, PrimaryTransport transport, FallbackStore store, DegradationSwitch sw,
                      SwitchTracker tracker, EngineMetrics metrics, IdempotencyGuard guard, Duration idempotencyTtl,
-                     String consumerId, Executor maintenance) {
+                     Duration idempotencyLease, String consumerId, Executor maintenance) {
         this.config = config;
         this.transport = transport;
         this.store = store;
@@ -105,6 +106,7 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
         this.metrics = metrics;
         this.guard = guard;
         this.idempotencyTtl = idempotencyTtl;
+        this.idempotencyLease = idempotencyLease;
         this.consumerId = consumerId;
         this.maintenance = maintenance;
     }
@@ -372,6 +374,8 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
             Outcome o = deliver(sub, m, attempt);
             if (o.ok) {
                 done.add(m);
+            } else if (o.busy) {
+                inProgressElsewhere(sub, m, attempt);
             } else {
                 failedInMemory(sub, m, attempt, o.reason);
             }
@@ -396,6 +400,12 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
                 done.add(m);
                 continue;
             }
+            if (o.busy) {
+                // Another delivery of this id holds the guard's in-progress lease: not an attempt; keep the order.
+                ack(done);
+                releaseUnhandled(batch.subList(i, batch.size()));
+                return config.retryBackoffInitial().toNanos();
+            }
             if (attempt >= config.maxDeliveryAttempts()) {
                 deadLetter(m, attempt, o.reason);
                 continue;
@@ -409,6 +419,12 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
         }
         ack(done);
         return 0;
+    }
+
+    /** The guard says another delivery of m's id is in progress: look again later, without counting an attempt. */
+    private void inProgressElsewhere(ActiveSubscription sub, ClaimedMessage m, int attempt) {
+        awaitingRetry.add(m);
+        schedule(new RetryWork(sub, m, attempt), config.retryBackoffInitial().toNanos());
     }
 
     private void failedInMemory(ActiveSubscription sub, ClaimedMessage m, int attempt, String reason) {
@@ -430,6 +446,8 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
         Outcome o = deliver(r.sub, m, r.attempt);
         if (o.ok) {
             ack(List.of(m));
+        } else if (o.busy) {
+            inProgressElsewhere(r.sub, m, r.attempt);
         } else {
             failedInMemory(r.sub, m, r.attempt, o.reason);
         }
@@ -446,8 +464,10 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
 
     // ---------------------------------------------------------------- delivery
 
-    record Outcome(boolean ok, String reason) {
-        static final Outcome OK = new Outcome(true, null);
+    /** Result of one delivery: {@code busy} when the guard says another delivery of the id is in progress. */
+    record Outcome(boolean ok, boolean busy, String reason) {
+        static final Outcome OK = new Outcome(true, false, null);
+        static final Outcome BUSY = new Outcome(false, true, "in progress in another delivery");
     }
 
     private Outcome deliver(ActiveSubscription sub, ClaimedMessage m, int attempt) {
@@ -458,20 +478,31 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
         return invoke(sub, new ReceivedMessage(e.id(), e.message(), e.bornTimestamp(), attempt, Route.FALLBACK));
     }
 
+    /**
+     * Runs the handler once. With a guard: a short in-progress lease on the id before (so a consumer that dies
+     * inside the handler leaves nothing that outlives the lease), the handled record only after success, and the
+     * lease dropped after a failure (the retry is let in at once).
+     */
     private Outcome invoke(ActiveSubscription sub, ReceivedMessage rm) {
+        boolean leased = false;
         if (guard != null) {
-            boolean first;
+            IdempotencyGuard.Verdict verdict;
             try {
-                first = guard.firstSeen(sub.group, rm.id(), idempotencyTtl);
+                verdict = guard.begin(sub.group, rm.id(), idempotencyLease);
             } catch (RuntimeException e) {
                 // Without the guard we cannot tell; at-least-once says deliver.
                 log.debug("SmartMQ: idempotency guard unavailable ({}); delivering {}", e.getMessage(), rm.id());
-                first = true;
+                verdict = IdempotencyGuard.Verdict.FIRST;
             }
-            if (!first) {
+            if (verdict == IdempotencyGuard.Verdict.HANDLED) {
                 metrics.duplicates.mark();
                 return Outcome.OK;
             }
+            if (verdict == IdempotencyGuard.Verdict.IN_PROGRESS) {
+                log.debug("SmartMQ: {} is being handled by another delivery; retrying it later", rm.id());
+                return Outcome.BUSY;
+            }
+            leased = true;
         }
         ConsumeResult result = null;
         Throwable failure = null;
@@ -488,9 +519,17 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
         }
         if (result == ConsumeResult.SUCCESS) {
             metrics.consumed(rm.route()).mark();
+            if (leased) {
+                try {
+                    guard.handled(sub.group, rm.id(), idempotencyTtl);
+                } catch (RuntimeException e) {
+                    log.warn("SmartMQ: could not record {} as handled in the idempotency guard ({}); a redelivery "
+                            + "after its lease would be handled again", rm.id(), e.getMessage());
+                }
+            }
             return Outcome.OK;
         }
-        if (guard != null) {
+        if (leased) {
             try {
                 guard.forget(sub.group, rm.id());
             } catch (RuntimeException e) {
@@ -501,7 +540,7 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
         String reason = failure == null ? "handler returned " + result
                 : "handler threw " + failure.getClass().getName() + ": " + failure.getMessage();
         log.debug("SmartMQ: delivery {} of {} via {} failed: {}", rm.deliveryAttempt(), rm.id(), rm.route(), reason);
-        return new Outcome(false, reason);
+        return new Outcome(false, false, reason);
     }
 
     private TransportListener listenerFor(ActiveSubscription sub) {

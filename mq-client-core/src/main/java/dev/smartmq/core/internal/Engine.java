@@ -71,7 +71,8 @@ public final class Engine implements AutoCloseable {
      * nothing. {@code guard} may be null.
      */
     public Engine(SmartMQConfig config, PrimaryTransport transport, FallbackStore store, DegradationSwitch sw,
-                  IdempotencyGuard guard, Duration idempotencyTtl, MetricRegistry registry, String metricPrefix,
+                  IdempotencyGuard guard, Duration idempotencyTtl, Duration idempotencyLease, MetricRegistry registry,
+                  String metricPrefix,
                   Clock clock) {
         this.config = config;
         this.transport = transport;
@@ -96,7 +97,7 @@ public final class Engine implements AutoCloseable {
         this.router = new Router(config, transport, store, sw, tracker, detector, new MessageIds(clock), clock,
                 metrics, timer);
         this.consumer = new DualPathConsumer(config, transport, store, sw, tracker, metrics, guard, idempotencyTtl,
-                consumerId, maintenanceExecutor);
+                idempotencyLease, consumerId, maintenanceExecutor);
         this.prober = new Prober(config, transport, sw, tracker, clock, metrics);
         this.drain = new DrainDecision(sw, store, tracker, clock, metrics);
         tracker.addObserver(consumer);

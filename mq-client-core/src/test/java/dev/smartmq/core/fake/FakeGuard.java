@@ -14,6 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class FakeGuard implements IdempotencyGuard {
     private final Map<String, Instant> seen = new ConcurrentHashMap<>();
+    /** Ids whose entry is an in-progress lease, not a handled record. */
+    private final Map<String, Boolean> inProgress = new ConcurrentHashMap<>();
     private final AtomicInteger forgets = new AtomicInteger();
     private final Clock clock;
 
@@ -40,13 +42,33 @@ public final class FakeGuard implements IdempotencyGuard {
             return false;
         }
         seen.put(k, expiry(ttl));
+        inProgress.remove(k);
         return true;
+    }
+
+    @Override
+    public synchronized Verdict begin(String group, String messageId, Duration lease) {
+        String k = group + "|" + messageId;
+        if (live(seen.get(k))) {
+            return inProgress.containsKey(k) ? Verdict.IN_PROGRESS : Verdict.HANDLED;
+        }
+        seen.put(k, expiry(lease));
+        inProgress.put(k, Boolean.TRUE);
+        return Verdict.FIRST;
+    }
+
+    @Override
+    public synchronized void handled(String group, String messageId, Duration ttl) {
+        String k = group + "|" + messageId;
+        seen.put(k, expiry(ttl));
+        inProgress.remove(k);
     }
 
     @Override
     public synchronized void forget(String group, String messageId) {
         forgets.incrementAndGet();
         seen.remove(group + "|" + messageId);
+        inProgress.remove(group + "|" + messageId);
     }
 
     public int forgets() {

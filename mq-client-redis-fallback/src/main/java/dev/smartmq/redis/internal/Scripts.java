@@ -127,6 +127,18 @@ public final class Scripts {
             return n
             """);
 
+    /**
+     * Idempotency guard, begin. KEYS = the id's record; ARGV = lease in ms. Takes the in-progress lease
+     * ("p") unless a record exists. Returns 1 (taken: run the handler), 2 (another delivery holds the lease)
+     * or 0 (handled before: "d", or "1" written by {@code firstSeen}).
+     */
+    public static final Script GUARD_BEGIN = script("guard-begin", """
+            #!lua
+            if redis.call('SET', KEYS[1], 'p', 'NX', 'PX', tonumber(ARGV[1])) then return 1 end
+            if redis.call('GET', KEYS[1]) == 'p' then return 2 end
+            return 0
+            """);
+
     /** Replay one dead letter. KEYS = d, q; ARGV = record, value. Returns 1 if the record was still there. */
     public static final Script REPLAY = script("replay", """
             #!lua
