@@ -54,6 +54,19 @@ public interface FallbackStore extends AutoCloseable {
      */
     List<ClaimedMessage> claim(String topic, String group, int shard, String consumerId, int max);
 
+    /**
+     * Returns the messages of every claim made through this store instance whose reply was lost (a timeout or a
+     * cut connection after the store may have run it) to the heads of their shards. The engine calls it on a
+     * timer and whenever an instance stops claiming a shard (ordered allocation moved it), so such messages are
+     * never stranded in flight. Cheap when there is nothing to return (no I/O).
+     *
+     * @return how many messages were returned
+     * @throws FallbackStoreException if the store cannot be reached (the claims are kept and returned later)
+     */
+    default int returnLostClaims() {
+        return 0;
+    }
+
     /** Removes a handled message from the in-flight set. Idempotent. */
     void ack(ClaimedMessage message);
 

@@ -2,11 +2,16 @@ package dev.smartmq.redis;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.smartmq.spi.ClaimedMessage;
+import dev.smartmq.spi.FallbackStoreException;
 import dev.smartmq.spi.IdempotencyGuard.Verdict;
 import dev.smartmq.testkit.redis.RedisExtension;
 import dev.smartmq.testkit.redis.RedisServer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,7 +34,7 @@ class ConsumptionProtocolIT {
     static void startStore() {
         RedisServer server = redis.server();
         store = RedisFallbackStore.builder().standalone(server.host(), server.port()).namespace("proto").shards(4)
-                .build();
+                .timeouts(Duration.ofMillis(800), Duration.ofMillis(800)).build();
         store.start();
     }
 
@@ -66,5 +71,38 @@ class ConsumptionProtocolIT {
         String old = UUID.randomUUID().toString();
         assertEquals(true, guard.firstSeen("g", old, Duration.ofHours(1)));
         assertEquals(Verdict.HANDLED, guard.begin("g", old, Duration.ofSeconds(30)));
+    }
+
+    @Test
+    void aLostClaimIsReturnedByTheTimerAlthoughItsConsumerNeverClaimsThatShardAgain() {
+        RedisServer server = redis.server();
+        String topic = "lost";
+        for (int i = 0; i < 10; i++) {
+            store.append(Fixtures.envelope(topic, "one-key", "m" + i), List.of("g"));
+        }
+        int shard = store.shardFor(Fixtures.envelope(topic, "one-key", "x").message());
+        // the server must know the claim script already (a lost EVALSHA of an unknown script never ran)
+        store.append(Fixtures.envelope("warm-up", "k", "w"), List.of("g"));
+        Fixtures.drain(store, "warm-up", "g", "consumer-1");
+        server.pause(); // SIGSTOP: the claim below is sent, then its reply never comes within the socket timeout
+        try {
+            assertThrows(FallbackStoreException.class, () -> store.claim(topic, "g", shard, "consumer-1", 5));
+        } finally {
+            server.resume();
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> store.backlogPerShard(topic, "g").get(shard).inFlight() == 5);
+        // consumer-1 never claims this shard again (its ordered allocation moved it): the timer returns them
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> {
+            store.returnLostClaims();
+            return store.backlogPerShard(topic, "g").get(shard).inFlight() == 0;
+        });
+        assertEquals(10, store.backlogPerShard(topic, "g").get(shard).queued());
+        List<ClaimedMessage> all = Fixtures.drain(store, topic, "g", "consumer-2");
+        assertEquals(10, all.size());
+        for (int i = 0; i < 10; i++) {
+            assertEquals("m" + i, new String(all.get(i).envelope().message().body(), StandardCharsets.UTF_8),
+                    "send order kept");
+        }
+        assertEquals(0, store.returnLostClaims(), "nothing left to return");
     }
 }
