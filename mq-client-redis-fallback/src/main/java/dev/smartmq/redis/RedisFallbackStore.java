@@ -126,8 +126,13 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
     private final RedisIdempotencyGuard guard;
     private final String tokenPrefix;
     private final AtomicLong tokenCounter = new AtomicLong();
-    /** Claims whose reply was lost, per "shard\nconsumer": their entries are returned on the next claim. */
-    private final Map<String, Set<String>> lostClaims = new ConcurrentHashMap<>();
+    /**
+     * Tokens of claims whose reply was lost, per (shard, consumer): returned by that consumer's next claim on the
+     * shard, or by {@link #returnLostClaims()} (the engine's timer, and when it stops claiming a shard). Keys are
+     * bounded by the layout; tokens by {@link #MAX_LOST_CLAIMS} (past it, claims are refused until they are
+     * returned, so no claim is ever made that could not be tracked).
+     */
+    private final Map<LostClaimKey, Set<String>> lostClaims = new ConcurrentHashMap<>();
     private final AtomicInteger lostClaimCount = new AtomicInteger();
     /**
      * Shards (by {@link ShardKeys#name()}) whose last claim here found nothing: the next claim asks {@code LLEN}
@@ -135,6 +140,9 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
      * Bounded by the key layout: one entry per (topic, group, shard).
      */
     private final Set<String> emptyAtLastClaim = ConcurrentHashMap.newKeySet();
+
+    private record LostClaimKey(ShardKeys keys, String consumerId) {
+    }
 
     private RedisFallbackStore(Builder b, UnifiedJedis client, boolean owned, ExecutorService pipelineExecutor) {
         this.config = b;
@@ -321,6 +329,11 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
         }
         ShardKeys k = layout.shard(topic, group, shard);
         returnLostClaims(k, consumerId);
+        if (lostClaimCount.get() >= MAX_LOST_CLAIMS) {
+            throw new FallbackStoreException(Reason.UNAVAILABLE, "claim from " + k.name() + " refused: "
+                    + lostClaimCount.get() + " claims whose reply was lost are not returned yet (Redis does not answer "
+                    + "well); claims resume once returnLostClaims() has returned them", null);
+        }
         String shardName = k.name();
         if (emptyAtLastClaim.contains(shardName)) {
             long queued;
@@ -382,19 +395,46 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
     }
 
     private void rememberLostClaim(ShardKeys k, String consumerId, String token) {
-        if (lostClaimCount.get() >= MAX_LOST_CLAIMS) {
-            LOG.warn("Too many lost claim replies to track; the messages of claim {} on {} return to the shard "
-                    + "when consumer {} is reaped", token, k.name(), consumerId);
-            return;
+        // Always tracked (claim() refuses new claims past MAX_LOST_CLAIMS, so this overshoots by at most the
+        // number of threads claiming at once).
+        if (lostClaims.computeIfAbsent(new LostClaimKey(k, consumerId), x -> ConcurrentHashMap.newKeySet()).add(token)) {
+            lostClaimCount.incrementAndGet();
         }
-        lostClaims.computeIfAbsent(k.name() + "\n" + consumerId, x -> ConcurrentHashMap.newKeySet()).add(token);
-        lostClaimCount.incrementAndGet();
     }
 
-    private void returnLostClaims(ShardKeys k, String consumerId) {
-        Set<String> tokens = lostClaims.get(k.name() + "\n" + consumerId);
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One script per (shard, consumer) with lost claims, none when there are none. A shard that fails keeps its
+     * tokens for the next call; the first failure is thrown after every other shard was tried.
+     */
+    @Override
+    public int returnLostClaims() {
+        requireStarted();
+        if (lostClaimCount.get() <= 0) {
+            return 0;
+        }
+        int returned = 0;
+        FallbackStoreException failure = null;
+        for (LostClaimKey key : new ArrayList<>(lostClaims.keySet())) {
+            try {
+                returned += returnLostClaims(key.keys(), key.consumerId());
+            } catch (FallbackStoreException e) {
+                if (failure == null) {
+                    failure = e;
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        return returned;
+    }
+
+    private int returnLostClaims(ShardKeys k, String consumerId) {
+        Set<String> tokens = lostClaims.get(new LostClaimKey(k, consumerId));
         if (tokens == null || tokens.isEmpty()) {
-            return;
+            return 0;
         }
         List<String> snapshot = new ArrayList<>(tokens);
         List<byte[]> args = new ArrayList<>(snapshot.size() + 1);
@@ -406,12 +446,18 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
         } catch (RuntimeException e) {
             throw ops.failure("return lost claims of " + consumerId + " to " + k.name(), e);
         }
-        snapshot.forEach(tokens::remove);
-        lostClaimCount.addAndGet(-snapshot.size());
+        int removed = 0;
+        for (String t : snapshot) {
+            if (tokens.remove(t)) {
+                removed++;
+            }
+        }
+        lostClaimCount.addAndGet(-removed);
         if (returned > 0) {
             LOG.info("Returned {} messages of {} claim(s) whose reply was lost to the head of shard {}",
                     returned, snapshot.size(), k.name());
         }
+        return (int) returned;
     }
 
     @Override

@@ -656,6 +656,7 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
             return;
         }
         retryPendingStoreOps();
+        returnLostClaims();
         for (ActiveSubscription sub : subscriptions.values()) {
             if (sub.cancelled) {
                 continue;
@@ -678,6 +679,21 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
             } catch (RuntimeException e) {
                 log.warn("SmartMQ: maintenance of {} failed: {}", sub.subscription, e.toString());
             }
+        }
+    }
+
+    /**
+     * Returns claims whose reply was lost (the store tracks them) to their shards: on every maintenance tick and
+     * when this instance stops claiming a shard, so none stays in flight because nobody claims its shard again.
+     */
+    private void returnLostClaims() {
+        try {
+            int n = store.returnLostClaims();
+            if (n > 0) {
+                log.info("SmartMQ: returned {} messages of claims whose reply was lost to their shards", n);
+            }
+        } catch (RuntimeException e) {
+            log.debug("SmartMQ: returning lost claims failed ({}); retrying at the next tick", e.getMessage());
         }
     }
 
@@ -720,7 +736,12 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
         if (!owned.equals(sub.owned)) {
             log.info("SmartMQ: consumer {} drains {} of {} shards of ordered {} ({} live instances)", consumerId,
                     owned.cardinality(), sub.shards, sub.subscription, sorted.size());
+            BitSet given = (BitSet) sub.owned.clone();
+            given.andNot(owned);
             sub.owned = owned;
+            if (!given.isEmpty()) {
+                returnLostClaims(); // we no longer claim those shards: nobody else would return our lost claims
+            }
             wake(sub);
         }
     }
