@@ -105,4 +105,47 @@ class ConsumptionProtocolIT {
         }
         assertEquals(0, store.returnLostClaims(), "nothing left to return");
     }
+
+    @Test
+    void claimSequenceKeysGoAwayWithTheLastMessageOfTheirShard() {
+        int topics = 20;
+        try (Jedis j = redis.server().newClient()) {
+            for (int t = 0; t < topics; t++) {
+                String topic = "seq" + t;
+                for (int i = 0; i < 6; i++) {
+                    store.append(Fixtures.envelope(topic, null, "m" + i), List.of("g1", "g2"));
+                }
+                // g1: acked one by one and in batches; g2: the last message of each shard is dead-lettered
+                for (int s = 0; s < store.shardCount(); s++) {
+                    List<ClaimedMessage> batch = store.claim(topic, "g1", s, "c", 100);
+                    if (!batch.isEmpty()) {
+                        store.ack(batch.get(0));
+                        store.ackAll(batch.subList(1, batch.size()));
+                    }
+                    List<ClaimedMessage> other = store.claim(topic, "g2", s, "c", 100);
+                    if (!other.isEmpty()) {
+                        store.release(other.get(other.size() - 1), true); // back to the head: the shard is not empty
+                        store.ackAll(other.subList(0, other.size() - 1));
+                        List<ClaimedMessage> last = store.claim(topic, "g2", s, "c", 100);
+                        assertEquals(1, last.size());
+                        store.deadLetter(last.get(0), "test");
+                    }
+                }
+                assertEquals(0, store.backlog(topic, "g1"));
+                assertEquals(0, store.backlog(topic, "g2"));
+            }
+            // a multi-shard ackAll (one pipeline) cleans up too
+            for (int i = 0; i < 8; i++) {
+                store.append(Fixtures.envelope("seq-multi", null, "m" + i), List.of("g1"));
+            }
+            List<ClaimedMessage> all = new java.util.ArrayList<>();
+            for (int s = 0; s < store.shardCount(); s++) {
+                all.addAll(store.claim("seq-multi", "g1", s, "c", 100));
+            }
+            store.ackAll(all);
+            assertEquals(0, store.backlog("seq-multi", "g1"));
+            java.util.Set<String> left = j.keys("smq:{proto:seq*}:*:n");
+            assertEquals(java.util.Set.of(), left, "claim-sequence keys of drained shards");
+        }
+    }
 }
