@@ -465,13 +465,20 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
         requireStarted();
         InFlight h = handle(message);
         try {
-            ops.jedis().hdel(h.keys().inFlight(), h.field());
+            ops.eval(Scripts.ACK, ackKeys(h.keys()), List.of(h.field()));
         } catch (RuntimeException e) {
             throw ops.failure("ack " + message.envelope().id() + " on " + h.keys().name(), e);
         }
     }
 
-    /** One HDEL per shard; all shards in one pipeline (one round trip per node). */
+    private static List<byte[]> ackKeys(ShardKeys k) {
+        return List.of(k.queue(), k.inFlight(), k.sequence());
+    }
+
+    /**
+     * One ack script per shard (HDEL, and the claim sequence deleted when the shard is drained); all shards in one
+     * pipeline (one round trip per node).
+     */
     @Override
     public void ackAll(List<ClaimedMessage> messages) {
         requireStarted();
@@ -486,17 +493,33 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
         if (byShard.size() == 1) {
             Map.Entry<ShardKeys, List<byte[]>> e = byShard.entrySet().iterator().next();
             try {
-                ops.jedis().hdel(e.getKey().inFlight(), e.getValue().toArray(new byte[0][]));
+                ops.eval(Scripts.ACK, ackKeys(e.getKey()), e.getValue());
             } catch (RuntimeException ex) {
                 throw ops.failure("ack " + messages.size() + " messages on " + e.getKey().name(), ex);
             }
             return;
         }
-        runPipeline("ack " + messages.size() + " messages", p -> {
-            List<Response<?>> rs = new ArrayList<>();
-            byShard.forEach((k, fields) -> rs.add(p.hdel(k.inFlight(), fields.toArray(new byte[0][]))));
-            return rs;
-        });
+        String what = "ack " + messages.size() + " messages";
+        List<Map.Entry<ShardKeys, List<byte[]>>> entries = new ArrayList<>(byShard.entrySet());
+        try {
+            runPipeline(what, p -> {
+                List<Response<?>> list = new ArrayList<>();
+                entries.forEach(e -> list.add(p.evalsha(Scripts.ACK.sha(), ackKeys(e.getKey()), e.getValue())));
+                return list;
+            });
+        } catch (FallbackStoreException e) {
+            if (!(e.getCause() instanceof JedisNoScriptException)) {
+                throw e;
+            }
+            // the server lost its script cache (restart): one EVAL per shard caches it again; acks are idempotent
+            for (Map.Entry<ShardKeys, List<byte[]>> entry : entries) {
+                try {
+                    ops.eval(Scripts.ACK, ackKeys(entry.getKey()), entry.getValue());
+                } catch (RuntimeException ex) {
+                    throw ops.failure(what, ex);
+                }
+            }
+        }
     }
 
     @Override
@@ -521,7 +544,8 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
     private void moveToDeadLetters(ShardKeys k, byte[] field, byte[] raw, String reason, String consumerId) {
         byte[] record = DeadLetterCodec.encode(reason, System.currentTimeMillis(), consumerId, raw);
         try {
-            ops.eval(Scripts.DEAD_LETTER, List.of(k.inFlight(), k.deadLetters()), List.of(field, record));
+            ops.eval(Scripts.DEAD_LETTER, List.of(k.inFlight(), k.deadLetters(), k.queue(), k.sequence()),
+                    List.of(field, record));
         } catch (RuntimeException e) {
             throw ops.failure("dead-letter a value of " + k.name(), e);
         }

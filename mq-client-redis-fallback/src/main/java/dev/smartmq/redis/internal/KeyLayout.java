@@ -11,7 +11,8 @@ import java.util.concurrent.ConcurrentMap;
  * smq:{ns:topic:shard}:group:q   list   queued values, head = oldest
  * smq:{ns:topic:shard}:group:f   hash   in-flight: field "seq(16 hex)|claimToken|consumerId" → value
  * smq:{ns:topic:shard}:group:d   list   dead letters (DeadLetterCodec records)
- * smq:{ns:topic:shard}:group:n   string claim sequence of the shard (orders in-flight entries)
+ * smq:{ns:topic:shard}:group:n   string claim sequence of the shard (orders in-flight entries); deleted by
+ *                                        the ack / dead-letter that leaves the shard empty
  * </pre>
  *
  * The hash tag is {@code {ns:topic:shard}}: the four keys of a shard share a slot (so Lua scripts move

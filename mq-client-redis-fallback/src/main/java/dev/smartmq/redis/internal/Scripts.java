@@ -91,6 +91,21 @@ public final class Scripts {
             return #found
             """);
 
+    /**
+     * Ack. KEYS = q, f, n; ARGV = in-flight fields. Deletes them; when that left the shard empty (nothing queued,
+     * nothing in flight) it deletes the shard's claim sequence too, so a drained shard leaves no key behind.
+     * Returns how many fields were deleted.
+     */
+    public static final Script ACK = script("ack", """
+            #!lua flags=allow-oom
+            local n = 0
+            for i = 1, #ARGV do n = n + redis.call('HDEL', KEYS[2], ARGV[i]) end
+            if redis.call('HLEN', KEYS[2]) == 0 and redis.call('LLEN', KEYS[1]) == 0 then
+              redis.call('DEL', KEYS[3])
+            end
+            return n
+            """);
+
     /** Release. KEYS = q, f; ARGV = field, value. Back to the head if still in flight; returns 1 or 0. */
     public static final Script RELEASE = script("release", """
             #!lua flags=allow-oom
@@ -101,11 +116,17 @@ public final class Scripts {
             return 0
             """);
 
-    /** Dead-letter. KEYS = f, d; ARGV = field, record. Moves it if still in flight; returns 1 or 0. */
+    /**
+     * Dead-letter. KEYS = f, d, q, n; ARGV = field, record. Moves it if still in flight; deletes the claim sequence
+     * when the shard is then empty (as {@link #ACK}); returns 1 or 0.
+     */
     public static final Script DEAD_LETTER = script("dead-letter", """
             #!lua flags=allow-oom
             if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then
               redis.call('RPUSH', KEYS[2], ARGV[2])
+              if redis.call('HLEN', KEYS[1]) == 0 and redis.call('LLEN', KEYS[3]) == 0 then
+                redis.call('DEL', KEYS[4])
+              end
               return 1
             end
             return 0
