@@ -317,6 +317,22 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
      */
     @Override
     public List<ClaimedMessage> claim(String topic, String group, int shard, String consumerId, int max) {
+        return claim(topic, group, shard, consumerId, max, false);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The same claim script, given the shard's lease key: it claims only while {@code consumerId} holds the
+     * lease and the shard's in-flight hash is empty, in one atomic step.
+     */
+    @Override
+    public List<ClaimedMessage> claimLeased(String topic, String group, int shard, String consumerId, int max) {
+        return claim(topic, group, shard, consumerId, max, true);
+    }
+
+    private List<ClaimedMessage> claim(String topic, String group, int shard, String consumerId, int max,
+                                       boolean leased) {
         requireStarted();
         checkName("topic", topic);
         checkGroup(group);
@@ -346,7 +362,8 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
                 return List.of();
             }
         }
-        List<byte[]> keys = List.of(k.queue(), k.inFlight(), k.sequence());
+        List<byte[]> keys = leased ? List.of(k.queue(), k.inFlight(), k.sequence(), layout.lease(k))
+                : List.of(k.queue(), k.inFlight(), k.sequence());
         byte[] consumer = consumerId.getBytes(StandardCharsets.UTF_8);
         for (int round = 0; round < 4; round++) {
             String token = tokenPrefix + "." + Long.toString(tokenCounter.incrementAndGet(), 36);
@@ -458,6 +475,84 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
                     returned, snapshot.size(), k.name());
         }
         return (int) returned;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One lease script per shard ({@code SET PX} if free or ours), all in one pipeline.
+     */
+    @Override
+    public Set<Integer> acquireShardLeases(String topic, String group, Collection<Integer> shards, String consumerId,
+                                           Duration lease) {
+        requireStarted();
+        checkName("topic", topic);
+        checkGroup(group);
+        Objects.requireNonNull(consumerId, "consumerId");
+        if (lease == null || lease.toMillis() < 1) {
+            throw new IllegalArgumentException("lease must be at least 1 ms, but was " + lease);
+        }
+        List<Integer> list = new ArrayList<>(shards);
+        List<byte[]> args = List.of(consumerId.getBytes(StandardCharsets.UTF_8),
+                Long.toString(lease.toMillis()).getBytes(StandardCharsets.US_ASCII));
+        String what = "lease shards of " + topic + "/" + group + " for " + consumerId;
+        Set<Integer> held = new LinkedHashSet<>();
+        if (list.size() == 1) {
+            try {
+                if ((Long) ops.eval(Scripts.LEASE, List.of(layout.lease(layout.shard(topic, group, list.get(0)))),
+                        args) == 1) {
+                    held.add(list.get(0));
+                }
+            } catch (RuntimeException e) {
+                throw ops.failure(what, e);
+            }
+            return held;
+        }
+        List<Response<?>> rs;
+        try {
+            rs = runPipeline(what, p -> {
+                List<Response<?>> out = new ArrayList<>(list.size());
+                for (int s : list) {
+                    out.add(p.evalsha(Scripts.LEASE.sha(), List.of(layout.lease(layout.shard(topic, group, s))), args));
+                }
+                return out;
+            });
+        } catch (FallbackStoreException e) {
+            if (!(e.getCause() instanceof JedisNoScriptException)) {
+                throw e;
+            }
+            // the server lost its script cache (restart): EVAL once per shard caches it again
+            for (int s : list) {
+                try {
+                    if ((Long) ops.eval(Scripts.LEASE, List.of(layout.lease(layout.shard(topic, group, s))), args) == 1) {
+                        held.add(s);
+                    }
+                } catch (RuntimeException ex) {
+                    throw ops.failure(what, ex);
+                }
+            }
+            return held;
+        }
+        for (int i = 0; i < list.size(); i++) {
+            if ((Long) rs.get(i).get() == 1) {
+                held.add(list.get(i));
+            }
+        }
+        return held;
+    }
+
+    @Override
+    public void releaseShardLease(String topic, String group, int shard, String consumerId) {
+        requireStarted();
+        checkName("topic", topic);
+        checkGroup(group);
+        Objects.requireNonNull(consumerId, "consumerId");
+        ShardKeys k = layout.shard(topic, group, shard);
+        try {
+            ops.eval(Scripts.LEASE_RELEASE, List.of(layout.lease(k)), List.of(consumerId.getBytes(StandardCharsets.UTF_8)));
+        } catch (RuntimeException e) {
+            throw ops.failure("release the lease of " + k.name() + " held by " + consumerId, e);
+        }
     }
 
     @Override
@@ -623,7 +718,7 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
             return 0;
         }
         return (int) sumScriptOverShards(what, Scripts.RETURN, topic, group, busy,
-                k -> List.of(k.queue(), k.inFlight()), args);
+                k -> List.of(k.queue(), k.inFlight(), layout.lease(k)), args);
     }
 
     /**

@@ -35,6 +35,7 @@ import java.util.concurrent.DelayQueue;
 import java.util.concurrent.Delayed;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -59,7 +60,13 @@ import org.slf4j.LoggerFactory;
  * of it with its attempt counted in the store, and the shard waits the back-off (order holds).
  *
  * <p><b>ORDERED across instances.</b> Shards are split among the group's live instances (sorted ids, RocketMQ's
- * "allocate averagely"); an instance that cannot see itself among the live ones drains no shard. The MQ side
+ * "allocate averagely"); an instance that cannot see itself among the live ones drains no shard; while the
+ * registry cannot be read at all, every shard is a candidate. The allocation only spreads the load: what makes
+ * one instance at a time deliver a shard is the shard's lease in the store ({@link ShardLeases}), taken before
+ * claiming, renewed on {@code smartmq-lease-1} while the shard is owned, checked before every delivery and
+ * before the ack, and given up (after returning lost claims) when the shard is no longer owned. A fenced claim
+ * ({@link FallbackStore#claimLeased}) also waits until nothing of the shard is in flight, so a new holder never
+ * overtakes the batch of the previous one. The MQ side
  * is paused while the effective state is DEGRADED, and while RECOVERING until this group's fallback backlog is
  * zero. Messages the MQ had fetched before the pause wait at a gate (up to a second each, then
  * RETRY_LATER), so no MQ message overtakes the fallback backlog.
@@ -90,6 +97,10 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
     /** Store writes that failed; retried by the maintenance loop so nothing stays claimed for ever. */
     private final ConcurrentLinkedQueue<Runnable> pendingStoreOps = new ConcurrentLinkedQueue<>();
     private final NamedThreadFactory workerThreads = new NamedThreadFactory("consumer");
+    private final ShardLeases leases;
+    private final NamedThreadFactory leaseThreads = new NamedThreadFactory("lease");
+    /** Renews the ordered shard leases; started by the first ORDERED subscription. */
+    private volatile ScheduledThreadPoolExecutor leaseRenewer;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Object subscribeLock = new Object();
     private volatile boolean workersStarted;
@@ -109,6 +120,7 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
         this.idempotencyLease = idempotencyLease;
         this.consumerId = consumerId;
         this.maintenance = maintenance;
+        this.leases = new ShardLeases(store, consumerId, config.orderedShardLease());
     }
 
     String consumerId() {
@@ -151,6 +163,7 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
             }
             subscriptions.put(key, sub);
             if (sub.ordered) {
+                startLeaseRenewer();
                 refreshAllocation(sub);
                 refreshBacklogAndGate(sub);
             }
@@ -178,6 +191,10 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
             log.warn("SmartMQ: handlers of {} still running after {}", sub.subscription, config.shutdownTimeout());
         }
         releaseAll(m -> m.topic().equals(sub.topic) && m.group().equals(sub.group));
+        if (sub.ordered) {
+            returnLostClaims();
+            leases.releaseAll(sub.topic, sub.group); // after the claims went back: the next holder finds them
+        }
         closeRegistration(sub);
         log.info("SmartMQ consumer {} unsubscribed from {}", consumerId, sub.subscription);
     }
@@ -216,7 +233,14 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
             log.error("SmartMQ: {} acknowledgements/releases could not be written; those messages stay claimed "
                     + "by {} until another instance recovers them as orphans", pendingStoreOps.size(), consumerId);
         }
+        ScheduledThreadPoolExecutor renewer = leaseRenewer;
+        if (renewer != null) {
+            NamedThreadFactory.shutdown(renewer, leaseThreads, System.nanoTime() + TimeUnit.SECONDS.toNanos(1), 100);
+        }
         for (ActiveSubscription sub : subscriptions.values()) {
+            if (sub.ordered) {
+                leases.releaseAll(sub.topic, sub.group);
+            }
             closeRegistration(sub);
         }
         subscriptions.clear();
@@ -289,6 +313,17 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
         }
     }
 
+    private void startLeaseRenewer() {
+        if (leaseRenewer != null) {
+            return;
+        }
+        ScheduledThreadPoolExecutor renewer = new ScheduledThreadPoolExecutor(1, leaseThreads);
+        long every = leases.renewIntervalNanos();
+        renewer.scheduleWithFixedDelay(SurvivingJob.of("ordered shard lease renewal", leases::renewAll), every, every,
+                TimeUnit.NANOSECONDS);
+        leaseRenewer = renewer;
+    }
+
     private void runWorker() {
         while (true) {
             Work w;
@@ -326,12 +361,32 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
     private void pollShard(ShardWork w) {
         ActiveSubscription sub = w.sub;
         if (!sub.owns(w.shard)) {
+            if (sub.ordered && leases.tookLease(sub.topic, sub.group, w.shard)) {
+                // Not ours any more: our lost claims go back first, then the lease, so the next holder finds them.
+                returnLostClaims();
+                leases.release(sub.topic, sub.group, w.shard);
+            }
             schedule(w, idleDelay(w));
             return;
         }
+        if (sub.ordered) {
+            boolean held;
+            try {
+                held = leases.acquire(sub.topic, sub.group, w.shard);
+            } catch (RuntimeException e) {
+                log.debug("SmartMQ: lease of shard {} of {} not taken: {}", w.shard, sub.subscription, e.getMessage());
+                held = false;
+            }
+            if (!held) {
+                schedule(w, idleDelay(w)); // another instance delivers it now
+                return;
+            }
+        }
         List<ClaimedMessage> batch;
         try {
-            batch = store.claim(sub.topic, sub.group, w.shard, consumerId, config.claimBatchSize());
+            batch = sub.ordered
+                    ? store.claimLeased(sub.topic, sub.group, w.shard, consumerId, config.claimBatchSize())
+                    : store.claim(sub.topic, sub.group, w.shard, consumerId, config.claimBatchSize());
         } catch (RuntimeException e) {
             log.debug("SmartMQ: claim from shard {} of {} failed: {}", w.shard, sub.subscription, e.getMessage());
             schedule(w, idleDelay(w));
@@ -389,11 +444,20 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
         List<ClaimedMessage> done = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
             if (sub.cancelled || stopping) {
-                ack(done);
+                ackOrdered(sub, done);
                 releaseUnhandled(batch.subList(i, batch.size()));
                 return 0;
             }
             ClaimedMessage m = batch.get(i);
+            if (!leases.holds(sub.topic, sub.group, m.shard())) {
+                // Not renewed in time (store unreachable, or this process stalled): stop delivering the shard. The
+                // rest goes back to the head; the fenced claim of the next holder waits until it is there.
+                log.warn("SmartMQ: consumer {} no longer holds the lease of ordered shard {} of {}; {} claimed messages "
+                        + "go back to the shard undelivered", consumerId, m.shard(), sub.subscription, batch.size() - i);
+                ackOrdered(sub, done);
+                releaseUnhandled(batch.subList(i, batch.size()));
+                return 0;
+            }
             int attempt = m.envelope().attempts() + 1;
             Outcome o = deliver(sub, m, attempt);
             if (o.ok) {
@@ -402,7 +466,7 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
             }
             if (o.busy) {
                 // Another delivery of this id holds the guard's in-progress lease: not an attempt; keep the order.
-                ack(done);
+                ackOrdered(sub, done);
                 releaseUnhandled(batch.subList(i, batch.size()));
                 return config.retryBackoffInitial().toNanos();
             }
@@ -412,13 +476,27 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
             }
             // Order: the rest goes back first (uncounted), then the failed one in front of it (counted).
             metrics.retriedFallback.mark();
-            ack(done);
+            ackOrdered(sub, done);
             releaseUnhandled(batch.subList(i + 1, batch.size()));
             release(m, true);
             return backoffNanos(attempt);
         }
-        ack(done);
+        ackOrdered(sub, done);
         return 0;
+    }
+
+    /**
+     * Acks handled messages of an ordered shard, checking the lease first. They are acked even if it was lost:
+     * their handler ran, and returning them would deliver them twice and after newer ones. A lost lease here
+     * means the shard was unfenced for a while (this process stalled past the lease); that is logged loudly.
+     */
+    private void ackOrdered(ActiveSubscription sub, List<ClaimedMessage> done) {
+        if (!done.isEmpty() && !leases.holds(sub.topic, sub.group, done.get(0).shard())) {
+            log.warn("SmartMQ: consumer {} acks {} handled messages of ordered shard {} of {} after its lease ran out "
+                    + "(the handler took longer than the lease could be trusted, or the process stalled)", consumerId,
+                    done.size(), done.get(0).shard(), sub.subscription);
+        }
+        ack(done);
     }
 
     /** The guard says another delivery of m's id is in progress: look again later, without counting an attempt. */
@@ -727,15 +805,24 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
             return;
         }
         Optional<Set<String>> live = sw.liveConsumers(sub.topic, sub.group);
-        if (live == null || live.isEmpty()) {
-            return; // keep the last allocation while the registry is unknown
+        List<String> sorted;
+        BitSet owned;
+        boolean unknown = live == null || live.isEmpty();
+        if (unknown) {
+            // The registry cannot be read (ZooKeeper unreachable, perhaps since before we subscribed): every shard is
+            // a candidate, and the shard leases decide who delivers which (nobody takes a shard another holds).
+            sorted = List.of();
+            owned = new BitSet(sub.shards);
+            owned.set(0, sub.shards);
+        } else {
+            sorted = new ArrayList<>(live.get());
+            Collections.sort(sorted);
+            owned = ShardAllocation.averagely(sub.shards, sorted, consumerId);
         }
-        List<String> sorted = new ArrayList<>(live.get());
-        Collections.sort(sorted);
-        BitSet owned = ShardAllocation.averagely(sub.shards, sorted, consumerId);
         if (!owned.equals(sub.owned)) {
-            log.info("SmartMQ: consumer {} drains {} of {} shards of ordered {} ({} live instances)", consumerId,
-                    owned.cardinality(), sub.shards, sub.subscription, sorted.size());
+            log.info("SmartMQ: consumer {} drains {} of {} shards of ordered {} ({})", consumerId,
+                    owned.cardinality(), sub.shards, sub.subscription,
+                    unknown ? "registry unknown: every shard whose lease is free" : sorted.size() + " live instances");
             BitSet given = (BitSet) sub.owned.clone();
             given.andNot(owned);
             sub.owned = owned;
