@@ -148,4 +148,50 @@ class ConsumptionProtocolIT {
             assertEquals(java.util.Set.of(), left, "claim-sequence keys of drained shards");
         }
     }
+
+    @Test
+    void anOrderedShardIsClaimedOnlyByItsLeaseHolderAndOnlyOnceThePreviousBatchIsResolved() {
+        String topic = "leased";
+        for (int i = 0; i < 6; i++) {
+            store.append(Fixtures.envelope(topic, "k", "m" + i), List.of("g"));
+        }
+        int shard = store.shardFor(Fixtures.envelope(topic, "k", "x").message());
+        Duration lease = Duration.ofSeconds(30);
+        assertEquals(java.util.Set.of(shard), store.acquireShardLeases(topic, "g", List.of(shard), "A", lease));
+        assertEquals(java.util.Set.of(), store.acquireShardLeases(topic, "g", List.of(shard), "B", lease),
+                "held by A");
+        assertEquals(List.of(), store.claimLeased(topic, "g", shard, "B", 10), "no lease, no claim");
+        List<ClaimedMessage> first = store.claimLeased(topic, "g", shard, "A", 3);
+        assertEquals(3, first.size());
+        // A gives the shard up while its batch is still in flight: B gets the lease but may not overtake the batch
+        store.releaseShardLease(topic, "g", shard, "B"); // not B's: nothing happens
+        assertEquals(java.util.Set.of(), store.acquireShardLeases(topic, "g", List.of(shard), "B", lease));
+        store.releaseShardLease(topic, "g", shard, "A");
+        assertEquals(java.util.Set.of(shard), store.acquireShardLeases(topic, "g", List.of(shard), "B", lease));
+        assertEquals(List.of(), store.claimLeased(topic, "g", shard, "B", 10), "A's batch is unresolved");
+        // A dead for the registry while B (live) holds the lease: A's entries are orphans, back to the head in order
+        assertEquals(0, store.recoverOrphans(topic, "g", java.util.Set.of("A", "B")));
+        assertEquals(3, store.recoverOrphans(topic, "g", java.util.Set.of("B")));
+        List<ClaimedMessage> next = store.claimLeased(topic, "g", shard, "B", 10);
+        assertEquals(List.of("m0", "m1", "m2", "m3", "m4", "m5"), next.stream()
+                .map(m -> new String(m.envelope().message().body(), StandardCharsets.UTF_8)).toList());
+        // while B holds the lease but is unknown to the registry, its batch is not an orphan
+        assertEquals(0, store.recoverOrphans(topic, "g", java.util.Set.of("C")));
+        store.ackAll(next);
+        store.releaseShardLease(topic, "g", shard, "B");
+        assertEquals(0, store.backlog(topic, "g"));
+    }
+
+    @Test
+    void aShardLeaseExpiresWhenItsHolderStopsRenewingIt() {
+        String topic = "expiring";
+        int shard = 1;
+        assertEquals(java.util.Set.of(shard), store.acquireShardLeases(topic, "g", List.of(shard), "A",
+                Duration.ofMillis(300)));
+        assertEquals(java.util.Set.of(shard), store.acquireShardLeases(topic, "g", List.of(shard), "A",
+                Duration.ofMillis(300)), "renewed by its holder");
+        await().atMost(Duration.ofSeconds(5)).until(() -> store.acquireShardLeases(topic, "g", List.of(shard), "B",
+                Duration.ofSeconds(30)).contains(shard));
+        store.releaseShardLease(topic, "g", shard, "B");
+    }
 }
