@@ -80,7 +80,7 @@ public final class SmartMQConfig {
     public static final Duration DEFAULT_RETRY_BACKOFF_MAX = Duration.ofSeconds(60);
 
     /** Default of {@link #orderedShardLease()}. */
-    public static final Duration DEFAULT_ORDERED_SHARD_LEASE = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_ORDERED_SHARD_LEASE = Duration.ofSeconds(30);
 
     /** Default of {@link #orphanReapInterval()}. */
     public static final Duration DEFAULT_ORPHAN_REAP_INTERVAL = Duration.ofSeconds(15);
