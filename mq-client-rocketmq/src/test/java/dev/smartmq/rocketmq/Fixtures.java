@@ -33,7 +33,15 @@ final class Fixtures {
     }
 
     static Envelope envelope(Message message) {
-        return new Envelope(UUID.randomUUID().toString(), message, System.currentTimeMillis(), 0);
+        return new Envelope(uuidV7(), message, System.currentTimeMillis(), 0);
+    }
+
+    /** A UUIDv7 id like the engine's (the only form of {@code SMQ_ID} the transport trusts). */
+    static String uuidV7() {
+        java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
+        long msb = ((System.currentTimeMillis() & 0xFFFF_FFFF_FFFFL) << 16) | 0x7000L | r.nextInt(1 << 12);
+        long lsb = (r.nextLong() & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L;
+        return new UUID(msb, lsb).toString();
     }
 
     static Envelope envelope(String topic, String body) {
