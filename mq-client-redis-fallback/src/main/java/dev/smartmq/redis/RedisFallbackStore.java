@@ -501,7 +501,7 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
         checkName("topic", envelope.topic());
         ShardKeys k = layout.shard(envelope.topic(), group, router.shardFor(envelope.message()));
         byte[] record = DeadLetterCodec.encode(reason, System.currentTimeMillis(), consumerId,
-                EnvelopeCodec.encode(envelope));
+                EnvelopeCodec.encode(envelope, auth));
         try {
             ops.jedis().rpush(k.deadLetters(), record);
         } catch (RuntimeException e) {
