@@ -45,7 +45,11 @@ class MqDeadLettersIT {
 
     private static final int SHARDS = 4;
 
-    private final AdminRunner admin = new AdminRunner();
+    /** With envelope authentication on (issue 20, security): the MQ-path dead letters must be signed too. */
+    private static final byte[] KEY = "mq-dead-letters-it-envelope-key-32b".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+    private final AdminRunner admin = new AdminRunner().env("SMARTMQ_ENVELOPE_KEY",
+            java.util.Base64.getEncoder().encodeToString(KEY));
 
     private AdminRunner.Result run(String ns, String... args) {
         List<String> all = new ArrayList<>(List.of(args));
@@ -61,7 +65,7 @@ class MqDeadLettersIT {
         String group = "billing";
         mq.rocketMQ().createTopic(topic, 2);
         RedisFallbackStore store = RedisFallbackStore.builder().standalone(redis.server().host(), redis.server().port())
-                .namespace(ns).shards(SHARDS).build();
+                .namespace(ns).shards(SHARDS).envelopeKey(KEY).build();
         RocketMQTransport transport = RocketMQTransport.builder().nameServer(mq.nameServerAddress())
                 .producerGroup("mqdlq-it").consumeFrom(ConsumeFrom.FIRST_OFFSET)
                 .routeRefreshInterval(Duration.ofSeconds(1)).nameServerTimeout(Duration.ofSeconds(3)).build();

@@ -353,6 +353,41 @@ class ConsumerRulesIT {
         assertFalse(finished.isEmpty());
     }
 
+    // ------------------------------------------------------------------ 7: a failed second-topic subscribe
+
+    @Test
+    void aFailedSecondTopicSubscribeLeavesNothingSubscribedInRocketMQ() throws Exception {
+        String group = "second-topic-" + UUID.randomUUID().toString().substring(0, 6);
+        String first = uniqueTopic("first");
+        String second = uniqueTopic("second");
+        mq.rocketMQ().createTopic(first, 1);
+        mq.rocketMQ().createTopic(second, 1);
+        List<ReceivedMessage> got = new CopyOnWriteArrayList<>();
+        TransportListener listener = m -> {
+            got.add(m);
+            return ConsumeResult.SUCCESS;
+        };
+        try (TransportSubscription a = transport.subscribe(Subscription.of(first, group), listener)) {
+            mq.rocketMQ().stopNameServer();
+            try {
+                // RocketMQ accepts the topic, then its route look-up fails: the subscribe fails.
+                org.junit.jupiter.api.Assertions.assertThrows(dev.smartmq.spi.TransportException.class,
+                        () -> transport.subscribe(Subscription.of(second, group), listener));
+            } finally {
+                mq.rocketMQ().startNameServer();
+            }
+            raw.send(rawMessage(second, null, "late", "sent-after-the-failed-subscribe"));
+            // The scenario is a wait: longer than RocketMQ's 20-second rebalance, so a topic wrongly left subscribed
+            // is pulled, finds no listener and is bounced (RETRY_LATER, an attempt counted).
+            Thread.sleep(25_000);
+            try (TransportSubscription b = transport.subscribe(Subscription.of(second, group), listener)) {
+                await().atMost(Duration.ofSeconds(60)).until(() -> got.stream().anyMatch(m -> "late".equals(m.key())));
+                ReceivedMessage late = got.stream().filter(m -> "late".equals(m.key())).findFirst().orElseThrow();
+                assertEquals(1, late.deliveryAttempt(), "bounced while nobody had subscribed it");
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ 7: pause holds what was prefetched
 
     @Test

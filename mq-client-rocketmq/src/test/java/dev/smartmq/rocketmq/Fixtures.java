@@ -27,6 +27,8 @@ final class Fixtures {
                 .nameServer(nameServer)
                 .producerGroup("smartmq-it-" + UUID.randomUUID().toString().substring(0, 8))
                 .sendTimeout(BUDGET)
+                // A loaded 2-core box misses 1-second name server calls (a subscribe failed on it).
+                .nameServerTimeout(Duration.ofSeconds(3))
                 .routeRefreshInterval(Duration.ofSeconds(1))
                 .consumeFrom(ConsumeFrom.FIRST_OFFSET)
                 .consumeThreads(4);
