@@ -15,6 +15,7 @@ import dev.smartmq.spi.DegradationSwitch;
 import dev.smartmq.spi.Envelope;
 import dev.smartmq.spi.FallbackStore;
 import dev.smartmq.spi.IdempotencyGuard;
+import dev.smartmq.spi.NotDeliveredException;
 import dev.smartmq.spi.PrimaryTransport;
 import dev.smartmq.spi.TransportException;
 import dev.smartmq.spi.TransportListener;
@@ -68,8 +69,11 @@ import org.slf4j.LoggerFactory;
  * ({@link FallbackStore#claimLeased}) also waits until nothing of the shard is in flight, so a new holder never
  * overtakes the batch of the previous one. The MQ side
  * is paused while the effective state is DEGRADED, and while RECOVERING until this group's fallback backlog is
- * zero. Messages the MQ had fetched before the pause wait at a gate (up to a second each, then
- * RETRY_LATER), so no MQ message overtakes the fallback backlog.
+ * zero. Messages the MQ had fetched before the pause wait at a gate (up to a second each, then handed back
+ * as not delivered, which counts no attempt), so no MQ message overtakes the fallback backlog.
+ *
+ * <p><b>MQ path failures</b> follow the same rule ({@link MqPathRedelivery}): the transport gets
+ * {@code maxDeliveryAttempts} and the back-off, and the last failed attempt goes to the same dead-letter list.
  */
 final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveStateObserver {
     private static final Logger log = LoggerFactory.getLogger(DualPathConsumer.class);
@@ -86,6 +90,7 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
     private final Duration idempotencyLease;
     private final String consumerId;
     private final Executor maintenance;
+    private final MqPathRedelivery mqRedelivery;
 
     private final ConcurrentMap<String, ActiveSubscription> subscriptions = new ConcurrentHashMap<>();
     private final DelayQueue<Work> queue = new DelayQueue<>();
@@ -121,6 +126,7 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
         this.consumerId = consumerId;
         this.maintenance = maintenance;
         this.leases = new ShardLeases(store, consumerId, config.orderedShardLease());
+        this.mqRedelivery = new MqPathRedelivery(config, store, metrics, consumerId);
     }
 
     String consumerId() {
@@ -186,7 +192,7 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
             return;
         }
         long deadline = System.nanoTime() + config.shutdownTimeout().toNanos();
-        cancel(sub);
+        cancel(sub, deadline);
         if (!sub.busy.awaitZero(deadline)) {
             log.warn("SmartMQ: handlers of {} still running after {}", sub.subscription, config.shutdownTimeout());
         }
@@ -210,7 +216,7 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
         }
         long deadline = System.nanoTime() + config.shutdownTimeout().toNanos();
         for (ActiveSubscription sub : subscriptions.values()) {
-            cancel(sub);
+            cancel(sub, deadline);
         }
         if (workersStarted) {
             for (int i = 0; i < config.consumerThreads(); i++) {
@@ -247,13 +253,14 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
         log.info("SmartMQ consumer {} closed ({} claimed messages returned to their shards)", consumerId, released);
     }
 
-    private void cancel(ActiveSubscription sub) {
+    private void cancel(ActiveSubscription sub, long deadline) {
         sub.cancelled = true;
         sub.gate.shut();
         TransportSubscription t = sub.transportSub;
         if (t != null) {
             try {
-                t.close();
+                // Stop pulling, let running MQ handlers finish within what is left, then persist offsets.
+                t.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             } catch (RuntimeException e) {
                 log.warn("SmartMQ: closing the MQ subscription {} failed", sub.subscription, e);
             }
@@ -284,7 +291,7 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
 
     private void subscribeTransport(ActiveSubscription sub) {
         try {
-            TransportSubscription t = transport.subscribe(sub.subscription, listenerFor(sub));
+            TransportSubscription t = transport.subscribe(sub.subscription, mqRedelivery.listener(listenerFor(sub)));
             synchronized (sub.gate) {
                 sub.transportSub = t;
                 if (!sub.gate.isOpen()) {
@@ -623,11 +630,12 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
 
     private TransportListener listenerFor(ActiveSubscription sub) {
         return rm -> {
+            // Neither reached the handler: the MQ offers it again without counting an attempt.
             if (sub.ordered && !sub.gate.awaitOpen(GATE_WAIT_MILLIS)) {
-                return ConsumeResult.RETRY_LATER;
+                throw new NotDeliveredException("ordered gate of " + sub.subscription + " closed");
             }
             if (sub.cancelled) {
-                return ConsumeResult.RETRY_LATER;
+                throw new NotDeliveredException(sub.subscription + " is closing");
             }
             sub.busy.increment();
             try {
@@ -635,8 +643,11 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
                 if (o.ok) {
                     return ConsumeResult.SUCCESS;
                 }
-                metrics.retriedMq.mark();
-                return ConsumeResult.RETRY_LATER;
+                if (o.busy) {
+                    // Another delivery of this id holds the guard's in-progress lease: not an attempt.
+                    throw new NotDeliveredException(rm.id() + " is being handled by another delivery");
+                }
+                return mqRedelivery.failed(sub.group, rm, o.reason);
             } finally {
                 sub.busy.decrement();
             }
