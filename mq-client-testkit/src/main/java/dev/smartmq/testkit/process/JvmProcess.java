@@ -52,6 +52,7 @@ public final class JvmProcess implements AutoCloseable {
     private final String name;
     private final List<String> command;
     private final Path logFile;
+    private final int argsCount;
 
     private Process process;
     private OutputStream stdin;
@@ -62,6 +63,7 @@ public final class JvmProcess implements AutoCloseable {
     private JvmProcess(Builder b) {
         this.name = b.name;
         this.logFile = b.logFile;
+        this.argsCount = b.args.size();
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(b.jvmArgs);
@@ -98,8 +100,8 @@ public final class JvmProcess implements AutoCloseable {
         }
         try {
             Files.createDirectories(logFile.toAbsolutePath().getParent());
-            Files.writeString(logFile, "---- " + name + " start #" + (starts + 1) + ": " + String.join(" ", command)
-                    + System.lineSeparator(), StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
+            Files.writeString(logFile, "---- " + name + " start #" + (starts + 1) + ": " + command.get(command.size() - 1
+                    - argsCount) + System.lineSeparator(), StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
                     java.nio.file.StandardOpenOption.APPEND);
             logOffsetOfStart = Files.size(logFile);
             ProcessBuilder pb = new ProcessBuilder(command)

@@ -1,0 +1,84 @@
+package dev.smartmq.chaos.campaign;
+
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One campaign's shape: seed, length of the faulted phase, the client processes (producers with their sender
+ * modes, consumers with their group and ordering), the fault kinds drawn from, the gap between faults, and an
+ * optional planted defect. Immutable.
+ */
+record CampaignConfig(long seed, long lengthMillis, Map<String, String> producers, Map<String, ConsumerSpec> consumers,
+                      Set<FaultKind> kinds, long intervalMillis, long minGapMillis, long maxGapMillis, String plant,
+                      long convergeBoundMillis) {
+
+    /** A consumer process: its group and whether the subscription is ORDERED. */
+    record ConsumerSpec(String group, boolean ordered) {
+    }
+
+    static final String ORDERED_GROUP = "g-ordered";
+    static final String PLAIN_GROUP = "g-plain";
+
+    CampaignConfig {
+        producers = Map.copyOf(new LinkedHashMap<>(producers));
+        consumers = Map.copyOf(new LinkedHashMap<>(consumers));
+        kinds = Set.copyOf(kinds);
+    }
+
+    /**
+     * What fits a shared 2-core CI box inside {@code ./mvnw verify}: 2 producer JVMs (sync keyed ×2 + async keyless;
+     * sync keyed + async keyed + sync keyless), 2 consumer JVMs (one plain group, one ORDERED group), every fault kind.
+     * With the name server and 2 broker JVMs that is 7 child JVMs next to the test JVM.
+     */
+    static CampaignConfig ci(long seed, long lengthMillis) {
+        Map<String, String> producers = new LinkedHashMap<>();
+        producers.put("p0", "sync-keyed,sync-keyed,async-keyless");
+        producers.put("p1", "sync-keyed,async-keyed,sync-keyless");
+        Map<String, ConsumerSpec> consumers = new LinkedHashMap<>();
+        consumers.put("c0", new ConsumerSpec(PLAIN_GROUP, false));
+        consumers.put("c1", new ConsumerSpec(ORDERED_GROUP, true));
+        return new CampaignConfig(seed, lengthMillis, producers, consumers, EnumSet.allOf(FaultKind.class), 60, 2_500,
+                5_000, "", CampaignSettings.CONVERGENCE_BOUND.toMillis());
+    }
+
+    /**
+     * The issue's full shape, for opt-in long runs: 3 producer JVMs and 4 consumer JVMs (two groups of two members,
+     * one ORDERED), every fault kind.
+     */
+    static CampaignConfig full(long seed, long lengthMillis) {
+        Map<String, String> producers = new LinkedHashMap<>();
+        producers.put("p0", "sync-keyed,sync-keyed,async-keyless");
+        producers.put("p1", "sync-keyed,async-keyed,sync-keyless");
+        producers.put("p2", "async-keyless,sync-keyed,sync-keyless");
+        Map<String, ConsumerSpec> consumers = new LinkedHashMap<>();
+        consumers.put("c0", new ConsumerSpec(PLAIN_GROUP, false));
+        consumers.put("c1", new ConsumerSpec(PLAIN_GROUP, false));
+        consumers.put("c2", new ConsumerSpec(ORDERED_GROUP, true));
+        consumers.put("c3", new ConsumerSpec(ORDERED_GROUP, true));
+        return new CampaignConfig(seed, lengthMillis, producers, consumers, EnumSet.allOf(FaultKind.class), 60, 3_000,
+                6_000, "", CampaignSettings.CONVERGENCE_BOUND.toMillis());
+    }
+
+    /**
+     * A planted-defect run: only {@code onlyKinds}, and a short convergence bound (with messages lost on purpose the
+     * campaign never converges; waiting the full bound would only cost CI time).
+     */
+    CampaignConfig withPlant(String plant, Set<FaultKind> onlyKinds) {
+        return new CampaignConfig(seed, lengthMillis, producers, consumers, onlyKinds, intervalMillis, minGapMillis,
+                maxGapMillis, plant, 30_000);
+    }
+
+    Set<String> groups() {
+        Set<String> g = new java.util.TreeSet<>();
+        consumers.values().forEach(c -> g.add(c.group()));
+        return g;
+    }
+
+    Set<String> orderedGroups() {
+        Set<String> g = new java.util.TreeSet<>();
+        consumers.values().stream().filter(ConsumerSpec::ordered).forEach(c -> g.add(c.group()));
+        return g;
+    }
+}
