@@ -47,6 +47,7 @@ final class Campaign {
 
     CampaignResult run() throws Exception {
         System.out.println("CAMPAIGN SEED " + config.seed() + " (replay with -Dsmartmq.campaign.seed=" + config.seed() + ")");
+        clearOutDir(); // a replay of the same seed must not read the last run's histories
         Files.createDirectories(outDir);
         String suffix = UUID.randomUUID().toString().substring(0, 6);
         String namespace = "campaign-" + Math.abs(config.seed() % 100_000) + "-" + suffix;
@@ -65,13 +66,9 @@ final class Campaign {
         try (ZkDegradationSwitch observer = observer(namespace);
              RedisFallbackStore store = backlogReader(namespace);
              ClientFleet fleet = new ClientFleet(servers, config, namespace, topic, outDir)) {
-            for (String c : config.consumers().keySet()) {
-                fleet.start(c);
-            }
+            inParallel(config.consumers().keySet(), fleet::start);
             awaitGroups(observer, topic);
-            for (String p : config.producers().keySet()) {
-                fleet.start(p);
-            }
+            inParallel(config.producers().keySet(), fleet::start);
             Sampler sampler = new Sampler(observer, store, topic, config.groups());
             sampler.start();
             FaultInjector injector = new FaultInjector(servers, fleet, observer, plan, config);
@@ -82,15 +79,11 @@ final class Campaign {
             injector.healEverything();
             long healedAt = System.currentTimeMillis();
             Thread.sleep(POST_HEAL_LOAD_MS); // producers keep sending on a healthy cluster
-            for (String p : config.producers().keySet()) {
-                fleet.stop(p);
-            }
+            inParallel(config.producers().keySet(), fleet::stop);
             long convergedAt = awaitConvergence(observer, sampler, healedAt + config.convergeBoundMillis());
             boolean converged = convergedAt > 0;
             long convergeMillis = converged ? convergedAt - healedAt : -1;
-            for (String c : config.consumers().keySet()) {
-                fleet.stop(c);
-            }
+            inParallel(config.consumers().keySet(), fleet::stop);
             sampler.stop();
             long endTime = System.currentTimeMillis();
 
@@ -104,6 +97,9 @@ final class Campaign {
             Verdict order = OrderChecker.check(history, config.orderedGroups(), faults);
             Verdict sw = SwitchHistoryChecker.check(switchHistory, CampaignSettings.MIN_DWELL_TIME);
             verdicts.add(lost);
+            verdicts.add(DeliveryCheckerCrossCheck.check(history, config.groups(),
+                    lost.breakdown().entrySet().stream().filter(e -> e.getKey().startsWith("lost."))
+                            .mapToLong(Map.Entry::getValue).sum()));
             verdicts.add(caller);
             verdicts.add(dups);
             verdicts.add(order);
@@ -144,6 +140,30 @@ final class Campaign {
             System.out.println(line);
             return new CampaignResult(config.seed(), verdicts, converged, convergeMillis, leftBehind, knownDefects,
                     injector.errors(), table, line, outDir);
+        }
+    }
+
+    /** Runs {@code action} for every name at once (JVM starts and stops take seconds each) and waits for all. */
+    private static void inParallel(java.util.Collection<String> names, java.util.function.Consumer<String> action)
+            throws InterruptedException {
+        List<Thread> threads = new ArrayList<>();
+        List<RuntimeException> failures = Collections.synchronizedList(new ArrayList<>());
+        for (String n : names) {
+            Thread t = new Thread(() -> {
+                try {
+                    action.accept(n);
+                } catch (RuntimeException e) {
+                    failures.add(e);
+                }
+            }, "campaign-client-" + n);
+            threads.add(t);
+            t.start();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        if (!failures.isEmpty()) {
+            throw failures.get(0);
         }
     }
 
@@ -215,6 +235,19 @@ final class Campaign {
             }
         }
         throw new IllegalStateException("could not read the switch history");
+    }
+
+    private void clearOutDir() throws IOException {
+        if (!Files.isDirectory(outDir)) {
+            return;
+        }
+        try (var files = Files.walk(outDir)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                if (!p.equals(outDir)) {
+                    Files.delete(p);
+                }
+            }
+        }
     }
 
     private void write(String file, String text) {

@@ -50,6 +50,7 @@ class CampaignCheckersTest {
     void cleanHistoryPassesEveryChecker() {
         History h = clean(50).build();
         assertTrue(LostChecker.check(h, GROUPS).ok());
+        assertTrue(DeliveryCheckerCrossCheck.check(h, GROUPS, 0).ok());
         assertTrue(CallerViewChecker.check(h, Duration.ofSeconds(5)).ok());
         Verdict d = DuplicateChecker.check(h, GROUPS, List.of());
         assertTrue(d.ok());
@@ -75,10 +76,14 @@ class CampaignCheckersTest {
             }
             t += 3;
         }
-        Verdict v = LostChecker.check(b.build(), Set.of("g-plain"));
+        History h = b.build();
+        Verdict v = LostChecker.check(h, Set.of("g-plain"));
         assertFalse(v.ok());
         assertEquals(5, v.violations(), v.toString());
         assertTrue(v.examples().get(0).contains("never delivered"), v.toString());
+        Verdict second = DeliveryCheckerCrossCheck.check(h, Set.of("g-plain"), 5);
+        assertFalse(second.ok());
+        assertEquals(5, second.violations(), "the testkit's DeliveryChecker agrees: " + second);
     }
 
     @Test

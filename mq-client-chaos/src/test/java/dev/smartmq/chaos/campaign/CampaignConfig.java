@@ -22,8 +22,9 @@ record CampaignConfig(long seed, long lengthMillis, Map<String, String> producer
     static final String PLAIN_GROUP = "g-plain";
 
     CampaignConfig {
-        producers = Map.copyOf(new LinkedHashMap<>(producers));
-        consumers = Map.copyOf(new LinkedHashMap<>(consumers));
+        // Insertion order is kept: the schedule picks targets by position, so a seed must see the same order.
+        producers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(producers));
+        consumers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(consumers));
         kinds = Set.copyOf(kinds);
     }
 

@@ -152,9 +152,18 @@ public final class ClientMain {
             } catch (InterruptedException e) {
                 return;
             }
-            List<String> names = Thread.getAllStackTraces().keySet().stream()
-                    .filter(t -> t.isAlive() && !t.isDaemon() && t != Thread.currentThread())
-                    .map(Thread::getName).sorted().toList();
+            List<String> names = new ArrayList<>();
+            Thread.getAllStackTraces().forEach((t, stack) -> {
+                if (t.isAlive() && !t.isDaemon() && t != Thread.currentThread()) {
+                    names.add(t.getName());
+                    System.err.println("LEFT BEHIND after close: thread " + t.getName() + " (" + t.getState() + ")");
+                    for (StackTraceElement e : stack) {
+                        System.err.println("    at " + e);
+                    }
+                }
+            });
+            names.sort(null);
+            System.err.flush();
             history.record("LEFT_BEHIND", String.join(",", names));
             Runtime.getRuntime().halt(3);
         }, "campaign-left-behind-watchdog");
