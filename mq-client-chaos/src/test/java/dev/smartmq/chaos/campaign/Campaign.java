@@ -205,7 +205,7 @@ final class Campaign {
         }
     }
 
-    /** The time everything converged, or -1 if not by {@code deadline}. Polls once a second. */
+    /** The time everything converged, or -1 if not by {@code deadline}. Polls every 2 s. */
     private long awaitConvergence(ZkDegradationSwitch observer, Sampler sampler, long deadline) throws InterruptedException {
         while (System.currentTimeMillis() < deadline) {
             boolean normal = observer.isReachable() && observer.current().state() == SwitchState.NORMAL;
@@ -213,7 +213,7 @@ final class Campaign {
             if (drained && LostChecker.outstanding(History.read(outDir), config.groups()) == 0) {
                 return System.currentTimeMillis();
             }
-            Thread.sleep(1_000);
+            Thread.sleep(2_000); // re-reads every history: cheap for a CI run, a second or so after 30 minutes
         }
         return -1;
     }

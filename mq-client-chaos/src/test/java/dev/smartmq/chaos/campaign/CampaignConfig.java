@@ -68,7 +68,7 @@ record CampaignConfig(long seed, long lengthMillis, Map<String, String> producer
      */
     CampaignConfig withPlant(String plant, Set<FaultKind> onlyKinds) {
         return new CampaignConfig(seed, lengthMillis, producers, consumers, onlyKinds, intervalMillis, minGapMillis,
-                maxGapMillis, plant, 30_000);
+                maxGapMillis, plant, 20_000);
     }
 
     Set<String> groups() {

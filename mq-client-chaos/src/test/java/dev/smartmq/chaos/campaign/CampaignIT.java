@@ -88,7 +88,7 @@ class CampaignIT {
         if (System.getProperty(MINUTES_PROPERTY) != null || System.getProperty(SEED_PROPERTY) != null) {
             return; // a replay or a long run: only the campaign itself
         }
-        CampaignConfig c = CampaignConfig.ci(99L, 30_000)
+        CampaignConfig c = CampaignConfig.ci(99L, 25_000)
                 .withPlant("drop-fallback:50,reorder:40", EnumSet.of(FaultKind.OPERATOR_DRILL));
         CampaignResult r = new Campaign(servers, c, OUT).run();
         assertFalse(r.passed(), "a campaign with planted defects must fail:\n" + r.table());
