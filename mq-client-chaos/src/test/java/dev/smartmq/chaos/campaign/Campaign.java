@@ -155,7 +155,7 @@ final class Campaign {
                 } catch (RuntimeException e) {
                     failures.add(e);
                 }
-            }, "campaign-client-" + n);
+            }, "smartmq-campaign-client-" + n);
             threads.add(t);
             t.start();
         }

@@ -57,6 +57,15 @@ final class CampaignReport {
             long deliveries = d.values().stream().mapToLong(List::size).sum();
             sb.append(String.format("%-28s %8d consumed, %d deliveries%n", "group " + g, consumed, deliveries));
         }
+        // Consumer JVMs that died (no CLOSED) with a handler entered and not completed: kills that landed mid-handler.
+        java.util.Set<String> midHandler = new java.util.HashSet<>();
+        for (String g : config.groups()) {
+            history.deliveries(g).values().forEach(l -> l.stream().filter(d -> !d.done())
+                    .forEach(d -> midHandler.add(d.process() + "/" + d.pid())));
+        }
+        long killedMidHandler = history.incarnations().stream()
+                .filter(i -> !i.closed() && midHandler.contains(i.process() + "/" + i.pid())).count();
+        sb.append(String.format("%-28s %8d%n", "consumers killed mid-handler", killedMidHandler));
         long incarnations = history.incarnations().size();
         sb.append(String.format("%-28s %8d%n", "client JVMs started", incarnations));
         sb.append(String.format("%-28s %8s (%d ms, bound %d s)%n", "converged", converged, convergeMillis,

@@ -67,7 +67,7 @@ public final class ClientMain {
                 String mode = modes[i].trim();
                 String key = mode.endsWith("-keyed") ? spec.name() + "-" + mode.charAt(0) + i : "-";
                 Sender s = new Sender(mq.producer(), spec, history, pid, key, mode, running, outstanding);
-                Thread t = new Thread(s::run, "campaign-sender-" + (i + 1));
+                Thread t = new Thread(s::run, "smartmq-campaign-sender-" + (i + 1));
                 senders.add(t);
             }
             senders.forEach(Thread::start);
@@ -166,7 +166,7 @@ public final class ClientMain {
             System.err.flush();
             history.record("LEFT_BEHIND", String.join(",", names));
             Runtime.getRuntime().halt(3);
-        }, "campaign-left-behind-watchdog");
+        }, "smartmq-campaign-watchdog-1");
         w.setDaemon(true);
         w.start();
     }
@@ -222,7 +222,7 @@ public final class ClientMain {
         }
 
         private String nextCid() {
-            return spec.name() + "." + pid + "." + Thread.currentThread().getName().replace("campaign-sender-", "s")
+            return spec.name() + "." + pid + "." + Thread.currentThread().getName().replace("smartmq-campaign-sender-", "s")
                     + "." + (seq++);
         }
 

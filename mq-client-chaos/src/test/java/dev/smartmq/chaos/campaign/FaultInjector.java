@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * its apply. Records what really happened ({@link FaultRecord}s with wall-clock times) and any fault it could not
  * apply or heal. {@link #healEverything()} ends the schedule and undoes every fault.
  *
- * <p>Threads: {@code campaign-dispatcher-1} and one {@code campaign-fault-<target>-1} per target; all stopped by
+ * <p>Threads: {@code smartmq-campaign-dispatcher-1} and one {@code smartmq-campaign-fault-<target>-1} per target; all stopped by
  * {@link #healEverything()}.
  */
 final class FaultInjector {
@@ -88,7 +88,7 @@ final class FaultInjector {
                     }
                 });
             }
-        }, "campaign-dispatcher-1");
+        }, "smartmq-campaign-dispatcher-1");
         dispatcher.setDaemon(true);
         dispatcher.start();
     }
@@ -151,7 +151,7 @@ final class FaultInjector {
         String key = p.kind().brokerFault() ? "brokers" : p.target();
         synchronized (executors) {
             return executors.computeIfAbsent(key, k -> Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, "campaign-fault-" + k + "-1");
+                Thread t = new Thread(r, "smartmq-campaign-fault-" + k + "-1");
                 t.setDaemon(true);
                 return t;
             }));

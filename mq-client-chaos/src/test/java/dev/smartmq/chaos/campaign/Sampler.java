@@ -14,7 +14,7 @@ import java.util.Set;
  * Samples what an SRE would watch, every {@value #PERIOD_MS} ms, for the timeline: the switch document as an
  * observer (not a leader candidate) sees it, and the fallback backlog of every group, read straight from Redis
  * (not through the faulted link; {@code -1} while Redis cannot answer). Also flags any observed epoch going
- * backwards. Thread: {@code campaign-sampler-1}, stopped by {@link #stop()}.
+ * backwards. Thread: {@code smartmq-campaign-sampler-1}, stopped by {@link #stop()}.
  */
 final class Sampler {
 
@@ -41,7 +41,7 @@ final class Sampler {
     }
 
     void start() {
-        thread = new Thread(this::run, "campaign-sampler-1");
+        thread = new Thread(this::run, "smartmq-campaign-sampler-1");
         thread.setDaemon(true);
         thread.start();
     }
