@@ -54,8 +54,9 @@ final class Campaign {
         String topic = "CAMPAIGN_" + suffix;
         FaultSchedule.Topology topology = new FaultSchedule.Topology(servers.rocketMQ().brokerCount(),
                 List.copyOf(config.producers().keySet()), List.copyOf(config.consumers().keySet()));
-        List<FaultSchedule.Planned> plan = FaultSchedule.plan(config.seed(), config.lengthMillis(), topology,
-                config.kinds(), config.minGapMillis(), config.maxGapMillis());
+        List<FaultSchedule.Planned> plan = !config.fixedPlan().isEmpty() ? config.fixedPlan()
+                : FaultSchedule.plan(config.seed(), config.lengthMillis(), topology, config.kinds(),
+                        config.minGapMillis(), config.maxGapMillis());
         StringBuilder schedule = new StringBuilder("schedule of seed " + config.seed() + ":\n");
         plan.forEach(p -> schedule.append("  ").append(p).append('\n'));
         System.out.print(schedule);

@@ -2,17 +2,18 @@ package dev.smartmq.chaos.campaign;
 
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * One campaign's shape: seed, length of the faulted phase, the client processes (producers with their sender
  * modes, consumers with their group and ordering), the fault kinds drawn from, the gap between faults, and an
- * optional planted defect. Immutable.
+ * optional planted defect, and optionally a fixed fault plan instead of the seeded one. Immutable.
  */
 record CampaignConfig(long seed, long lengthMillis, Map<String, String> producers, Map<String, ConsumerSpec> consumers,
                       Set<FaultKind> kinds, long intervalMillis, long minGapMillis, long maxGapMillis, String plant,
-                      long convergeBoundMillis) {
+                      long convergeBoundMillis, List<FaultSchedule.Planned> fixedPlan) {
 
     /** A consumer process: its group and whether the subscription is ORDERED. */
     record ConsumerSpec(String group, boolean ordered) {
@@ -26,6 +27,7 @@ record CampaignConfig(long seed, long lengthMillis, Map<String, String> producer
         producers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(producers));
         consumers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(consumers));
         kinds = Set.copyOf(kinds);
+        fixedPlan = List.copyOf(fixedPlan);
     }
 
     /**
@@ -41,7 +43,7 @@ record CampaignConfig(long seed, long lengthMillis, Map<String, String> producer
         consumers.put("c0", new ConsumerSpec(PLAIN_GROUP, false));
         consumers.put("c1", new ConsumerSpec(ORDERED_GROUP, true));
         return new CampaignConfig(seed, lengthMillis, producers, consumers, EnumSet.allOf(FaultKind.class), 60, 2_500,
-                5_000, "", CampaignSettings.CONVERGENCE_BOUND.toMillis());
+                5_000, "", CampaignSettings.CONVERGENCE_BOUND.toMillis(), List.of());
     }
 
     /**
@@ -59,7 +61,7 @@ record CampaignConfig(long seed, long lengthMillis, Map<String, String> producer
         consumers.put("c2", new ConsumerSpec(ORDERED_GROUP, true));
         consumers.put("c3", new ConsumerSpec(ORDERED_GROUP, true));
         return new CampaignConfig(seed, lengthMillis, producers, consumers, EnumSet.allOf(FaultKind.class), 60, 3_000,
-                6_000, "", CampaignSettings.CONVERGENCE_BOUND.toMillis());
+                6_000, "", CampaignSettings.CONVERGENCE_BOUND.toMillis(), List.of());
     }
 
     /**
@@ -68,7 +70,16 @@ record CampaignConfig(long seed, long lengthMillis, Map<String, String> producer
      */
     CampaignConfig withPlant(String plant, Set<FaultKind> onlyKinds) {
         return new CampaignConfig(seed, lengthMillis, producers, consumers, onlyKinds, intervalMillis, minGapMillis,
-                maxGapMillis, plant, 20_000);
+                maxGapMillis, plant, 20_000, fixedPlan);
+    }
+
+    /**
+     * A scripted run: {@code plan} instead of a schedule drawn from the seed (regression tests of what a seed
+     * found, with the same injector, history and checkers).
+     */
+    CampaignConfig withFixedPlan(List<FaultSchedule.Planned> plan, long lengthMillis) {
+        return new CampaignConfig(seed, lengthMillis, producers, consumers, kinds, intervalMillis, minGapMillis,
+                maxGapMillis, this.plant, convergeBoundMillis, plan);
     }
 
     Set<String> groups() {

@@ -114,13 +114,19 @@ public final class ForkedRocketMQ implements AutoCloseable {
     /**
      * System properties a SmartMQ / RocketMQ <em>client</em> JVM should get to talk to these servers like the
      * testkit's own JVMs do: the remoting protocol version (RocketMQ reads it once, from a system property; the
-     * in-JVM fixtures set it for their JVM) and RocketMQ's client log directory under {@code logDir}.
+     * in-JVM fixtures set it for their JVM), RocketMQ's log files under {@code logDir} (never under the real
+     * {@code ~/logs}), and {@code user.home} moved there.
      */
     public static Map<String, String> clientSystemProperties(Path logDir) {
         Map<String, String> m = new LinkedHashMap<>();
         m.put(RemotingCommand.REMOTING_VERSION_KEY, Integer.toString(MQVersion.CURRENT_VERSION));
         m.put("rocketmq.log.root", logDir.toString());
         m.put("rocketmq.client.logRoot", logDir.toString());
+        // With rocketmq-broker on the classpath (as in any testkit user's), RocketMQ's shaded logback would pick
+        // rmq.broker.logback.xml and write under ${user.home}/logs/rocketmqlogs: point it at ours, and move user.home.
+        m.put("rmq.logback.configurationFile", RocketMQLogging.CONFIG_RESOURCE);
+        m.put(RocketMQLogging.LOG_DIR_PROPERTY, logDir.toString());
+        m.put("user.home", logDir.resolve("home").toString());
         return m;
     }
 
