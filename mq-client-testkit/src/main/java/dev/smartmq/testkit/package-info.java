@@ -8,7 +8,10 @@
  *   <li>{@code dev.smartmq.testkit.process} — child JVMs driven from a test (kill -9, SIGSTOP/SIGCONT, stop,
  *       restart), for servers and for client processes of a drill;</li>
  *   <li>{@code dev.smartmq.testkit.zookeeper} — ZooKeeper server and 3-node ensemble (Curator testing);</li>
- *   <li>{@code dev.smartmq.testkit.redis} — {@code redis-server} child processes, standalone and cluster;</li>
+ *   <li>{@code dev.smartmq.testkit.redis} — {@code redis-server} child processes, standalone and cluster (the
+ *       binary from the PATH, or the Redis 7 one shipped in a Maven artifact: {@code RedisBinary});</li>
+ *   <li>{@code dev.smartmq.testkit.servers} — the three servers behind one interface, embedded or as
+ *       Testcontainers ({@code TestServers});</li>
  *   <li>{@code dev.smartmq.testkit.proxy} — a TCP fault proxy (black-hole, latency, cut connections);</li>
  *   <li>{@code dev.smartmq.testkit.checker} — counts every send and delivery of a drill.</li>
  * </ul>
