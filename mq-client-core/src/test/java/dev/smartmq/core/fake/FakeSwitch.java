@@ -37,6 +37,7 @@ public final class FakeSwitch implements DegradationSwitch {
     private volatile boolean reachable = true;
     private volatile boolean leader = true;
     private volatile boolean failTransitions;
+    private volatile java.util.concurrent.CountDownLatch hangTransitions;
     private final Map<SwitchListener, Executor> listeners = new ConcurrentHashMap<>();
     private final AtomicInteger applied = new AtomicInteger();
     private final AtomicInteger requests = new AtomicInteger();
@@ -85,6 +86,11 @@ public final class FakeSwitch implements DegradationSwitch {
 
     public void failTransitions(boolean fail) {
         this.failTransitions = fail;
+    }
+
+    /** Every {@link #transition} blocks until {@code release} opens (a hung ZooKeeper); null: no hang. */
+    public void hangTransitions(java.util.concurrent.CountDownLatch release) {
+        this.hangTransitions = release;
     }
 
     /** Another writer (an operator, another service) writes the document, without CAS. */
@@ -146,6 +152,15 @@ public final class FakeSwitch implements DegradationSwitch {
     @Override
     public TransitionResult transition(SwitchTransition t) {
         requests.incrementAndGet();
+        java.util.concurrent.CountDownLatch hang = hangTransitions;
+        if (hang != null) {
+            try {
+                hang.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SwitchUnavailableException("fake switch: interrupted in a hung call", e);
+            }
+        }
         SwitchStatus previous;
         SwitchStatus next;
         synchronized (this) {
