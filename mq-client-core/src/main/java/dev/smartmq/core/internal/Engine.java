@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code smartmq-switch-1}: switch callbacks and switch writes of the failure detector;</li>
  *   <li>{@code smartmq-prober-1}: prober and drain decision (leader work; may block for probeTimeout);</li>
  *   <li>{@code smartmq-maintenance-1}: orphan reaper, backlog gauges, ORDERED gates, retries of store writes;</li>
- *   <li>{@code smartmq-timer-1}: sweeps the time-outs of async sends, nothing else (never blocks);</li>
+ *   <li>{@code smartmq-timer-1}: sweeps the time-outs of async sends and hands a drill's expiry to the switch
+ *       thread, nothing else (never blocks);</li>
  *   <li>{@code smartmq-consumer-1..n}: fallback workers, started by the first subscription.</li>
  * </ul>
  */
@@ -64,6 +65,7 @@ public final class Engine implements AutoCloseable {
     private final Router router;
     private final DualPathConsumer consumer;
     private final Prober prober;
+    private final DrillExpiry drillExpiry;
     private final DrainDecision drain;
 
     /**
@@ -97,7 +99,8 @@ public final class Engine implements AutoCloseable {
                 metrics, timer);
         this.consumer = new DualPathConsumer(config, transport, store, sw, tracker, metrics, guard, idempotencyTtl,
                 consumerId, maintenanceExecutor);
-        this.prober = new Prober(config, transport, sw, tracker, clock, metrics);
+        this.drillExpiry = new DrillExpiry(config, sw, tracker, clock, this::probeSuccesses);
+        this.prober = new Prober(config, transport, sw, tracker, clock, metrics, drillExpiry);
         this.drain = new DrainDecision(sw, store, tracker, clock, metrics);
         tracker.addObserver(consumer);
         try {
@@ -107,6 +110,10 @@ public final class Engine implements AutoCloseable {
             shutdownThreads(System.nanoTime());
             throw e;
         }
+    }
+
+    private int probeSuccesses() {
+        return prober.consecutiveSuccesses();
     }
 
     private void registerGauges() {
@@ -146,6 +153,8 @@ public final class Engine implements AutoCloseable {
         }
         tracker.bind(switchExecutor);
         sw.addListener(tracker, switchExecutor);
+        sw.addListener(drillExpiry, switchExecutor);
+        drillExpiry.bind(timer, switchExecutor);
         proberExecutor.scheduleWithFixedDelay(prober::tick, config.probeInterval().toNanos(),
                 config.probeInterval().toNanos(), TimeUnit.NANOSECONDS);
         proberExecutor.scheduleWithFixedDelay(drain::tick, config.drainCheckInterval().toNanos(),
@@ -217,6 +226,7 @@ public final class Engine implements AutoCloseable {
             router.close();
             try {
                 sw.removeListener(tracker);
+                sw.removeListener(drillExpiry);
             } catch (RuntimeException e) {
                 log.warn("SmartMQ: removing the switch listener failed", e);
             }

@@ -55,6 +55,8 @@ final class SwitchTracker implements SwitchListener {
     private final FailureDetector detector;
     private final List<EffectiveStateObserver> observers = new CopyOnWriteArrayList<>();
     private final AtomicBoolean publishing = new AtomicBoolean();
+    /** A publish task is queued and has not started: a hung switch write never gets a queue behind it. */
+    private final AtomicBoolean publishQueued = new AtomicBoolean();
     private final Object lock = new Object();
     private volatile Executor switchExecutor;
 
@@ -200,12 +202,16 @@ final class SwitchTracker implements SwitchListener {
 
     void schedulePublish() {
         Executor executor = switchExecutor;
-        if (local == null || executor == null) {
+        if (local == null || executor == null || !publishQueued.compareAndSet(false, true)) {
             return;
         }
         try {
-            executor.execute(this::publishLocalDegradation);
+            executor.execute(() -> {
+                publishQueued.set(false);
+                publishLocalDegradation();
+            });
         } catch (RejectedExecutionException e) {
+            publishQueued.set(false);
             log.debug("SmartMQ: closing, local degradation not published");
         }
     }
