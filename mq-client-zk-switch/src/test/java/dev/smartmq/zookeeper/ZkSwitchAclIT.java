@@ -85,16 +85,20 @@ class ZkSwitchAclIT {
         assertEquals(expected, asOps.getACL().forPath(switchPath));
         assertEquals(expected, asOps.getACL().forPath("/smartmq/" + ns + "/history"));
         assertEquals(ZooDefs.Perms.READ | ZooDefs.Perms.CREATE, asOps.getACL().forPath("/smartmq/" + ns).get(0).getPerms());
-        assertEquals(ZooDefs.Ids.OPEN_ACL_UNSAFE, raw.getACL().forPath("/smartmq/" + ns + "/groups"));
+        assertEquals(expected, asOps.getACL().forPath("/smartmq/" + ns + "/groups"));
+        assertEquals(expected, asOps.getACL().forPath("/smartmq/" + ns + "/leader"));
         assertThrows(KeeperException.NoAuthException.class, () -> raw.delete().forPath(switchPath),
                 "nobody but a writer may delete the switch (and re-create it)");
         assertThrows(KeeperException.NoAuthException.class, () -> raw.setData().forPath(switchPath, new byte[] {1}));
 
-        // The registry stays open: every service must be able to register.
+        // The registry carries the writer ACL too: only writers register (a non-writer's registration stays
+        // pending, with an error log), every instance reads it.
+        ops.registerConsumer("orders", "billing", "ops-1");
         svc.registerConsumer("orders", "billing", "svc-1");
         anon.registerConsumer("orders", "billing", "anon-1");
-        await().atMost(wait).until(() -> ops.liveConsumers("orders", "billing")
-                .equals(Optional.of(Set.of("svc-1", "anon-1"))));
+        await().atMost(wait).until(() -> svc.liveConsumers("orders", "billing").equals(Optional.of(Set.of("ops-1"))));
+        await().atMost(wait).until(() -> SwitchFixtures.errorsContaining(logs, "may not register") >= 2);
+        assertEquals(Optional.of(Set.of("ops-1")), anon.liveConsumers("orders", "billing"));
 
         for (ZkDegradationSwitch sw : List.of(svc, anon, ops)) {
             assertFalse(sw.toString().contains("secret"), sw.toString());
