@@ -120,6 +120,11 @@ public final class FakeFallbackStore implements FallbackStore {
         return inFlight.values().stream().anyMatch(m -> m.envelope().id().equals(id));
     }
 
+    /** Messages of {@code topic} waiting in its unclaimed shards (sent while no group was known). */
+    public synchronized int unclaimedCount(String topic) {
+        return unclaimed.getOrDefault(topic, List.of()).size();
+    }
+
     /** Queued (not in flight) messages of (topic, group), shard by shard. */
     public synchronized List<Envelope> queued(String topic, String group) {
         List<Envelope> all = new ArrayList<>();

@@ -37,6 +37,7 @@ public final class FakeSwitch implements DegradationSwitch {
     private volatile boolean reachable = true;
     private volatile boolean leader = true;
     private volatile boolean failTransitions;
+    private volatile boolean hideGroups;
     private volatile java.util.concurrent.CountDownLatch hangTransitions;
     private final Map<SwitchListener, Executor> listeners = new ConcurrentHashMap<>();
     private final AtomicInteger applied = new AtomicInteger();
@@ -218,16 +219,32 @@ public final class FakeSwitch implements DegradationSwitch {
         live.computeIfAbsent(topic + "|" + group, k -> new TreeSet<>()).add(consumerId);
     }
 
+    /**
+     * While hidden, the cached reads ({@link #groups}, {@link #registeredGroups}) see no group, as a registry
+     * cache that has not caught up yet (asynchronous registration, ZooKeeper unreachable at start);
+     * {@code readGroups} still reads the truth.
+     */
+    public void hideGroups(boolean hide) {
+        this.hideGroups = hide;
+    }
+
     @Override
     public synchronized Set<String> groups(String topic) {
-        return Set.copyOf(groups.getOrDefault(topic, Set.of()));
+        return hideGroups ? Set.of() : Set.copyOf(groups.getOrDefault(topic, Set.of()));
     }
 
     @Override
     public synchronized Map<String, Set<String>> registeredGroups() {
         Map<String, Set<String>> copy = new HashMap<>();
-        groups.forEach((t, g) -> copy.put(t, Set.copyOf(g)));
+        if (!hideGroups) {
+            groups.forEach((t, g) -> copy.put(t, Set.copyOf(g)));
+        }
         return copy;
+    }
+
+    /** Read from the "store", not the cache: empty while unreachable. */
+    public synchronized Optional<Set<String>> readGroups(String topic) {
+        return reachable ? Optional.of(Set.copyOf(groups.getOrDefault(topic, Set.of()))) : Optional.empty();
     }
 
     @Override
