@@ -63,6 +63,15 @@ public interface DegradationSwitch extends AutoCloseable {
     Map<String, Set<String>> registeredGroups();
 
     /**
+     * Consumer groups registered for {@code topic}, read from the store now rather than from the cache, so
+     * that a group registered a moment ago is included; empty when the store cannot answer. Blocks up to the
+     * adapter's operation timeout: not for a send path. The default answers from the cache.
+     */
+    default Optional<Set<String>> readGroups(String topic) {
+        return isReachable() ? Optional.of(groups(topic)) : Optional.empty();
+    }
+
+    /**
      * Live consumer instances of (topic, group), or empty when the store is unreachable (then nobody can
      * tell who is dead, and orphans must not be recovered).
      */

@@ -135,6 +135,8 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
      * Bounded by the key layout: one entry per (topic, group, shard).
      */
     private final Set<String> emptyAtLastClaim = ConcurrentHashMap.newKeySet();
+    /** Topics this instance already recorded in the unclaimed-topics set (bounded by the topics). */
+    private final Set<String> unclaimedTopicsNoted = ConcurrentHashMap.newKeySet();
 
     private RedisFallbackStore(Builder b, UnifiedJedis client, boolean owned, ExecutorService pipelineExecutor) {
         this.config = b;
@@ -275,6 +277,9 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
         }
         checkName("topic", m.topic());
         try {
+            if (targets.size() == 1 && KeyLayout.UNCLAIMED_GROUP.equals(targets.get(0))) {
+                noteUnclaimedTopic(m.topic());
+            }
             if (m.bodySize() > config.maxBodySize) {
                 throw new FallbackStoreException(Reason.REJECTED, "message " + envelope.id() + " body is "
                         + m.bodySize() + " bytes, over maxBodySize=" + config.maxBodySize, null);
@@ -585,6 +590,91 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
             LOG.info("Group {} adopted {} unclaimed messages of topic {}", group, moved, topic);
         }
         return moved;
+    }
+
+    /**
+     * Records, before the first unclaimed append of a topic by this instance is sent, that the topic may have
+     * unclaimed messages, so the leader's drain decision finds them (one round trip per topic and instance;
+     * a failure fails the append).
+     */
+    private void noteUnclaimedTopic(String topic) {
+        if (unclaimedTopicsNoted.contains(topic)) {
+            return;
+        }
+        try {
+            ops.jedis().sadd(layout.unclaimedTopics(), topic.getBytes(StandardCharsets.UTF_8));
+        } catch (RuntimeException e) {
+            throw ops.failure("record topic " + topic + " as having unclaimed messages", e);
+        }
+        unclaimedTopicsNoted.add(topic);
+    }
+
+    /**
+     * Copies the topic's unclaimed messages to every group in {@code groups}, shard by shard (one atomic script
+     * per non-empty shard, all groups of a shard share its hash tag), ahead of what is queued there.
+     */
+    @Override
+    public long distributeUnclaimed(String topic, Collection<String> groups) {
+        requireStarted();
+        checkName("topic", topic);
+        List<String> targets = new ArrayList<>(new LinkedHashSet<>(groups));
+        if (targets.isEmpty()) {
+            return 0;
+        }
+        for (String g : targets) {
+            checkName("group", g);
+        }
+        List<ShardBacklog> shards = backlogPerShard(topic, KeyLayout.UNCLAIMED_GROUP);
+        long moved = 0;
+        for (ShardBacklog b : shards) {
+            if (b.queued() == 0) {
+                continue;
+            }
+            List<byte[]> keys = new ArrayList<>(targets.size() + 1);
+            keys.add(layout.shard(topic, KeyLayout.UNCLAIMED_GROUP, b.shard()).queue());
+            for (String g : targets) {
+                keys.add(layout.shard(topic, g, b.shard()).queue());
+            }
+            long n;
+            do {
+                try {
+                    n = (Long) ops.eval(Scripts.DISTRIBUTE, keys,
+                            List.of(Integer.toString(ADOPT_CHUNK).getBytes(StandardCharsets.US_ASCII)));
+                } catch (RuntimeException e) {
+                    throw ops.failure("distribute unclaimed messages of " + topic + "/" + b.shard() + " to "
+                            + targets, e);
+                }
+                moved += n;
+            } while (n == ADOPT_CHUNK);
+        }
+        if (moved > 0) {
+            LOG.info("Groups {} got {} unclaimed messages of topic {}", targets, moved, topic);
+        }
+        return moved;
+    }
+
+    @Override
+    public long unclaimedBacklog(String topic) {
+        return backlog(topic, KeyLayout.UNCLAIMED_GROUP);
+    }
+
+    @Override
+    public Set<String> unclaimedTopics() {
+        requireStarted();
+        Set<byte[]> members;
+        try {
+            members = ops.jedis().smembers(layout.unclaimedTopics());
+        } catch (RuntimeException e) {
+            throw ops.failure("list topics with unclaimed messages", e);
+        }
+        Set<String> topics = new java.util.TreeSet<>();
+        for (byte[] m : members) {
+            String t = new String(m, StandardCharsets.UTF_8);
+            if (NAME.matcher(t).matches()) {
+                topics.add(t);
+            }
+        }
+        return topics;
     }
 
     // ------------------------------------------------------------------------------------------- admin

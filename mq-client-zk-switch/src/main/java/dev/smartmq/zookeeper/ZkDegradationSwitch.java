@@ -772,6 +772,44 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
     }
 
     /**
+     * Read from ZooKeeper (not from the cache), so that a group registered a moment ago is included; names that
+     * break the naming rule are skipped (one ERROR line each). Empty while ZooKeeper is unreachable or does not
+     * answer within the operation timeout.
+     */
+    @Override
+    public Optional<Set<String>> readGroups(String topic) {
+        checkNodeName("topic", topic);
+        CuratorFramework c = requireStarted();
+        if (!reachable || !NAME_RULE.matcher(topic).matches()) {
+            return reachable ? Optional.of(Set.of()) : Optional.empty();
+        }
+        try {
+            CuratorEvent e = ZkCalls.call(ZkCalls.deadline(config.operationTimeout), "list of groups",
+                    cb -> c.getChildren().inBackground(cb).forPath(layout.topicPath(topic)));
+            KeeperException.Code rc = ZkCalls.code(e);
+            if (rc == KeeperException.Code.NONODE) {
+                return Optional.of(Set.of());
+            }
+            if (rc != KeeperException.Code.OK || !reachable) {
+                return Optional.empty();
+            }
+            Set<String> groups = new TreeSet<>();
+            for (String g : e.getChildren()) {
+                if (NAME_RULE.matcher(g).matches()) {
+                    groups.add(g);
+                } else if (reportedBadNames.add(layout.groupPath(topic, g))) {
+                    log.error("SmartMQ switch [{}]: IGNORING registry node {}: topic and group names must be "
+                            + "[A-Za-z0-9_-]+ (written by hand or by a foreign client? delete it)",
+                            config.namespace, layout.groupPath(topic, g));
+                }
+            }
+            return Optional.of(Set.copyOf(groups));
+        } catch (SwitchUnavailableException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
      * Read from ZooKeeper (not from a cache), so that an instance registered a moment ago is never taken
      * for dead. Empty while ZooKeeper is unreachable or does not answer within the operation timeout.
      */

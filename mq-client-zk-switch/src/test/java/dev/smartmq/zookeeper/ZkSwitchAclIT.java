@@ -152,6 +152,7 @@ class ZkSwitchAclIT {
         await().atMost(wait).until(() -> svc.groups("orders").contains("audit"));
         for (int i = 0; i < 5; i++) {
             assertEquals(Set.of("billing", "audit"), svc.groups("orders"));
+            assertEquals(Optional.of(Set.of("billing", "audit")), svc.readGroups("orders"));
             assertEquals(Set.of("orders"), svc.registeredGroups().keySet());
         }
         assertEquals(1, SwitchFixtures.errorsContaining(logs, "bad.group"), "one loud line per bad name");

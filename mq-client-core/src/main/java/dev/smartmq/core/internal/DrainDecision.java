@@ -1,5 +1,6 @@
 package dev.smartmq.core.internal;
 
+import dev.smartmq.api.SmartMQConfig;
 import dev.smartmq.api.SwitchMode;
 import dev.smartmq.api.SwitchState;
 import dev.smartmq.api.SwitchStatus;
@@ -13,25 +14,36 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The leader's RECOVERING → NORMAL decision (DESIGN.md §7): every {@code drainCheckInterval}, when the
- * fallback backlog of every registered (topic, group) is zero and RECOVERING is older than the dwell time,
- * CAS to NORMAL. It also refreshes the cached backlog gauges of every registered group.
+ * fallback backlog of every registered (topic, group) is zero, no topic's unclaimed shards hold a message, and
+ * RECOVERING is older than the dwell time, CAS to NORMAL. It also refreshes the cached backlog gauges of every
+ * registered group, and hands unclaimed messages to every registered group of their topic
+ * ({@link UnclaimedDistribution}): each tick while DEGRADED or RECOVERING, every {@code normalSweepInterval}
+ * in NORMAL.
+ *
+ * <p>Thread rules: {@link #tick()} runs on the engine's {@code smartmq-prober} thread only; its state is
+ * confined to that thread.
  */
 final class DrainDecision {
     private static final Logger log = LoggerFactory.getLogger(DrainDecision.class);
 
+    private final SmartMQConfig config;
     private final DegradationSwitch sw;
     private final FallbackStore store;
     private final SwitchTracker tracker;
     private final Clock clock;
     private final EngineMetrics metrics;
+    private final UnclaimedDistribution distribution;
+    private long lastDistributionNanos = System.nanoTime();
 
-    DrainDecision(DegradationSwitch sw, FallbackStore store, SwitchTracker tracker, Clock clock,
+    DrainDecision(SmartMQConfig config, DegradationSwitch sw, FallbackStore store, SwitchTracker tracker, Clock clock,
                   EngineMetrics metrics) {
+        this.config = config;
         this.sw = sw;
         this.store = store;
         this.tracker = tracker;
         this.clock = clock;
         this.metrics = metrics;
+        this.distribution = new UnclaimedDistribution(store, sw);
     }
 
     void tick() {
@@ -47,22 +59,51 @@ final class DrainDecision {
             return;
         }
         SwitchStatus s = tracker.status();
+        long now = System.nanoTime();
+        if (s.state() != SwitchState.NORMAL || now - lastDistributionNanos >= config.normalSweepInterval().toNanos()) {
+            lastDistributionNanos = now;
+            distributeUnclaimed();
+        }
         if (s.state() != SwitchState.RECOVERING || s.mode() != SwitchMode.AUTO
                 || !tracker.dwellPassed(s.changedAt(), clock.instant())) {
             return;
         }
         long total = 0;
+        boolean unknown = false;
         for (Map.Entry<String, Set<String>> e : sw.registeredGroups().entrySet()) {
             for (String group : e.getValue()) {
-                long backlog = store.backlog(e.getKey(), group);
-                metrics.backlog(e.getKey(), group, backlog);
-                total += backlog;
+                try {
+                    long backlog = store.backlog(e.getKey(), group);
+                    metrics.backlog(e.getKey(), group, backlog);
+                    total += backlog;
+                } catch (RuntimeException ex) {
+                    unknown = true; // one group's failure never blinds the check for the others
+                    log.warn("SmartMQ drain check: backlog of {}/{} unknown: {}", e.getKey(), group, ex.toString());
+                }
             }
         }
-        if (total == 0) {
+        long unclaimed = 0;
+        for (String topic : store.unclaimedTopics()) {
+            unclaimed += store.unclaimedBacklog(topic);
+        }
+        if (total == 0 && unclaimed == 0 && !unknown) {
             tracker.tryTransition(s, SwitchState.NORMAL, "fallback backlog drained for every registered group");
         } else {
-            log.debug("SmartMQ: {} messages left in the fallback store", total);
+            log.debug("SmartMQ: {} messages left in the fallback store, {} waiting for a group{}", total, unclaimed,
+                    unknown ? ", some backlogs unknown" : "");
+        }
+    }
+
+    private void distributeUnclaimed() {
+        for (String topic : store.unclaimedTopics()) {
+            try {
+                if (store.unclaimedBacklog(topic) > 0) {
+                    distribution.distribute(topic, null);
+                }
+            } catch (RuntimeException e) {
+                log.warn("SmartMQ: handing the unclaimed messages of topic {} to its groups failed: {}", topic,
+                        e.toString());
+            }
         }
     }
 }

@@ -101,7 +101,7 @@ public final class Engine implements AutoCloseable {
                 consumerId, maintenanceExecutor);
         this.drillExpiry = new DrillExpiry(config, sw, tracker, clock, this::probeSuccesses);
         this.prober = new Prober(config, transport, sw, tracker, clock, metrics, drillExpiry);
-        this.drain = new DrainDecision(sw, store, tracker, clock, metrics);
+        this.drain = new DrainDecision(config, sw, store, tracker, clock, metrics);
         tracker.addObserver(consumer);
         try {
             registerGauges();

@@ -268,6 +268,34 @@ public final class FakeFallbackStore implements FallbackStore {
     }
 
     @Override
+    public synchronized long distributeUnclaimed(String topic, Collection<String> groups) {
+        if (groups.isEmpty()) {
+            return 0;
+        }
+        List<Envelope> list = unclaimed.remove(topic);
+        if (list == null) {
+            return 0;
+        }
+        unclaimed.put(topic, new ArrayList<>());
+        for (String g : groups) {
+            for (Envelope e : list) {
+                shardsOf(topic, g)[shardOf(e)].addLast(e);
+            }
+        }
+        return list.size();
+    }
+
+    @Override
+    public synchronized long unclaimedBacklog(String topic) {
+        return unclaimedCount(topic);
+    }
+
+    @Override
+    public synchronized Set<String> unclaimedTopics() {
+        return Set.copyOf(unclaimed.keySet());
+    }
+
+    @Override
     public void close() {
         events.add("store.close");
     }

@@ -243,6 +243,7 @@ public final class FakeSwitch implements DegradationSwitch {
     }
 
     /** Read from the "store", not the cache: empty while unreachable. */
+    @Override
     public synchronized Optional<Set<String>> readGroups(String topic) {
         return reachable ? Optional.of(Set.copyOf(groups.getOrDefault(topic, Set.of()))) : Optional.empty();
     }

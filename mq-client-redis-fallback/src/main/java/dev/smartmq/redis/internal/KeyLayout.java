@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentMap;
  * smq:{ns:topic:shard}:group:f   hash   in-flight: field "seq(16 hex)|claimToken|consumerId" → value
  * smq:{ns:topic:shard}:group:d   list   dead letters (DeadLetterCodec records)
  * smq:{ns:topic:shard}:group:n   string claim sequence of the shard (orders in-flight entries)
+ * smq:ns:#unclaimed-topics       set    topics whose #unclaimed shards hold or held messages
  * </pre>
  *
  * The hash tag is {@code {ns:topic:shard}}: the four keys of a shard share a slot (so Lua scripts move
@@ -58,6 +59,11 @@ public final class KeyLayout {
                     bytes(prefix + "d"), bytes(prefix + "n"));
         }
         return result;
+    }
+
+    /** Key of the set of topics that have (or had) messages in their unclaimed shards. */
+    public byte[] unclaimedTopics() {
+        return bytes("smq:" + namespace + ":#unclaimed-topics");
     }
 
     /** Key of the idempotency record of {@code messageId} in {@code group} (no hash tag: spread). */

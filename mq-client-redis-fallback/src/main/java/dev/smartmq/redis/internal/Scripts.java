@@ -127,6 +127,26 @@ public final class Scripts {
             return n
             """);
 
+    /**
+     * Distribute. KEYS = unclaimed q, group1 q, group2 q, ... (one shard); ARGV = max. Moves up to max values
+     * from the tail of the unclaimed queue to the head of every group's queue, so each group gets all of them,
+     * in order, before newer ones. Returns how many left the unclaimed queue.
+     */
+    public static final Script DISTRIBUTE = script("distribute", """
+            #!lua
+            local n = 0
+            local max = tonumber(ARGV[1])
+            while n < max do
+              local v = redis.call('RPOP', KEYS[1])
+              if not v then break end
+              for i = 2, #KEYS do
+                redis.call('LPUSH', KEYS[i], v)
+              end
+              n = n + 1
+            end
+            return n
+            """);
+
     /** Replay one dead letter. KEYS = d, q; ARGV = record, value. Returns 1 if the record was still there. */
     public static final Script REPLAY = script("replay", """
             #!lua
