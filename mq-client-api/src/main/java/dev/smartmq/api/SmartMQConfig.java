@@ -88,6 +88,9 @@ public final class SmartMQConfig {
     /** Default of {@link #shutdownTimeout()}. */
     public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
 
+    /** Default of {@link #abandonedGroupTimeout()}. */
+    public static final Duration DEFAULT_ABANDONED_GROUP_TIMEOUT = Duration.ofMinutes(10);
+
 
     private final String namespace;
     private final int failureThreshold;
@@ -109,6 +112,7 @@ public final class SmartMQConfig {
     private final Duration orphanReapInterval;
     private final Duration drainCheckInterval;
     private final Duration shutdownTimeout;
+    private final Duration abandonedGroupTimeout;
 
     private SmartMQConfig(Builder b) {
         this.namespace = b.namespace;
@@ -131,6 +135,7 @@ public final class SmartMQConfig {
         this.orphanReapInterval = b.orphanReapInterval;
         this.drainCheckInterval = b.drainCheckInterval;
         this.shutdownTimeout = b.shutdownTimeout;
+        this.abandonedGroupTimeout = b.abandonedGroupTimeout;
     }
 
     /** Whether {@code namespace} obeys {@link #NAMESPACE_RULE}. */
@@ -253,6 +258,15 @@ public final class SmartMQConfig {
         return shutdownTimeout;
     }
 
+    /**
+     * How long a registered group may have no live consumer before it stops holding the switch in RECOVERING
+     * (its fallback messages are kept); also how long a topic's unclaimed messages hold it when the topic has
+     * no registered group. Default {@link #DEFAULT_ABANDONED_GROUP_TIMEOUT}.
+     */
+    public Duration abandonedGroupTimeout() {
+        return abandonedGroupTimeout;
+    }
+
     @Override
     public String toString() {
         return "SmartMQConfig{"
@@ -276,6 +290,7 @@ public final class SmartMQConfig {
                 + ", orphanReapInterval=" + orphanReapInterval
                 + ", drainCheckInterval=" + drainCheckInterval
                 + ", shutdownTimeout=" + shutdownTimeout
+                + ", abandonedGroupTimeout=" + abandonedGroupTimeout
                 + "}";
     }
 
@@ -301,6 +316,7 @@ public final class SmartMQConfig {
         private Duration orphanReapInterval = DEFAULT_ORPHAN_REAP_INTERVAL;
         private Duration drainCheckInterval = DEFAULT_DRAIN_CHECK_INTERVAL;
         private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
+        private Duration abandonedGroupTimeout = DEFAULT_ABANDONED_GROUP_TIMEOUT;
 
         private Builder() {
         }
@@ -326,6 +342,7 @@ public final class SmartMQConfig {
             this.orphanReapInterval = base.orphanReapInterval;
             this.drainCheckInterval = base.drainCheckInterval;
             this.shutdownTimeout = base.shutdownTimeout;
+            this.abandonedGroupTimeout = base.abandonedGroupTimeout;
         }
 
         /** Namespace of the switch, registry and fallback keys; services that share a switch share a namespace. */
@@ -465,6 +482,16 @@ public final class SmartMQConfig {
         public Builder shutdownTimeout(Duration v) {
             ConfigurationException.check(nonNegative(v), "shutdownTimeout", v, "must not be negative");
             this.shutdownTimeout = v;
+            return this;
+        }
+
+        /**
+         * How long a registered group may have no live consumer before it stops holding the switch in
+         * RECOVERING (its messages are kept). See {@link SmartMQConfig#abandonedGroupTimeout()}.
+         */
+        public Builder abandonedGroupTimeout(Duration v) {
+            ConfigurationException.check(positive(v), "abandonedGroupTimeout", v, "must be positive");
+            this.abandonedGroupTimeout = v;
             return this;
         }
 

@@ -228,6 +228,11 @@ public final class FakeSwitch implements DegradationSwitch {
         this.hideGroups = hide;
     }
 
+    /** A consumer instance of another process dies (its group stays registered). */
+    public synchronized void removeLiveConsumer(String topic, String group, String consumerId) {
+        live.getOrDefault(topic + "|" + group, new HashSet<>()).remove(consumerId);
+    }
+
     @Override
     public synchronized Set<String> groups(String topic) {
         return hideGroups ? Set.of() : Set.copyOf(groups.getOrDefault(topic, Set.of()));
