@@ -18,7 +18,9 @@ import org.slf4j.LoggerFactory;
  * RECOVERING is older than the dwell time, CAS to NORMAL. It also refreshes the cached backlog gauges of every
  * registered group, and hands unclaimed messages to every registered group of their topic
  * ({@link UnclaimedDistribution}): each tick while DEGRADED or RECOVERING, every {@code normalSweepInterval}
- * in NORMAL.
+ * in NORMAL. A group with no live consumer for {@code abandonedGroupTimeout}, and the unclaimed messages of
+ * a topic without any registered group for as long, stop holding RECOVERING (they are kept; see
+ * {@link Abandonment}).
  *
  * <p>Thread rules: {@link #tick()} runs on the engine's {@code smartmq-prober} thread only; its state is
  * confined to that thread.
@@ -33,6 +35,7 @@ final class DrainDecision {
     private final Clock clock;
     private final EngineMetrics metrics;
     private final UnclaimedDistribution distribution;
+    private final Abandonment abandonment;
     private long lastDistributionNanos = System.nanoTime();
 
     DrainDecision(SmartMQConfig config, DegradationSwitch sw, FallbackStore store, SwitchTracker tracker, Clock clock,
@@ -44,6 +47,7 @@ final class DrainDecision {
         this.clock = clock;
         this.metrics = metrics;
         this.distribution = new UnclaimedDistribution(store, sw);
+        this.abandonment = new Abandonment(sw, config.abandonedGroupTimeout());
     }
 
     void tick() {
@@ -70,12 +74,15 @@ final class DrainDecision {
         }
         long total = 0;
         boolean unknown = false;
-        for (Map.Entry<String, Set<String>> e : sw.registeredGroups().entrySet()) {
+        Map<String, Set<String>> registered = sw.registeredGroups();
+        for (Map.Entry<String, Set<String>> e : registered.entrySet()) {
             for (String group : e.getValue()) {
                 try {
                     long backlog = store.backlog(e.getKey(), group);
                     metrics.backlog(e.getKey(), group, backlog);
-                    total += backlog;
+                    if (backlog > 0 && !abandonment.groupAbandoned(e.getKey(), group, backlog, now)) {
+                        total += backlog;
+                    }
                 } catch (RuntimeException ex) {
                     unknown = true; // one group's failure never blinds the check for the others
                     log.warn("SmartMQ drain check: backlog of {}/{} unknown: {}", e.getKey(), group, ex.toString());
@@ -84,7 +91,11 @@ final class DrainDecision {
         }
         long unclaimed = 0;
         for (String topic : store.unclaimedTopics()) {
-            unclaimed += store.unclaimedBacklog(topic);
+            long waiting = store.unclaimedBacklog(topic);
+            boolean noGroup = registered.getOrDefault(topic, Set.of()).isEmpty();
+            if (waiting > 0 && !abandonment.topicAbandoned(topic, noGroup, waiting, now)) {
+                unclaimed += waiting;
+            }
         }
         if (total == 0 && unclaimed == 0 && !unknown) {
             tracker.tryTransition(s, SwitchState.NORMAL, "fallback backlog drained for every registered group");

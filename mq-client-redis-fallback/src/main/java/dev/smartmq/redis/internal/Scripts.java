@@ -25,21 +25,31 @@ public final class Scripts {
 
     /**
      * Fan-out append. KEYS = q1, f1, q2, f2, ... (one pair per group of the same shard); ARGV[1] = max
-     * backlog per shard, ARGV[2] = value. Returns 1, or -i when the group whose queue is KEYS[i] is full
-     * (then nothing was written).
+     * backlog per shard, ARGV[2] = value. A group whose shard is full is skipped, so one full (abandoned) group
+     * never fails the healthy ones. Returns 1 (written to every group), {i, ...} (written to every group but
+     * those whose queue is KEYS[i]), or -i when every group is full (KEYS[i] the first; nothing written).
      */
     public static final Script APPEND = script("append", """
             #!lua
             local cap = tonumber(ARGV[1])
+            local full = {}
+            local skipped = {}
             for i = 1, #KEYS, 2 do
               if redis.call('LLEN', KEYS[i]) + redis.call('HLEN', KEYS[i + 1]) >= cap then
-                return -i
+                full[i] = true
+                skipped[#skipped + 1] = i
               end
             end
-            for i = 1, #KEYS, 2 do
-              redis.call('RPUSH', KEYS[i], ARGV[2])
+            if #skipped * 2 == #KEYS then
+              return -skipped[1]
             end
-            return 1
+            for i = 1, #KEYS, 2 do
+              if not full[i] then
+                redis.call('RPUSH', KEYS[i], ARGV[2])
+              end
+            end
+            if #skipped == 0 then return 1 end
+            return skipped
             """);
 
     /**
