@@ -702,6 +702,33 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
         return result;
     }
 
+    /**
+     * Deletes every key of (topic, group) — queued, in flight, dead letters, claim sequence — on every shard,
+     * for an operator removing a group that is gone for good ({@code smartmq-admin groups remove --purge}).
+     * Never called by the engine.
+     *
+     * @return how many messages (queued + in flight + dead-lettered) were deleted
+     */
+    public long deleteGroup(String topic, String group) {
+        requireStarted();
+        checkName("topic", topic);
+        checkName("group", group);
+        long messages = 0;
+        for (ShardBacklog b : backlogPerShard(topic, group)) {
+            messages += b.pending() + b.deadLettered();
+        }
+        runPipeline("delete group " + topic + "/" + group, p -> {
+            List<Response<?>> list = new ArrayList<>(config.shards);
+            for (int s = 0; s < config.shards; s++) {
+                ShardKeys k = layout.shard(topic, group, s);
+                list.add(p.del(k.queue(), k.inFlight(), k.deadLetters(), k.sequence()));
+            }
+            return list;
+        });
+        LOG.warn("Deleted group {} of topic {} from the fallback store: {} messages", group, topic, messages);
+        return messages;
+    }
+
     /** Up to {@code limit} dead letters of (topic, group), shard by shard, oldest first within a shard. */
     public List<DeadLetter> deadLetters(String topic, String group, int limit) {
         requireStarted();
