@@ -228,6 +228,19 @@ public final class FakeSwitch implements DegradationSwitch {
         this.hideGroups = hide;
     }
 
+    private Integer storedShards;
+
+    /** The namespace's shard count, stored by the first caller (as ZooKeeper does); empty while unreachable. */
+    public synchronized java.util.OptionalInt recordShardCount(int shards) {
+        if (!reachable) {
+            return java.util.OptionalInt.empty();
+        }
+        if (storedShards == null) {
+            storedShards = shards;
+        }
+        return java.util.OptionalInt.of(storedShards);
+    }
+
     /** A consumer instance of another process dies (its group stays registered). */
     public synchronized void removeLiveConsumer(String topic, String group, String consumerId) {
         live.getOrDefault(topic + "|" + group, new HashSet<>()).remove(consumerId);
