@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
@@ -769,6 +770,53 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
         Map<String, Set<String>> frozen = new TreeMap<>();
         out.forEach((k, v) -> frozen.put(k, Set.copyOf(v)));
         return Map.copyOf(frozen);
+    }
+
+    /**
+     * Creates {@code shards} (writer ACL) holding {@code shards} if it does not exist, and returns what it holds.
+     * Empty while ZooKeeper is unreachable, when the node cannot be created by this identity and does not exist,
+     * or when its content is not a shard count (logged at ERROR).
+     */
+    @Override
+    public OptionalInt recordShardCount(int shards) {
+        CuratorFramework c = requireStarted();
+        if (!reachable) {
+            return OptionalInt.empty();
+        }
+        String path = layout.shardsPath();
+        long deadline = ZkCalls.deadline(config.operationTimeout);
+        try {
+            byte[] mine = Integer.toString(shards).getBytes(StandardCharsets.US_ASCII);
+            CuratorEvent created = ZkCalls.call(deadline, "create of " + path, cb -> c.create()
+                    .withMode(CreateMode.PERSISTENT).withACL(writerAcl).inBackground(cb).forPath(path, mine));
+            KeeperException.Code rc = ZkCalls.code(created);
+            if (rc == KeeperException.Code.OK) {
+                log.info("SmartMQ switch [{}]: namespace shard count {} stored at {}", config.namespace, shards, path);
+                return OptionalInt.of(shards);
+            }
+            if (rc != KeeperException.Code.NODEEXISTS && rc != KeeperException.Code.NOAUTH) {
+                return OptionalInt.empty();
+            }
+            CuratorEvent read = ZkCalls.call(deadline, "read of " + path,
+                    cb -> c.getData().inBackground(cb).forPath(path));
+            if (ZkCalls.code(read) != KeeperException.Code.OK) {
+                return OptionalInt.empty();
+            }
+            String text = new String(read.getData() == null ? new byte[0] : read.getData(), StandardCharsets.US_ASCII);
+            try {
+                int stored = Integer.parseInt(text.trim());
+                if (stored >= 1) {
+                    return OptionalInt.of(stored);
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            log.error("SmartMQ switch [{}]: IGNORING {}: '{}' is not a shard count; fix or delete it", config.namespace,
+                    path, preview(read.getData() == null ? new byte[0] : read.getData()));
+            return OptionalInt.empty();
+        } catch (SwitchUnavailableException e) {
+            return OptionalInt.empty();
+        }
     }
 
     /**

@@ -158,4 +158,19 @@ class ZkSwitchAclIT {
         assertEquals(1, SwitchFixtures.errorsContaining(logs, "bad.group"), "one loud line per bad name");
         assertEquals(1, SwitchFixtures.errorsContaining(logs, "bad topic"), "one loud line per bad name");
     }
+
+    @Test
+    void theNamespaceShardCountIsStoredAtFirstUseWithTheWriterAcl() throws Exception {
+        String ns = "shardCount";
+        List<String> writers = List.of(ZkDegradationSwitch.digestIdentity("svc", "svc-secret"));
+        ZkDegradationSwitch first = fx.start(zk.connectString(), ns,
+                b -> b.authorization("digest", "svc:svc-secret").writers(writers));
+        ZkDegradationSwitch reader = fx.start(zk.connectString(), ns, b -> b.writers(writers));
+        assertEquals(java.util.OptionalInt.of(64), first.recordShardCount(64));
+        assertEquals(java.util.OptionalInt.of(64), first.recordShardCount(128), "fixed: the stored one is returned");
+        assertEquals(java.util.OptionalInt.of(64), reader.recordShardCount(16), "a non-writer reads it");
+        CuratorFramework foreign = zk.newClient();
+        assertThrows(KeeperException.NoAuthException.class,
+                () -> foreign.setData().forPath("/smartmq/" + ns + "/shards", "16".getBytes(StandardCharsets.US_ASCII)));
+    }
 }

@@ -52,6 +52,8 @@ public final class Engine implements AutoCloseable {
     private final FailureDetector detector;
     private final SwitchTracker tracker;
     private final String instanceId;
+    /** Set once the switch answered the shard-count check (maintenance thread, or start). */
+    private volatile boolean shardCountChecked;
 
     private final NamedThreadFactory switchThreads = new NamedThreadFactory("switch");
     private final NamedThreadFactory proberThreads = new NamedThreadFactory("prober");
@@ -136,6 +138,7 @@ public final class Engine implements AutoCloseable {
             started++;
             store.start();
             started++;
+            checkShardCount(true);
             transport.start();
             started++;
         } catch (RuntimeException e) {
@@ -168,8 +171,40 @@ public final class Engine implements AutoCloseable {
                 instanceId, config.namespace(), s.state(), s.epoch(), s.mode(), store.shardCount());
     }
 
+    /**
+     * The namespace's shard count is fixed (DESIGN.md §5): the first instance stores it in the switch, and an
+     * instance whose store has another one would strand shards. At start a mismatch refuses to start; if the
+     * switch could not answer, the maintenance loop checks again and reports a late mismatch at ERROR.
+     */
+    private void checkShardCount(boolean starting) {
+        if (shardCountChecked) {
+            return;
+        }
+        int mine = store.shardCount();
+        java.util.OptionalInt stored = sw.recordShardCount(mine);
+        if (stored == null || stored.isEmpty()) {
+            if (starting) {
+                log.warn("SmartMQ: cannot check the shard count of namespace '{}' now (the switch does not answer); "
+                        + "checking again when it does", config.namespace());
+            }
+            return;
+        }
+        shardCountChecked = true;
+        if (stored.getAsInt() != mine) {
+            String msg = "the fallback store has " + mine + " shards, but namespace '" + config.namespace()
+                    + "' was created with " + stored.getAsInt() + " shards (stored in the switch at its first use); "
+                    + "every instance of a namespace must use the same shard count, or messages in the other "
+                    + "shards are stranded";
+            if (starting) {
+                throw new dev.smartmq.api.ConfigurationException(msg);
+            }
+            log.error("SmartMQ: STOP THIS INSTANCE: {}", msg);
+        }
+    }
+
     private void maintain() {
         try {
+            checkShardCount(false);
             tracker.status();
             if (tracker.isLocallyDegraded() && sw.isReachable()) {
                 tracker.schedulePublish();

@@ -231,6 +231,7 @@ public final class FakeSwitch implements DegradationSwitch {
     private Integer storedShards;
 
     /** The namespace's shard count, stored by the first caller (as ZooKeeper does); empty while unreachable. */
+    @Override
     public synchronized java.util.OptionalInt recordShardCount(int shards) {
         if (!reachable) {
             return java.util.OptionalInt.empty();
