@@ -69,7 +69,7 @@ final class DrainDecision {
             distributeUnclaimed();
         }
         if (s.state() != SwitchState.RECOVERING || s.mode() != SwitchMode.AUTO
-                || !tracker.dwellPassed(s.changedAt(), clock.instant())) {
+                || !tracker.dwellPassed(s, clock.instant())) {
             return;
         }
         long total = 0;

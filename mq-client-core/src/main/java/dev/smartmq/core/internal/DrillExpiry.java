@@ -74,7 +74,7 @@ final class DrillExpiry implements SwitchListener {
         if (pending != null) {
             pending.cancel(false);
         }
-        long delayNanos = Math.max(0, Duration.between(clock.instant(), s.expiresAt()).toNanos());
+        long delayNanos = Math.max(0, Duration.between(clock.instant(), tracker.expiryOf(s)).toNanos());
         try {
             pendingEpoch = s.epoch();
             pending = t.schedule(this::handOver, delayNanos, TimeUnit.NANOSECONDS);
@@ -107,7 +107,7 @@ final class DrillExpiry implements SwitchListener {
             return;
         }
         Instant now = clock.instant();
-        if (now.isBefore(s.expiresAt())) {
+        if (now.isBefore(tracker.expiryOf(s))) {
             if (pendingEpoch != s.epoch() || pending == null || pending.isDone()) {
                 pending = null;
                 schedule(s); // woke early (our clock moved differently from the timer's): wait for the rest
@@ -142,7 +142,7 @@ final class DrillExpiry implements SwitchListener {
     public void onStatusChanged(SwitchStatus previous, SwitchStatus current) {
         schedule(current);
         if (current != null && current.mode() == SwitchMode.MANUAL && current.expiresAt() != null
-                && !clock.instant().isBefore(current.expiresAt())) {
+                && !clock.instant().isBefore(tracker.expiryOf(current))) {
             check();
         }
     }

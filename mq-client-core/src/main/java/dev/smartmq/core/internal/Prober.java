@@ -83,7 +83,7 @@ final class Prober {
         SwitchStatus s = tracker.status();
         Instant now = clock.instant();
         if (s.mode() == SwitchMode.MANUAL) {
-            if (s.isManualAt(now)) {
+            if (tracker.isManualAt(s, now)) {
                 successes = s.state() == SwitchState.DEGRADED && probe() ? successes + 1 : 0;
                 return;
             }
@@ -95,7 +95,7 @@ final class Prober {
             return;
         }
         successes = probe() ? successes + 1 : 0;
-        if (successes >= config.probeSuccessThreshold() && tracker.dwellPassed(s.changedAt(), now)) {
+        if (successes >= config.probeSuccessThreshold() && tracker.dwellPassed(s, now)) {
             tracker.tryTransition(s, SwitchState.RECOVERING, successes + " consecutive probes of "
                     + config.probeTopic() + " succeeded");
             successes = 0;
