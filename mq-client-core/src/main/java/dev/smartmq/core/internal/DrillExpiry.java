@@ -108,10 +108,10 @@ final class DrillExpiry implements SwitchListener {
         }
         Instant now = clock.instant();
         if (now.isBefore(tracker.expiryOf(s))) {
-            if (pendingEpoch != s.epoch() || pending == null || pending.isDone()) {
-                pending = null;
-                schedule(s); // woke early (our clock moved differently from the timer's): wait for the rest
-            }
+            // Woke early (the expiry moved to when this instance saw the drill, or the clock moved differently
+            // from the timer's): re-arm for the rest. The timer task calling us counts as not done yet.
+            pending = null;
+            schedule(s);
             return;
         }
         if (!sw.isLeader()) {
