@@ -113,6 +113,7 @@ public final class SmartMQConfig {
     private final Duration drainCheckInterval;
     private final Duration shutdownTimeout;
     private final Duration abandonedGroupTimeout;
+    private final java.util.Set<String> republishTopics;
 
     private SmartMQConfig(Builder b) {
         this.namespace = b.namespace;
@@ -136,6 +137,7 @@ public final class SmartMQConfig {
         this.drainCheckInterval = b.drainCheckInterval;
         this.shutdownTimeout = b.shutdownTimeout;
         this.abandonedGroupTimeout = b.abandonedGroupTimeout;
+        this.republishTopics = java.util.Set.copyOf(b.republishTopics);
     }
 
     /** Whether {@code namespace} obeys {@link #NAMESPACE_RULE}. */
@@ -267,6 +269,15 @@ public final class SmartMQConfig {
         return abandonedGroupTimeout;
     }
 
+    /**
+     * Topics whose fallback backlog is also re-published to the MQ once it is healthy again (RECOVERING and after),
+     * for consumers that read the MQ only (raw RocketMQ consumers in a mixed fleet). Empty by default. See the core
+     * README ("Mixed fleets") for the ordering and duplicate consequences.
+     */
+    public java.util.Set<String> republishTopics() {
+        return republishTopics;
+    }
+
     @Override
     public String toString() {
         return "SmartMQConfig{"
@@ -291,6 +302,7 @@ public final class SmartMQConfig {
                 + ", drainCheckInterval=" + drainCheckInterval
                 + ", shutdownTimeout=" + shutdownTimeout
                 + ", abandonedGroupTimeout=" + abandonedGroupTimeout
+                + ", republishTopics=" + republishTopics
                 + "}";
     }
 
@@ -317,6 +329,7 @@ public final class SmartMQConfig {
         private Duration drainCheckInterval = DEFAULT_DRAIN_CHECK_INTERVAL;
         private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
         private Duration abandonedGroupTimeout = DEFAULT_ABANDONED_GROUP_TIMEOUT;
+        private java.util.Set<String> republishTopics = new java.util.LinkedHashSet<>();
 
         private Builder() {
         }
@@ -343,6 +356,7 @@ public final class SmartMQConfig {
             this.drainCheckInterval = base.drainCheckInterval;
             this.shutdownTimeout = base.shutdownTimeout;
             this.abandonedGroupTimeout = base.abandonedGroupTimeout;
+            this.republishTopics = new java.util.LinkedHashSet<>(base.republishTopics);
         }
 
         /** Namespace of the switch, registry and fallback keys; services that share a switch share a namespace. */
@@ -492,6 +506,14 @@ public final class SmartMQConfig {
         public Builder abandonedGroupTimeout(Duration v) {
             ConfigurationException.check(positive(v), "abandonedGroupTimeout", v, "must be positive");
             this.abandonedGroupTimeout = v;
+            return this;
+        }
+
+        /** Topics whose fallback backlog is re-published to the MQ on recovery (see {@link SmartMQConfig#republishTopics()}). */
+        public Builder republishTopics(java.util.Collection<String> topics) {
+            ConfigurationException.check(topics != null && topics.stream().allMatch(t -> t != null && !t.isBlank()),
+                    "republishTopics", topics, "must be a collection of non-blank topic names");
+            this.republishTopics = new java.util.LinkedHashSet<>(topics);
             return this;
         }
 
