@@ -91,6 +91,9 @@ public final class SmartMQConfig {
     /** Default of {@link #shutdownTimeout()}. */
     public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
 
+    /** Default of {@link #abandonedGroupTimeout()}. */
+    public static final Duration DEFAULT_ABANDONED_GROUP_TIMEOUT = Duration.ofMinutes(10);
+
 
     private final String namespace;
     private final int failureThreshold;
@@ -113,6 +116,7 @@ public final class SmartMQConfig {
     private final Duration orderedShardLease;
     private final Duration drainCheckInterval;
     private final Duration shutdownTimeout;
+    private final Duration abandonedGroupTimeout;
     private final java.util.Set<String> republishTopics;
 
     private SmartMQConfig(Builder b) {
@@ -137,6 +141,7 @@ public final class SmartMQConfig {
         this.orderedShardLease = b.orderedShardLease;
         this.drainCheckInterval = b.drainCheckInterval;
         this.shutdownTimeout = b.shutdownTimeout;
+        this.abandonedGroupTimeout = b.abandonedGroupTimeout;
         this.republishTopics = java.util.Set.copyOf(b.republishTopics);
     }
 
@@ -270,6 +275,15 @@ public final class SmartMQConfig {
     }
 
     /**
+     * How long a registered group may have no live consumer before it stops holding the switch in RECOVERING
+     * (its fallback messages are kept); also how long a topic's unclaimed messages hold it when the topic has
+     * no registered group. Default {@link #DEFAULT_ABANDONED_GROUP_TIMEOUT}.
+     */
+    public Duration abandonedGroupTimeout() {
+        return abandonedGroupTimeout;
+    }
+
+    /**
      * Topics whose fallback backlog is also re-published to the MQ once it is healthy again (RECOVERING and after),
      * for consumers that read the MQ only (raw RocketMQ consumers in a mixed fleet). Empty by default. See the core
      * README ("Mixed fleets") for the ordering and duplicate consequences.
@@ -302,6 +316,7 @@ public final class SmartMQConfig {
                 + ", orderedShardLease=" + orderedShardLease
                 + ", drainCheckInterval=" + drainCheckInterval
                 + ", shutdownTimeout=" + shutdownTimeout
+                + ", abandonedGroupTimeout=" + abandonedGroupTimeout
                 + ", republishTopics=" + republishTopics
                 + "}";
     }
@@ -329,6 +344,7 @@ public final class SmartMQConfig {
         private Duration orderedShardLease = DEFAULT_ORDERED_SHARD_LEASE;
         private Duration drainCheckInterval = DEFAULT_DRAIN_CHECK_INTERVAL;
         private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
+        private Duration abandonedGroupTimeout = DEFAULT_ABANDONED_GROUP_TIMEOUT;
         private java.util.Set<String> republishTopics = new java.util.LinkedHashSet<>();
 
         private Builder() {
@@ -356,6 +372,7 @@ public final class SmartMQConfig {
             this.orderedShardLease = base.orderedShardLease;
             this.drainCheckInterval = base.drainCheckInterval;
             this.shutdownTimeout = base.shutdownTimeout;
+            this.abandonedGroupTimeout = base.abandonedGroupTimeout;
             this.republishTopics = new java.util.LinkedHashSet<>(base.republishTopics);
         }
 
@@ -504,6 +521,16 @@ public final class SmartMQConfig {
         public Builder shutdownTimeout(Duration v) {
             ConfigurationException.check(nonNegative(v), "shutdownTimeout", v, "must not be negative");
             this.shutdownTimeout = v;
+            return this;
+        }
+
+        /**
+         * How long a registered group may have no live consumer before it stops holding the switch in
+         * RECOVERING (its messages are kept). See {@link SmartMQConfig#abandonedGroupTimeout()}.
+         */
+        public Builder abandonedGroupTimeout(Duration v) {
+            ConfigurationException.check(positive(v), "abandonedGroupTimeout", v, "must be positive");
+            this.abandonedGroupTimeout = v;
             return this;
         }
 

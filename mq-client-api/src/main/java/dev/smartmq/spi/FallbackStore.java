@@ -144,11 +144,32 @@ public interface FallbackStore extends AutoCloseable {
 
     /**
      * Moves the topic's unclaimed messages (sent while no group was registered) into {@code group}'s
-     * shards. Called when a group subscribes; the first group to subscribe gets them.
+     * shards only. The engine uses {@link #distributeUnclaimed} (every group gets them); this is for tools.
      *
      * @return how many messages were moved
      */
     long adoptUnclaimed(String topic, String group);
+
+    /**
+     * Copies every message waiting in the topic's unclaimed shards to the shard of each group in
+     * {@code groups} (ahead of what is queued there: they are older, and keep their order) and removes it
+     * from the unclaimed shards, atomically per shard: a message goes to all of {@code groups} or stays
+     * unclaimed. Nothing happens when {@code groups} is empty.
+     *
+     * @return how many messages left the unclaimed shards
+     * @throws FallbackStoreException if the store cannot be reached (what was moved before stays moved)
+     */
+    long distributeUnclaimed(String topic, Collection<String> groups);
+
+    /** Messages waiting in the topic's unclaimed shards. */
+    long unclaimedBacklog(String topic);
+
+    /**
+     * Topics whose unclaimed shards hold or held messages (a superset: a topic stays listed once its
+     * unclaimed shards are empty). Bounded by the number of topics. The leader's drain decision reads it so
+     * that no message waits there unseen.
+     */
+    Set<String> unclaimedTopics();
 
     /** Releases the store's connections (only those it created). Idempotent. */
     @Override

@@ -150,6 +150,8 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
      * Bounded by the key layout: one entry per (topic, group, shard).
      */
     private final Set<String> emptyAtLastClaim = ConcurrentHashMap.newKeySet();
+    /** Topics this instance already recorded in the unclaimed-topics set (bounded by the topics). */
+    private final Set<String> unclaimedTopicsNoted = ConcurrentHashMap.newKeySet();
 
     private record LostClaimKey(ShardKeys keys, String consumerId) {
     }
@@ -294,6 +296,9 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
         }
         checkName("topic", m.topic());
         try {
+            if (targets.size() == 1 && KeyLayout.UNCLAIMED_GROUP.equals(targets.get(0))) {
+                noteUnclaimedTopic(m.topic());
+            }
             if (m.bodySize() > config.maxBodySize) {
                 throw new FallbackStoreException(Reason.REJECTED, "message " + envelope.id() + " body is "
                         + m.bodySize() + " bytes, over maxBodySize=" + config.maxBodySize, null);
@@ -789,6 +794,91 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
         return moved;
     }
 
+    /**
+     * Records, before the first unclaimed append of a topic by this instance is sent, that the topic may have
+     * unclaimed messages, so the leader's drain decision finds them (one round trip per topic and instance;
+     * a failure fails the append).
+     */
+    private void noteUnclaimedTopic(String topic) {
+        if (unclaimedTopicsNoted.contains(topic)) {
+            return;
+        }
+        try {
+            ops.jedis().sadd(layout.unclaimedTopics(), topic.getBytes(StandardCharsets.UTF_8));
+        } catch (RuntimeException e) {
+            throw ops.failure("record topic " + topic + " as having unclaimed messages", e);
+        }
+        unclaimedTopicsNoted.add(topic);
+    }
+
+    /**
+     * Copies the topic's unclaimed messages to every group in {@code groups}, shard by shard (one atomic script
+     * per non-empty shard, all groups of a shard share its hash tag), ahead of what is queued there.
+     */
+    @Override
+    public long distributeUnclaimed(String topic, Collection<String> groups) {
+        requireStarted();
+        checkName("topic", topic);
+        List<String> targets = new ArrayList<>(new LinkedHashSet<>(groups));
+        if (targets.isEmpty()) {
+            return 0;
+        }
+        for (String g : targets) {
+            checkName("group", g);
+        }
+        List<ShardBacklog> shards = backlogPerShard(topic, KeyLayout.UNCLAIMED_GROUP);
+        long moved = 0;
+        for (ShardBacklog b : shards) {
+            if (b.queued() == 0) {
+                continue;
+            }
+            List<byte[]> keys = new ArrayList<>(targets.size() + 1);
+            keys.add(layout.shard(topic, KeyLayout.UNCLAIMED_GROUP, b.shard()).queue());
+            for (String g : targets) {
+                keys.add(layout.shard(topic, g, b.shard()).queue());
+            }
+            long n;
+            do {
+                try {
+                    n = (Long) ops.eval(Scripts.DISTRIBUTE, keys,
+                            List.of(Integer.toString(ADOPT_CHUNK).getBytes(StandardCharsets.US_ASCII)));
+                } catch (RuntimeException e) {
+                    throw ops.failure("distribute unclaimed messages of " + topic + "/" + b.shard() + " to "
+                            + targets, e);
+                }
+                moved += n;
+            } while (n == ADOPT_CHUNK);
+        }
+        if (moved > 0) {
+            LOG.info("Groups {} got {} unclaimed messages of topic {}", targets, moved, topic);
+        }
+        return moved;
+    }
+
+    @Override
+    public long unclaimedBacklog(String topic) {
+        return backlog(topic, KeyLayout.UNCLAIMED_GROUP);
+    }
+
+    @Override
+    public Set<String> unclaimedTopics() {
+        requireStarted();
+        Set<byte[]> members;
+        try {
+            members = ops.jedis().smembers(layout.unclaimedTopics());
+        } catch (RuntimeException e) {
+            throw ops.failure("list topics with unclaimed messages", e);
+        }
+        Set<String> topics = new java.util.TreeSet<>();
+        for (byte[] m : members) {
+            String t = new String(m, StandardCharsets.UTF_8);
+            if (NAME.matcher(t).matches()) {
+                topics.add(t);
+            }
+        }
+        return topics;
+    }
+
     // ------------------------------------------------------------------------------------------- admin
 
     /** Queued, in-flight and dead-lettered counts of every shard of (topic, group); one pipeline. */
@@ -812,6 +902,33 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
                     (Long) rs.get(3 * s + 2).get()));
         }
         return result;
+    }
+
+    /**
+     * Deletes every key of (topic, group) — queued, in flight, dead letters, claim sequence — on every shard,
+     * for an operator removing a group that is gone for good ({@code smartmq-admin groups remove --purge}).
+     * Never called by the engine.
+     *
+     * @return how many messages (queued + in flight + dead-lettered) were deleted
+     */
+    public long deleteGroup(String topic, String group) {
+        requireStarted();
+        checkName("topic", topic);
+        checkName("group", group);
+        long messages = 0;
+        for (ShardBacklog b : backlogPerShard(topic, group)) {
+            messages += b.pending() + b.deadLettered();
+        }
+        runPipeline("delete group " + topic + "/" + group, p -> {
+            List<Response<?>> list = new ArrayList<>(config.shards);
+            for (int s = 0; s < config.shards; s++) {
+                ShardKeys k = layout.shard(topic, group, s);
+                list.add(p.del(k.queue(), k.inFlight(), k.deadLetters(), k.sequence()));
+            }
+            return list;
+        });
+        LOG.warn("Deleted group {} of topic {} from the fallback store: {} messages", group, topic, messages);
+        return messages;
     }
 
     /** Up to {@code limit} dead letters of (topic, group), shard by shard, oldest first within a shard. */

@@ -3,6 +3,7 @@ package dev.smartmq.chaos.campaign;
 import dev.smartmq.spi.ClaimedMessage;
 import dev.smartmq.spi.Envelope;
 import dev.smartmq.spi.FallbackStore;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
@@ -121,6 +122,48 @@ final class PlantedDefects {
             @Override
             public long adoptUnclaimed(String topic, String group) {
                 return delegate.adoptUnclaimed(topic, group);
+            }
+
+            @Override
+            public int returnLostClaims() {
+                return delegate.returnLostClaims();
+            }
+
+            @Override
+            public Set<Integer> acquireShardLeases(String topic, String group, Collection<Integer> shards,
+                                                   String consumerId, Duration lease) {
+                return delegate.acquireShardLeases(topic, group, shards, consumerId, lease);
+            }
+
+            @Override
+            public void releaseShardLease(String topic, String group, int shard, String consumerId) {
+                delegate.releaseShardLease(topic, group, shard, consumerId);
+            }
+
+            @Override
+            public List<ClaimedMessage> claimLeased(String topic, String group, int shard, String consumerId,
+                                                    int max) {
+                return delegate.claimLeased(topic, group, shard, consumerId, max);
+            }
+
+            @Override
+            public void deadLetterUnclaimed(Envelope envelope, String group, String reason, String consumerId) {
+                delegate.deadLetterUnclaimed(envelope, group, reason, consumerId);
+            }
+
+            @Override
+            public long distributeUnclaimed(String topic, Collection<String> groups) {
+                return delegate.distributeUnclaimed(topic, groups);
+            }
+
+            @Override
+            public long unclaimedBacklog(String topic) {
+                return delegate.unclaimedBacklog(topic);
+            }
+
+            @Override
+            public Set<String> unclaimedTopics() {
+                return delegate.unclaimedTopics();
             }
 
             @Override

@@ -92,6 +92,7 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
     private final Executor maintenance;
     private final MqPathRedelivery mqRedelivery;
 
+    private final UnclaimedDistribution unclaimed;
     private final ConcurrentMap<String, ActiveSubscription> subscriptions = new ConcurrentHashMap<>();
     private final DelayQueue<Work> queue = new DelayQueue<>();
     private final AtomicLong order = new AtomicLong();
@@ -126,6 +127,7 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
         this.consumerId = consumerId;
         this.maintenance = maintenance;
         this.leases = new ShardLeases(store, consumerId, config.orderedShardLease());
+        this.unclaimed = new UnclaimedDistribution(store, sw);
         this.mqRedelivery = new MqPathRedelivery(config, store, metrics, consumerId);
     }
 
@@ -277,11 +279,9 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
 
     private void adopt(ActiveSubscription sub) {
         try {
-            long moved = store.adoptUnclaimed(sub.topic, sub.group);
-            sub.adopted = true;
-            if (moved > 0) {
-                log.info("SmartMQ: group {} adopted {} unclaimed fallback messages of topic {}", sub.group, moved,
-                        sub.topic);
+            // Every registered group gets them, not just this one (issue 12): see UnclaimedDistribution.
+            if (unclaimed.distribute(sub.topic, sub.group).isPresent()) {
+                sub.adopted = true;
             }
         } catch (RuntimeException e) {
             log.warn("SmartMQ: adopting unclaimed messages of {} failed ({}); retrying later", sub.topic,

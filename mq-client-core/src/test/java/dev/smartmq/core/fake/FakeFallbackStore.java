@@ -123,6 +123,11 @@ public final class FakeFallbackStore implements FallbackStore {
         return inFlight.values().stream().anyMatch(m -> m.envelope().id().equals(id));
     }
 
+    /** Messages of {@code topic} waiting in its unclaimed shards (sent while no group was known). */
+    public synchronized int unclaimedCount(String topic) {
+        return unclaimed.getOrDefault(topic, List.of()).size();
+    }
+
     /** Queued (not in flight) messages of (topic, group), shard by shard. */
     public synchronized List<Envelope> queued(String topic, String group) {
         List<Envelope> all = new ArrayList<>();
@@ -310,6 +315,34 @@ public final class FakeFallbackStore implements FallbackStore {
             shardsOf(topic, group)[shardOf(e)].addLast(e);
         }
         return list.size();
+    }
+
+    @Override
+    public synchronized long distributeUnclaimed(String topic, Collection<String> groups) {
+        if (groups.isEmpty()) {
+            return 0;
+        }
+        List<Envelope> list = unclaimed.remove(topic);
+        if (list == null) {
+            return 0;
+        }
+        unclaimed.put(topic, new ArrayList<>());
+        for (String g : groups) {
+            for (Envelope e : list) {
+                shardsOf(topic, g)[shardOf(e)].addLast(e);
+            }
+        }
+        return list.size();
+    }
+
+    @Override
+    public synchronized long unclaimedBacklog(String topic) {
+        return unclaimedCount(topic);
+    }
+
+    @Override
+    public synchronized Set<String> unclaimedTopics() {
+        return Set.copyOf(unclaimed.keySet());
     }
 
     @Override

@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentMap;
  * smq:{ns:topic:shard}:group:n   string claim sequence of the shard (orders in-flight entries); deleted by
  *                                        the ack / dead-letter that leaves the shard empty
  * smq:{ns:topic:shard}:group:l   string lease of an ORDERED shard: the consumer id that delivers it (PX TTL)
+ * smq:ns:#unclaimed-topics       set    topics whose #unclaimed shards hold or held messages
  * </pre>
  *
  * The hash tag is {@code {ns:topic:shard}}: the five keys of a shard share a slot (so Lua scripts move
@@ -65,6 +66,11 @@ public final class KeyLayout {
     /** Key of the lease of an ORDERED shard (same hash tag as the shard's other keys). */
     public byte[] lease(ShardKeys k) {
         return bytes("smq:{" + namespace + ":" + k.topic() + ":" + k.shard() + "}:" + k.group() + ":l");
+    }
+
+    /** Key of the set of topics that have (or had) messages in their unclaimed shards. */
+    public byte[] unclaimedTopics() {
+        return bytes("smq:" + namespace + ":#unclaimed-topics");
     }
 
     /** Key of the idempotency record of {@code messageId} in {@code group} (no hash tag: spread). */

@@ -25,21 +25,31 @@ public final class Scripts {
 
     /**
      * Fan-out append. KEYS = q1, f1, q2, f2, ... (one pair per group of the same shard); ARGV[1] = max
-     * backlog per shard, ARGV[2] = value. Returns 1, or -i when the group whose queue is KEYS[i] is full
-     * (then nothing was written).
+     * backlog per shard, ARGV[2] = value. A group whose shard is full is skipped, so one full (abandoned) group
+     * never fails the healthy ones. Returns 1 (written to every group), {i, ...} (written to every group but
+     * those whose queue is KEYS[i]), or -i when every group is full (KEYS[i] the first; nothing written).
      */
     public static final Script APPEND = script("append", """
             #!lua
             local cap = tonumber(ARGV[1])
+            local full = {}
+            local skipped = {}
             for i = 1, #KEYS, 2 do
               if redis.call('LLEN', KEYS[i]) + redis.call('HLEN', KEYS[i + 1]) >= cap then
-                return -i
+                full[i] = true
+                skipped[#skipped + 1] = i
               end
             end
-            for i = 1, #KEYS, 2 do
-              redis.call('RPUSH', KEYS[i], ARGV[2])
+            if #skipped * 2 == #KEYS then
+              return -skipped[1]
             end
-            return 1
+            for i = 1, #KEYS, 2 do
+              if not full[i] then
+                redis.call('RPUSH', KEYS[i], ARGV[2])
+              end
+            end
+            if #skipped == 0 then return 1 end
+            return skipped
             """);
 
     /**
@@ -187,6 +197,26 @@ public final class Scripts {
             if redis.call('SET', KEYS[1], 'p', 'NX', 'PX', tonumber(ARGV[1])) then return 1 end
             if redis.call('GET', KEYS[1]) == 'p' then return 2 end
             return 0
+            """);
+
+    /**
+     * Distribute. KEYS = unclaimed q, group1 q, group2 q, ... (one shard); ARGV = max. Moves up to max values
+     * from the tail of the unclaimed queue to the head of every group's queue, so each group gets all of them,
+     * in order, before newer ones. Returns how many left the unclaimed queue.
+     */
+    public static final Script DISTRIBUTE = script("distribute", """
+            #!lua
+            local n = 0
+            local max = tonumber(ARGV[1])
+            while n < max do
+              local v = redis.call('RPOP', KEYS[1])
+              if not v then break end
+              for i = 2, #KEYS do
+                redis.call('LPUSH', KEYS[i], v)
+              end
+              n = n + 1
+            end
+            return n
             """);
 
     /** Replay one dead letter. KEYS = d, q; ARGV = record, value. Returns 1 if the record was still there. */
