@@ -7,6 +7,7 @@ import dev.smartmq.api.SmartMQConfig;
 import dev.smartmq.api.SmartProducer;
 import dev.smartmq.api.SwitchState;
 import dev.smartmq.api.SwitchStatus;
+import dev.smartmq.core.event.SmartMQEventPublisher;
 import dev.smartmq.spi.DegradationSwitch;
 import dev.smartmq.spi.FallbackStore;
 import dev.smartmq.spi.IdempotencyGuard;
@@ -33,7 +34,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code smartmq-prober-1}: prober and drain decision (leader work; may block for probeTimeout);</li>
  *   <li>{@code smartmq-maintenance-1}: orphan reaper, backlog gauges, ORDERED gates, retries of store writes;</li>
  *   <li>{@code smartmq-timer-1}: sweeps the time-outs of async sends, nothing else (never blocks);</li>
- *   <li>{@code smartmq-consumer-1..n}: fallback workers, started by the first subscription.</li>
+ *   <li>{@code smartmq-consumer-1..n}: fallback workers, started by the first subscription;</li>
+ *   <li>{@code smartmq-events-1}: delivers {@link SmartMQEventPublisher} events, started by the first event
+ *   that has a subscriber.</li>
  * </ul>
  */
 public final class Engine implements AutoCloseable {
@@ -65,6 +68,7 @@ public final class Engine implements AutoCloseable {
     private final DualPathConsumer consumer;
     private final Prober prober;
     private final DrainDecision drain;
+    private final EventBus events;
 
     /**
      * Builds the engine; registers its metrics (fails if {@code registry} already holds them) but starts
@@ -100,6 +104,9 @@ public final class Engine implements AutoCloseable {
         this.prober = new Prober(config, transport, sw, tracker, clock, metrics);
         this.drain = new DrainDecision(sw, store, tracker, clock, metrics);
         tracker.addObserver(consumer);
+        this.events = new EventBus(config.namespace(), clock);
+        events.bind(tracker);
+        tracker.addObserver(events);
         try {
             registerGauges();
         } catch (RuntimeException e) {
@@ -187,6 +194,11 @@ public final class Engine implements AutoCloseable {
         return tracker.effectiveState();
     }
 
+    /** Subscriptions to this instance's events (delivered on {@code smartmq-events-1}). */
+    public SmartMQEventPublisher events() {
+        return events;
+    }
+
     public MetricRegistry metricRegistry() {
         return registry;
     }
@@ -222,6 +234,7 @@ public final class Engine implements AutoCloseable {
             }
         }
         shutdownThreads(System.nanoTime() + config.shutdownTimeout().toNanos());
+        events.close(System.nanoTime() + config.shutdownTimeout().toNanos());
         if (previous == State.STARTED) {
             closeQuietly(transport, "transport");
             closeQuietly(store, "fallback store");
