@@ -1,5 +1,8 @@
 package dev.smartmq.spring.boot.autoconfigure;
 
+import dev.smartmq.api.ConfigurationException;
+import dev.smartmq.api.InvalidMessageException;
+import dev.smartmq.api.Message;
 import dev.smartmq.api.SmartMQConfig;
 import dev.smartmq.rocketmq.ConsumeFrom;
 import dev.smartmq.spring.boot.autoconfigure.internal.PropertyCheck;
@@ -735,7 +738,16 @@ public class SmartMQProperties {
             PropertyCheck.apply("smartmq.engine.probe-interval", probeInterval, b::probeInterval);
             PropertyCheck.apply("smartmq.engine.probe-success-threshold", probeSuccessThreshold, b::probeSuccessThreshold);
             PropertyCheck.apply("smartmq.engine.probe-timeout", probeTimeout, b::probeTimeout);
-            PropertyCheck.apply("smartmq.engine.probe-topic", probeTopic, b::probeTopic);
+            // The core only refuses an empty probe topic; one the MQ refuses would fail every probe and the
+            // namespace would never recover, so the topic rules are checked here.
+            PropertyCheck.apply("smartmq.engine.probe-topic", probeTopic, t -> {
+                try {
+                    Message.checkTopic(t);
+                } catch (InvalidMessageException e) {
+                    throw new ConfigurationException(e.getMessage());
+                }
+                b.probeTopic(t);
+            });
             PropertyCheck.apply("smartmq.engine.min-dwell-time", minDwellTime, b::minDwellTime);
             PropertyCheck.apply("smartmq.engine.send-timeout", sendTimeout, b::sendTimeout);
             PropertyCheck.apply("smartmq.engine.max-body-size", maxBodySize, b::maxBodySize);
