@@ -44,8 +44,18 @@ public final class PropertyCheck {
         } catch (InvalidSmartMQPropertyException e) {
             throw e;
         } catch (ConfigurationException e) {
-            throw new InvalidSmartMQPropertyException(section + ".*", null, e.getMessage());
+            throw new InvalidSmartMQPropertyException(propertyOf(section, e.getMessage()), null, e.getMessage());
         }
+    }
+
+    /** The builders' messages start with the field name ({@code probeTimeout must ...}): its property name. */
+    static String propertyOf(String section, String message) {
+        int space = message == null ? -1 : message.indexOf(' ');
+        String field = space > 0 ? message.substring(0, space) : "";
+        if (!field.matches("[a-z][A-Za-z]*")) {
+            return section + ".*";
+        }
+        return section + "." + field.replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT);
     }
 
     /** Refuses {@code property} with {@code reason} unless {@code condition} holds. */

@@ -93,6 +93,9 @@ class SmartMQPropertiesTest {
         expectRefused("smartmq.zookeeper.auth.credentials-file",
                 "smartmq.zookeeper.auth.credentials-file=/nonexistent/zk-digest");
         expectRefused("smartmq.engine.probe-topic", "smartmq.engine.probe-topic=not a topic");
+        // A refused combination names the property the builder names.
+        expectRefused("smartmq.engine.probe-timeout", "smartmq.engine.probe-interval=500ms",
+                "smartmq.engine.probe-timeout=800ms");
         new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(SmartMQAutoConfiguration.class))
                 .withPropertyValues("smartmq.zookeeper.connect-string=127.0.0.1:1")
                 .run(ctx -> assertEquals("smartmq.rocketmq.name-server", cause(ctx.getStartupFailure()).property()));
