@@ -47,16 +47,20 @@ class EventsTest {
             rig.mq.producer().send(msg("orders"));
         }
         await().atMost(WAIT).until(() -> all.stream().anyMatch(e -> e instanceof SmartMQEvent.Published));
-        SmartMQEvent.StateTransition first = (SmartMQEvent.StateTransition) all.get(0);
+        // One thread's events keep their order; a local degradation (sender thread) and its publication
+        // (switch thread) may interleave, so they are looked up by type.
+        SmartMQEvent.StateTransition first = first(all, SmartMQEvent.StateTransition.class);
         assertEquals(SwitchState.NORMAL, first.previous());
         assertEquals(SwitchState.DEGRADED, first.current());
         assertTrue(first.locallyDegraded());
         assertEquals("test", first.namespace());
-        SmartMQEvent.LocalDegradation local = (SmartMQEvent.LocalDegradation) all.get(1);
+        SmartMQEvent.LocalDegradation local = first(all, SmartMQEvent.LocalDegradation.class);
         assertTrue(local.reason().contains("3"), local.reason());
-        SmartMQEvent.SwitchChanged changed = (SmartMQEvent.SwitchChanged) all.get(2);
+        SmartMQEvent.SwitchChanged changed = first(all, SmartMQEvent.SwitchChanged.class);
         assertEquals(SwitchState.DEGRADED, changed.current().state());
-        assertEquals(rig.mq.instanceId(), ((SmartMQEvent.Published) all.get(3)).status().changedBy());
+        assertEquals(rig.mq.instanceId(), first(all, SmartMQEvent.Published.class).status().changedBy());
+        assertTrue(all.indexOf(changed) < all.indexOf(first(all, SmartMQEvent.Published.class)),
+                "a switch document's events keep their order");
         assertTrue(drains.isEmpty());
 
         rig.transport.mode(Mode.OK);
@@ -69,6 +73,11 @@ class EventsTest {
                 .map(e -> ((SmartMQEvent.StateTransition) e).current()).toList();
         assertEquals(List.of(SwitchState.DEGRADED, SwitchState.RECOVERING, SwitchState.NORMAL), states);
         assertTrue(threads.stream().allMatch("smartmq-events-1"::equals), threads.toString());
+    }
+
+    private static <T extends SmartMQEvent> T first(List<SmartMQEvent> events, Class<T> type) {
+        return events.stream().filter(type::isInstance).map(type::cast).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + type.getSimpleName() + " in " + events));
     }
 
     @Test

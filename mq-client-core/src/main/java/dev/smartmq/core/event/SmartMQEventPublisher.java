@@ -7,9 +7,11 @@ import java.util.function.Consumer;
  * Resilience4j's {@code EventPublisher}: one {@code onX} method per event type, each returning the publisher
  * for chaining).
  *
- * <p>Threads: consumers are called one event at a time, in the order the events happened, on the instance's
- * {@code smartmq-events-1} thread, never on a sending or consuming thread; a slow consumer delays only later
- * events. A consumer that throws is logged and keeps its subscription. Subscribing and removing are
+ * <p>Threads: consumers are called one event at a time, on the instance's {@code smartmq-events-1} thread,
+ * never on a sending or consuming thread; a slow consumer delays only later events. Events caused on one
+ * engine thread arrive in the order they happened; events of different engine threads at the same moment may
+ * interleave (a {@code LocalDegradation}, seen on a sending thread, and the {@code Published} of that
+ * degradation, on the switch thread). A consumer that throws is logged and keeps its subscription. Subscribing and removing are
  * thread-safe and may be done at any time; events that happened before a subscription are not replayed
  * (read {@link dev.smartmq.core.SmartMQ#switchStatus()} for the current state). After
  * {@link dev.smartmq.core.SmartMQ#close()} no event is delivered.

@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads: {@link #onEffectiveStateChanged} and {@link #onSwitchDocument} are called on whichever engine
  * thread saw the change (a sender, the switch or the prober thread) and only enqueue; subscribers run on one
- * {@code smartmq-events-1} thread, in order. {@link #close()} delivers what is queued (bounded by the
+ * {@code smartmq-events-1} thread, in the order they were enqueued. {@link #close()} delivers what is queued (bounded by the
  * engine's shutdown deadline) and ends that thread.
  */
 final class EventBus implements SmartMQEventPublisher, SwitchTracker.EffectiveStateObserver {

@@ -265,6 +265,10 @@ public class SmartMQProperties {
         private int maxBatchSize = 256;
         /** Appends that may wait for a writer. */
         private int writerQueueCapacity = 8192;
+        /** HMAC key of every stored value, base64 (at least 32 bytes decoded); the same on every instance of the namespace. Never logged. */
+        private String envelopeKey;
+        /** A file holding the envelope key, base64 (a mounted secret); used when {@code envelope-key} is not set. */
+        private Path envelopeKeyFile;
 
         public String getHost() {
             return host;
@@ -368,6 +372,22 @@ public class SmartMQProperties {
 
         public void setWriterQueueCapacity(int v) {
             this.writerQueueCapacity = v;
+        }
+
+        public String getEnvelopeKey() {
+            return envelopeKey;
+        }
+
+        public void setEnvelopeKey(String v) {
+            this.envelopeKey = v;
+        }
+
+        public Path getEnvelopeKeyFile() {
+            return envelopeKeyFile;
+        }
+
+        public void setEnvelopeKeyFile(Path v) {
+            this.envelopeKeyFile = v;
         }
 
         /** {@code smartmq.redis.cluster.*}. */

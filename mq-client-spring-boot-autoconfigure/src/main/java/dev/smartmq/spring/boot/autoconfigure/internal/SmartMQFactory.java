@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -141,7 +142,32 @@ public final class SmartMQFactory {
         PropertyCheck.apply("smartmq.redis.max-batch-size", r.getMaxBatchSize(), b::maxBatchSize);
         PropertyCheck.apply("smartmq.redis.writer-queue-capacity", r.getWriterQueueCapacity(),
                 b::writerQueueCapacity);
+        envelopeKey(r, b);
         return PropertyCheck.build("smartmq.redis", b::build);
+    }
+
+    private static void envelopeKey(SmartMQProperties.Redis r, RedisFallbackStore.Builder b) {
+        String property = "smartmq.redis.envelope-key";
+        String base64 = r.getEnvelopeKey();
+        if (base64 == null && r.getEnvelopeKeyFile() != null) {
+            property = "smartmq.redis.envelope-key-file";
+            try {
+                base64 = Files.readString(r.getEnvelopeKeyFile(), StandardCharsets.UTF_8).trim();
+            } catch (IOException e) {
+                throw new InvalidSmartMQPropertyException(property, "'" + r.getEnvelopeKeyFile() + "'",
+                        "cannot be read (" + e + ")");
+            }
+        }
+        if (base64 == null) {
+            return;
+        }
+        byte[] key;
+        try {
+            key = Base64.getDecoder().decode(base64.trim());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSmartMQPropertyException(property, "<masked>", "must be base64");
+        }
+        PropertyCheck.applySecret(property, key, b::envelopeKey);
     }
 
     static ZkDegradationSwitch zkSwitch(SmartMQProperties.ZooKeeper z, String namespace) {

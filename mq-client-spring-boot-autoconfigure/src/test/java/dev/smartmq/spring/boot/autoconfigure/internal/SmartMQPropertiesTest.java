@@ -93,6 +93,8 @@ class SmartMQPropertiesTest {
         expectRefused("smartmq.zookeeper.auth.credentials-file",
                 "smartmq.zookeeper.auth.credentials-file=/nonexistent/zk-digest");
         expectRefused("smartmq.engine.probe-topic", "smartmq.engine.probe-topic=not a topic");
+        expectRefused("smartmq.redis.envelope-key", "smartmq.redis.envelope-key=c2hvcnQ=");
+        expectRefused("smartmq.redis.envelope-key", "smartmq.redis.envelope-key=not*base64");
         // A refused combination names the property the builder names.
         expectRefused("smartmq.engine.probe-timeout", "smartmq.engine.probe-interval=500ms",
                 "smartmq.engine.probe-timeout=800ms");
@@ -107,6 +109,16 @@ class SmartMQPropertiesTest {
             String all = messages(ctx.getStartupFailure());
             assertTrue(all.contains("access-key and secret-key must be set together"), all);
         });
+    }
+
+    @Test
+    void anEnvelopeKeyTurnsOnAuthenticationAndIsNeverShown() {
+        SmartMQProperties.Redis r = new SmartMQProperties.Redis();
+        String key = java.util.Base64.getEncoder().encodeToString(new byte[32]);
+        r.setEnvelopeKey(key);
+        String description = SmartMQFactory.store(r, "orders", null).toString();
+        assertTrue(description.contains("envelopeAuthentication=HMAC-SHA256"), description);
+        assertTrue(!description.contains(key), description);
     }
 
     @Test
