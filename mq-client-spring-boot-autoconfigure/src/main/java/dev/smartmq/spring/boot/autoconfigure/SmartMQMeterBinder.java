@@ -61,6 +61,7 @@ public class SmartMQMeterBinder implements MeterBinder {
             Map.entry("consumer.retried.mq", counted("smartmq.retried", "route", "mq")),
             Map.entry("consumer.retried.fallback", counted("smartmq.retried", "route", "fallback")),
             Map.entry("consumer.dead-lettered.fallback", counted("smartmq.dead.lettered", "route", "fallback")),
+            Map.entry("consumer.dead-lettered.mq", counted("smartmq.dead.lettered", "route", "mq")),
             Map.entry("consumer.duplicates", counted("smartmq.duplicates")),
             Map.entry("fallback.drained", counted("smartmq.fallback.drained")),
             Map.entry("fallback.orphans-recovered", counted("smartmq.fallback.orphans.recovered")));
