@@ -597,6 +597,8 @@ public class SmartMQProperties {
         private Duration drainCheckInterval = Duration.ofSeconds(1);
         /** How long close waits for handlers and sends in progress. */
         private Duration shutdownTimeout = Duration.ofSeconds(10);
+        /** Topics whose fallback backlog is also re-published to the MQ on recovery, for MQ-only consumers of a mixed fleet; none by default. */
+        private List<String> republishTopics = new ArrayList<>();
 
         public int getFailureThreshold() {
             return failureThreshold;
@@ -750,6 +752,14 @@ public class SmartMQProperties {
             this.shutdownTimeout = v;
         }
 
+        public List<String> getRepublishTopics() {
+            return republishTopics;
+        }
+
+        public void setRepublishTopics(List<String> v) {
+            this.republishTopics = v;
+        }
+
         /** The engine configuration, validated setting by setting; errors name the property and the value. */
         public SmartMQConfig toConfig(String namespace) {
             SmartMQConfig.Builder b = SmartMQConfig.custom();
@@ -782,6 +792,7 @@ public class SmartMQProperties {
             PropertyCheck.apply("smartmq.engine.orphan-reap-interval", orphanReapInterval, b::orphanReapInterval);
             PropertyCheck.apply("smartmq.engine.drain-check-interval", drainCheckInterval, b::drainCheckInterval);
             PropertyCheck.apply("smartmq.engine.shutdown-timeout", shutdownTimeout, b::shutdownTimeout);
+            PropertyCheck.apply("smartmq.engine.republish-topics", republishTopics, b::republishTopics);
             return PropertyCheck.build("smartmq.engine", b::build);
         }
     }
