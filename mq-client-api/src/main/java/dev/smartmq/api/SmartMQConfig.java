@@ -79,6 +79,9 @@ public final class SmartMQConfig {
     /** Default of {@link #retryBackoffMax()}. */
     public static final Duration DEFAULT_RETRY_BACKOFF_MAX = Duration.ofSeconds(60);
 
+    /** Default of {@link #orderedShardLease()}. */
+    public static final Duration DEFAULT_ORDERED_SHARD_LEASE = Duration.ofSeconds(30);
+
     /** Default of {@link #orphanReapInterval()}. */
     public static final Duration DEFAULT_ORPHAN_REAP_INTERVAL = Duration.ofSeconds(15);
 
@@ -107,6 +110,7 @@ public final class SmartMQConfig {
     private final Duration retryBackoffInitial;
     private final Duration retryBackoffMax;
     private final Duration orphanReapInterval;
+    private final Duration orderedShardLease;
     private final Duration drainCheckInterval;
     private final Duration shutdownTimeout;
     private final java.util.Set<String> republishTopics;
@@ -130,6 +134,7 @@ public final class SmartMQConfig {
         this.retryBackoffInitial = b.retryBackoffInitial;
         this.retryBackoffMax = b.retryBackoffMax;
         this.orphanReapInterval = b.orphanReapInterval;
+        this.orderedShardLease = b.orderedShardLease;
         this.drainCheckInterval = b.drainCheckInterval;
         this.shutdownTimeout = b.shutdownTimeout;
         this.republishTopics = java.util.Set.copyOf(b.republishTopics);
@@ -245,6 +250,15 @@ public final class SmartMQConfig {
         return orphanReapInterval;
     }
 
+    /**
+     * Lease of an ORDERED fallback shard: the instance that delivers a shard holds it in the store, renews it every
+     * third of this while it owns the shard, and stops delivering when it could not renew for two thirds of it.
+     * Another instance takes the shard only once the lease is free. Default {@link #DEFAULT_ORDERED_SHARD_LEASE}.
+     */
+    public Duration orderedShardLease() {
+        return orderedShardLease;
+    }
+
     /** How often the leader checks the fallback backlog while RECOVERING. Default {@link #DEFAULT_DRAIN_CHECK_INTERVAL}. */
     public Duration drainCheckInterval() {
         return drainCheckInterval;
@@ -285,6 +299,7 @@ public final class SmartMQConfig {
                 + ", retryBackoffInitial=" + retryBackoffInitial
                 + ", retryBackoffMax=" + retryBackoffMax
                 + ", orphanReapInterval=" + orphanReapInterval
+                + ", orderedShardLease=" + orderedShardLease
                 + ", drainCheckInterval=" + drainCheckInterval
                 + ", shutdownTimeout=" + shutdownTimeout
                 + ", republishTopics=" + republishTopics
@@ -311,6 +326,7 @@ public final class SmartMQConfig {
         private Duration retryBackoffInitial = DEFAULT_RETRY_BACKOFF_INITIAL;
         private Duration retryBackoffMax = DEFAULT_RETRY_BACKOFF_MAX;
         private Duration orphanReapInterval = DEFAULT_ORPHAN_REAP_INTERVAL;
+        private Duration orderedShardLease = DEFAULT_ORDERED_SHARD_LEASE;
         private Duration drainCheckInterval = DEFAULT_DRAIN_CHECK_INTERVAL;
         private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
         private java.util.Set<String> republishTopics = new java.util.LinkedHashSet<>();
@@ -337,6 +353,7 @@ public final class SmartMQConfig {
             this.retryBackoffInitial = base.retryBackoffInitial;
             this.retryBackoffMax = base.retryBackoffMax;
             this.orphanReapInterval = base.orphanReapInterval;
+            this.orderedShardLease = base.orderedShardLease;
             this.drainCheckInterval = base.drainCheckInterval;
             this.shutdownTimeout = base.shutdownTimeout;
             this.republishTopics = new java.util.LinkedHashSet<>(base.republishTopics);
@@ -465,6 +482,14 @@ public final class SmartMQConfig {
         public Builder orphanReapInterval(Duration v) {
             ConfigurationException.check(positive(v), "orphanReapInterval", v, "must be positive");
             this.orphanReapInterval = v;
+            return this;
+        }
+
+        /** Lease of an ORDERED fallback shard (see {@link SmartMQConfig#orderedShardLease()}); at least 30 ms. */
+        public Builder orderedShardLease(Duration v) {
+            ConfigurationException.check(v != null && v.toMillis() >= 30, "orderedShardLease", v,
+                    "must be at least 30 ms");
+            this.orderedShardLease = v;
             return this;
         }
 

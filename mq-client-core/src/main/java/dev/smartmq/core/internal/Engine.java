@@ -86,9 +86,9 @@ public final class Engine implements AutoCloseable {
      * nothing. {@code guard} may be null.
      */
     public Engine(SmartMQConfig config, PrimaryTransport transport, FallbackStore store, DegradationSwitch sw,
-                  IdempotencyGuard guard, Duration idempotencyTtl, MetricRegistry registry, String metricPrefix,
-                  Clock clock) {
-        this(config, transport, store, sw, guard, idempotencyTtl, registry, metricPrefix, clock, null);
+                  IdempotencyGuard guard, Duration idempotencyTtl, Duration idempotencyLease, MetricRegistry registry,
+                  String metricPrefix, Clock clock) {
+        this(config, transport, store, sw, guard, idempotencyTtl, idempotencyLease, registry, metricPrefix, clock, null);
     }
 
     /**
@@ -97,8 +97,8 @@ public final class Engine implements AutoCloseable {
      * shut down by {@link #close()}. A caller's executor is never shut down here.
      */
     public Engine(SmartMQConfig config, PrimaryTransport transport, FallbackStore store, DegradationSwitch sw,
-                  IdempotencyGuard guard, Duration idempotencyTtl, MetricRegistry registry, String metricPrefix,
-                  Clock clock, Executor completionExecutor) {
+                  IdempotencyGuard guard, Duration idempotencyTtl, Duration idempotencyLease, MetricRegistry registry,
+                  String metricPrefix, Clock clock, Executor completionExecutor) {
         this.config = config;
         this.transport = transport;
         this.store = store;
@@ -128,7 +128,7 @@ public final class Engine implements AutoCloseable {
         this.producer = new CallerCompletions(router,
                 completionExecutor != null ? completionExecutor : ownedCompletions);
         this.consumer = new DualPathConsumer(config, transport, store, sw, tracker, metrics, guard, idempotencyTtl,
-                consumerId, maintenanceExecutor);
+                idempotencyLease, consumerId, maintenanceExecutor);
         this.prober = new Prober(config, transport, sw, tracker, clock, metrics);
         this.drain = new DrainDecision(sw, store, tracker, clock, metrics);
         this.republisher = new Republisher(config, transport, store, sw, tracker, consumerId);
@@ -182,18 +182,19 @@ public final class Engine implements AutoCloseable {
         }
         tracker.bind(switchExecutor);
         sw.addListener(tracker, switchExecutor);
-        proberExecutor.scheduleWithFixedDelay(prober::tick, config.probeInterval().toNanos(),
-                config.probeInterval().toNanos(), TimeUnit.NANOSECONDS);
-        proberExecutor.scheduleWithFixedDelay(drain::tick, config.drainCheckInterval().toNanos(),
-                config.drainCheckInterval().toNanos(), TimeUnit.NANOSECONDS);
-        maintenanceExecutor.scheduleWithFixedDelay(this::maintain, config.drainCheckInterval().toNanos(),
-                config.drainCheckInterval().toNanos(), TimeUnit.NANOSECONDS);
-        maintenanceExecutor.scheduleWithFixedDelay(consumer::reapOrphans, config.orphanReapInterval().toNanos(),
-                config.orphanReapInterval().toNanos(), TimeUnit.NANOSECONDS);
+        // Every periodic job is wrapped: a Throwable of one run (an Error included) must not cancel the later runs.
+        proberExecutor.scheduleWithFixedDelay(SurvivingJob.of("prober", prober::tick),
+                config.probeInterval().toNanos(), config.probeInterval().toNanos(), TimeUnit.NANOSECONDS);
+        proberExecutor.scheduleWithFixedDelay(SurvivingJob.of("drain decision", drain::tick),
+                config.drainCheckInterval().toNanos(), config.drainCheckInterval().toNanos(), TimeUnit.NANOSECONDS);
+        maintenanceExecutor.scheduleWithFixedDelay(SurvivingJob.of("maintenance", this::maintain),
+                config.drainCheckInterval().toNanos(), config.drainCheckInterval().toNanos(), TimeUnit.NANOSECONDS);
+        maintenanceExecutor.scheduleWithFixedDelay(SurvivingJob.of("orphan reaper", consumer::reapOrphans),
+                config.orphanReapInterval().toNanos(), config.orphanReapInterval().toNanos(), TimeUnit.NANOSECONDS);
         if (!config.republishTopics().isEmpty()) {
             republisher.start();
-            maintenanceExecutor.scheduleWithFixedDelay(republisher::tick, config.drainCheckInterval().toNanos(),
-                    config.drainCheckInterval().toNanos(), TimeUnit.NANOSECONDS);
+            maintenanceExecutor.scheduleWithFixedDelay(SurvivingJob.of("republisher", republisher::tick),
+                    config.drainCheckInterval().toNanos(), config.drainCheckInterval().toNanos(), TimeUnit.NANOSECONDS);
         }
         SwitchStatus s = tracker.status();
         log.info("SmartMQ {} started: namespace '{}', switch {} (epoch {}, {}), {} fallback shards",

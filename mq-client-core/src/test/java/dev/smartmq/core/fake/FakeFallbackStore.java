@@ -42,6 +42,9 @@ public final class FakeFallbackStore implements FallbackStore {
     private volatile boolean failAppends;
     private volatile boolean recordClaims;
     private volatile String namespace;
+    /** While set, a claim moves its messages but its reply is "lost" (throws); lost claims per consumer + shard. */
+    private volatile boolean loseClaimReplies;
+    private final Map<String, List<ClaimedMessage>> lostClaims = new LinkedHashMap<>();
 
     public FakeFallbackStore(int shards, List<String> events) {
         this.shards = shards;
@@ -181,9 +184,52 @@ public final class FakeFallbackStore implements FallbackStore {
         }
     }
 
+    /**
+     * While {@code lose}: every claim moves its messages in flight and then fails as if its reply were lost, and
+     * {@link #returnLostClaims()} fails too (the store is unreachable). Like the Redis store, a claim of the same
+     * consumer on the same shard returns that consumer's lost claims of the shard first.
+     */
+    public void loseClaimReplies(boolean lose) {
+        this.loseClaimReplies = lose;
+    }
+
+    /** Messages of lost claim replies not returned yet. */
+    public synchronized int lostClaimCount() {
+        return lostClaims.values().stream().mapToInt(List::size).sum();
+    }
+
+    @Override
+    public synchronized int returnLostClaims() {
+        if (loseClaimReplies) {
+            throw new FallbackStoreException(FallbackStoreException.Reason.UNAVAILABLE, "fake store unreachable", null);
+        }
+        int n = 0;
+        for (List<ClaimedMessage> list : lostClaims.values()) {
+            n += returnToHead(list);
+        }
+        lostClaims.clear();
+        return n;
+    }
+
+    private int returnToHead(List<ClaimedMessage> list) {
+        int n = 0;
+        for (int i = list.size() - 1; i >= 0; i--) {
+            ClaimedMessage m = list.get(i);
+            if (inFlight.remove(m.handle()) != null) {
+                shardsOf(m.topic(), m.group())[m.shard()].addFirst(m.envelope());
+                n++;
+            }
+        }
+        return n;
+    }
+
     @Override
     public synchronized List<ClaimedMessage> claim(String topic, String group, int shard, String consumerId, int max) {
         claimCalls.incrementAndGet();
+        String lostKey = topic + "|" + group + "|" + shard + "|" + consumerId;
+        if (!loseClaimReplies && lostClaims.containsKey(lostKey)) {
+            returnToHead(lostClaims.remove(lostKey));
+        }
         ArrayDeque<Envelope> q = shardsOf(topic, group)[shard];
         List<ClaimedMessage> out = new ArrayList<>();
         while (out.size() < max && !q.isEmpty()) {
@@ -193,6 +239,10 @@ public final class FakeFallbackStore implements FallbackStore {
         }
         if (recordClaims) {
             claims.add(new Claim(consumerId, shard, out.size()));
+        }
+        if (loseClaimReplies) {
+            lostClaims.computeIfAbsent(lostKey, k -> new ArrayList<>()).addAll(out);
+            throw new FallbackStoreException(FallbackStoreException.Reason.UNAVAILABLE, "fake claim reply lost", null);
         }
         return out;
     }
