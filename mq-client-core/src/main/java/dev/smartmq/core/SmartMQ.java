@@ -7,6 +7,7 @@ import dev.smartmq.api.SmartMQConfig;
 import dev.smartmq.api.SmartProducer;
 import dev.smartmq.api.SwitchState;
 import dev.smartmq.api.SwitchStatus;
+import dev.smartmq.core.event.SmartMQEventPublisher;
 import dev.smartmq.core.internal.Engine;
 import dev.smartmq.spi.DegradationSwitch;
 import dev.smartmq.spi.FallbackStore;
@@ -39,7 +40,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Create one {@code SmartMQ} per namespace and application and share it: {@link #producer()} and
  * {@link #consumer()} are thread-safe and each is a single instance. Every {@code SmartMQ} owns a few threads
  * ({@code smartmq-switch-1}, {@code smartmq-prober-1}, {@code smartmq-maintenance-1}, {@code smartmq-timer-1}
- * and, once something is subscribed, {@code smartmq-consumer-1..consumerThreads}); they are daemon threads.
+ * and, once something is subscribed, {@code smartmq-consumer-1..consumerThreads}, and once an event has a
+ * subscriber, {@code smartmq-events-1}); they are daemon threads.
  *
  * <h2>Async sends and callbacks</h2>
  * A {@link SmartProducer#sendAsync} future never completes on an internal I/O thread (the Redis group-commit
@@ -107,6 +109,14 @@ public final class SmartMQ implements AutoCloseable {
      */
     public SwitchState effectiveState() {
         return engine.effectiveState();
+    }
+
+    /**
+     * Subscribe here to this instance's events: state transitions, local degradation, switch documents,
+     * its own published transitions and the end of a drain. Delivered one at a time on {@code smartmq-events-1}.
+     */
+    public SmartMQEventPublisher events() {
+        return engine.events();
     }
 
     /** The registry holding this instance's metrics (the one passed in, or a private one). */

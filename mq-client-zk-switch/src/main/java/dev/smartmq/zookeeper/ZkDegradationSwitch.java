@@ -160,6 +160,8 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
     private volatile ExecutorService events;
     /** Best-effort work that must not hold up the serial executor: history pruning, unregistering. */
     private volatile ExecutorService background;
+    /** Curator's runSafe() executor of the client this switch created (null with a shared client). */
+    private volatile ExecutorService curatorRunSafe;
     private volatile CuratorCache switchCache;
     private volatile CuratorCache groupsCache;
     private volatile LeaderLatch latch;
@@ -234,7 +236,10 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
                     .sessionTimeoutMs((int) config.sessionTimeout.toMillis())
                     .connectionTimeoutMs((int) config.connectionTimeout.toMillis())
                     .retryPolicy(new BoundedExponentialBackoffRetry(100, 2_000, 10))
-                    .threadFactory(new NamedThreadFactory(role + "-curator"));
+                    .threadFactory(new NamedThreadFactory(role + "-curator"))
+                    // Curator's close() never shuts down the executor it makes for runSafe(); ours is shut below.
+                    .runSafeService(curatorRunSafe = Executors.newSingleThreadExecutor(
+                            new NamedThreadFactory(role + "-curator-runsafe")));
             if (config.authScheme != null) {
                 cb.authorization(config.authScheme, config.authBytes.clone());
             }
@@ -323,6 +328,18 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
         }
         if (ownsClient) {
             client.close();
+            ExecutorService runSafe = curatorRunSafe;
+            if (runSafe != null) {
+                runSafe.shutdown();
+                try {
+                    if (!runSafe.awaitTermination(config.operationTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                        runSafe.shutdownNow();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    runSafe.shutdownNow();
+                }
+            }
         }
         reachable = false;
         log.info("SmartMQ switch [{}] closed", config.namespace);

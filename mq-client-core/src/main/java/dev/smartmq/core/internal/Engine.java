@@ -7,6 +7,7 @@ import dev.smartmq.api.SmartMQConfig;
 import dev.smartmq.api.SmartProducer;
 import dev.smartmq.api.SwitchState;
 import dev.smartmq.api.SwitchStatus;
+import dev.smartmq.core.event.SmartMQEventPublisher;
 import dev.smartmq.spi.DegradationSwitch;
 import dev.smartmq.spi.FallbackStore;
 import dev.smartmq.spi.IdempotencyGuard;
@@ -40,7 +41,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code smartmq-callback-1..n}: complete callers' {@code sendAsync} futures and run their callbacks, unless
  *       the caller passed its own completion executor (then none are started, and that executor stays the
  *       caller's to shut down);</li>
- *   <li>{@code smartmq-consumer-1..n}: fallback workers, started by the first subscription.</li>
+ *   <li>{@code smartmq-consumer-1..n}: fallback workers, started by the first subscription;</li>
+ *   <li>{@code smartmq-events-1}: delivers {@link SmartMQEventPublisher} events, started by the first event
+ *   that has a subscriber.</li>
  * </ul>
  */
 public final class Engine implements AutoCloseable {
@@ -79,6 +82,7 @@ public final class Engine implements AutoCloseable {
     private final Prober prober;
     private final DrillExpiry drillExpiry;
     private final DrainDecision drain;
+    private final EventBus events;
     private final Republisher republisher;
 
     /**
@@ -134,6 +138,9 @@ public final class Engine implements AutoCloseable {
         this.drain = new DrainDecision(config, sw, store, tracker, clock, metrics);
         this.republisher = new Republisher(config, transport, store, sw, tracker, consumerId);
         tracker.addObserver(consumer);
+        this.events = new EventBus(config.namespace(), clock);
+        events.bind(tracker);
+        tracker.addObserver(events);
         try {
             registerGauges();
         } catch (RuntimeException e) {
@@ -266,6 +273,11 @@ public final class Engine implements AutoCloseable {
         return tracker.effectiveState();
     }
 
+    /** Subscriptions to this instance's events (delivered on {@code smartmq-events-1}). */
+    public SmartMQEventPublisher events() {
+        return events;
+    }
+
     public MetricRegistry metricRegistry() {
         return registry;
     }
@@ -303,6 +315,7 @@ public final class Engine implements AutoCloseable {
             }
         }
         shutdownThreads(System.nanoTime() + config.shutdownTimeout().toNanos());
+        events.close(System.nanoTime() + config.shutdownTimeout().toNanos());
         if (previous == State.STARTED) {
             closeQuietly(transport, "transport");
             closeQuietly(store, "fallback store");

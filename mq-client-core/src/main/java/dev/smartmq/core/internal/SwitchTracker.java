@@ -44,6 +44,10 @@ final class SwitchTracker implements SwitchListener {
     /** Called on whichever engine thread saw the change; must not block. */
     interface EffectiveStateObserver {
         void onEffectiveStateChanged(SwitchState previous, SwitchState current);
+
+        /** A newer switch document was adopted; {@code byThisInstance}: this instance wrote it. Must not block. */
+        default void onSwitchDocument(SwitchStatus previous, SwitchStatus current, boolean byThisInstance) {
+        }
     }
 
     record LocalDegradation(long baseEpoch, Instant since, String reason) {
@@ -201,6 +205,7 @@ final class SwitchTracker implements SwitchListener {
                 ours ? ", this instance" : "",
                 droppedLocal && !ours ? "; local degradation of this instance replaced by it" : "");
         fire(before, after);
+        fireDocument(previous, s, ours);
     }
 
     /**
@@ -343,6 +348,16 @@ final class SwitchTracker implements SwitchListener {
                 o.onEffectiveStateChanged(before, after);
             } catch (RuntimeException e) {
                 log.error("SmartMQ: effective-state observer failed", e);
+            }
+        }
+    }
+
+    private void fireDocument(SwitchStatus previous, SwitchStatus current, boolean ours) {
+        for (EffectiveStateObserver o : observers) {
+            try {
+                o.onSwitchDocument(previous, current, ours);
+            } catch (RuntimeException e) {
+                log.error("SmartMQ: switch-document observer failed", e);
             }
         }
     }
