@@ -39,6 +39,17 @@ final class ReadOnlySwitch implements DegradationSwitch {
         return delegate.namespace();
     }
 
+    /** Delegated: the tool must write into the namespace's real shard count, or refuse to start. */
+    @Override
+    public java.util.OptionalInt recordShardCount(int shards) {
+        return delegate.recordShardCount(shards);
+    }
+
+    @Override
+    public Optional<Set<String>> readGroups(String topic) {
+        return delegate.readGroups(topic);
+    }
+
     @Override
     public SwitchStatus current() {
         return delegate.current();

@@ -18,7 +18,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "smartmq-admin", mixinStandardHelpOptions = true, versionProvider = SmartMQAdmin.Version.class,
         description = "Operate a SmartMQ namespace: degradation switch (ZooKeeper), fallback backlog and dead letters (Redis).",
-        subcommands = {SwitchCommand.class, StatusCommand.class, BacklogCommand.class, DlqCommand.class, MessagesCommand.class,
+        subcommands = {SwitchCommand.class, StatusCommand.class, BacklogCommand.class, DlqCommand.class,
+                GroupsCommand.class, MessagesCommand.class,
                 CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {"  0  ok", "  1  runtime failure (ZooKeeper/Redis/RocketMQ unreachable or failing)",
@@ -36,7 +37,8 @@ public final class SmartMQAdmin implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "a command is required: status, switch, backlog, dlq or messages");
+        throw new ParameterException(spec.commandLine(),
+                "a command is required: status, switch, backlog, dlq, groups or messages");
     }
 
     /** Runs the CLI and exits the JVM with its exit code. */

@@ -235,6 +235,16 @@ class FleetStatusIT {
         }
 
         @Override
+        public java.util.OptionalInt recordShardCount(int shards) {
+            return d.recordShardCount(shards);
+        }
+
+        @Override
+        public Optional<Set<String>> readGroups(String topic) {
+            return d.readGroups(topic);
+        }
+
+        @Override
         public SwitchStatus current() {
             return d.current();
         }

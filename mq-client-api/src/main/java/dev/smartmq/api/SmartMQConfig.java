@@ -79,6 +79,9 @@ public final class SmartMQConfig {
     /** Default of {@link #retryBackoffMax()}. */
     public static final Duration DEFAULT_RETRY_BACKOFF_MAX = Duration.ofSeconds(60);
 
+    /** Default of {@link #orderedShardLease()}. */
+    public static final Duration DEFAULT_ORDERED_SHARD_LEASE = Duration.ofSeconds(30);
+
     /** Default of {@link #orphanReapInterval()}. */
     public static final Duration DEFAULT_ORPHAN_REAP_INTERVAL = Duration.ofSeconds(15);
 
@@ -87,6 +90,9 @@ public final class SmartMQConfig {
 
     /** Default of {@link #shutdownTimeout()}. */
     public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
+
+    /** Default of {@link #abandonedGroupTimeout()}. */
+    public static final Duration DEFAULT_ABANDONED_GROUP_TIMEOUT = Duration.ofMinutes(10);
 
 
     private final String namespace;
@@ -107,8 +113,11 @@ public final class SmartMQConfig {
     private final Duration retryBackoffInitial;
     private final Duration retryBackoffMax;
     private final Duration orphanReapInterval;
+    private final Duration orderedShardLease;
     private final Duration drainCheckInterval;
     private final Duration shutdownTimeout;
+    private final Duration abandonedGroupTimeout;
+    private final java.util.Set<String> republishTopics;
 
     private SmartMQConfig(Builder b) {
         this.namespace = b.namespace;
@@ -129,8 +138,11 @@ public final class SmartMQConfig {
         this.retryBackoffInitial = b.retryBackoffInitial;
         this.retryBackoffMax = b.retryBackoffMax;
         this.orphanReapInterval = b.orphanReapInterval;
+        this.orderedShardLease = b.orderedShardLease;
         this.drainCheckInterval = b.drainCheckInterval;
         this.shutdownTimeout = b.shutdownTimeout;
+        this.abandonedGroupTimeout = b.abandonedGroupTimeout;
+        this.republishTopics = java.util.Set.copyOf(b.republishTopics);
     }
 
     /** Whether {@code namespace} obeys {@link #NAMESPACE_RULE}. */
@@ -243,6 +255,15 @@ public final class SmartMQConfig {
         return orphanReapInterval;
     }
 
+    /**
+     * Lease of an ORDERED fallback shard: the instance that delivers a shard holds it in the store, renews it every
+     * third of this while it owns the shard, and stops delivering when it could not renew for two thirds of it.
+     * Another instance takes the shard only once the lease is free. Default {@link #DEFAULT_ORDERED_SHARD_LEASE}.
+     */
+    public Duration orderedShardLease() {
+        return orderedShardLease;
+    }
+
     /** How often the leader checks the fallback backlog while RECOVERING. Default {@link #DEFAULT_DRAIN_CHECK_INTERVAL}. */
     public Duration drainCheckInterval() {
         return drainCheckInterval;
@@ -251,6 +272,24 @@ public final class SmartMQConfig {
     /** How long close() waits for sends and handlers in progress. Default {@link #DEFAULT_SHUTDOWN_TIMEOUT}. */
     public Duration shutdownTimeout() {
         return shutdownTimeout;
+    }
+
+    /**
+     * How long a registered group may have no live consumer before it stops holding the switch in RECOVERING
+     * (its fallback messages are kept); also how long a topic's unclaimed messages hold it when the topic has
+     * no registered group. Default {@link #DEFAULT_ABANDONED_GROUP_TIMEOUT}.
+     */
+    public Duration abandonedGroupTimeout() {
+        return abandonedGroupTimeout;
+    }
+
+    /**
+     * Topics whose fallback backlog is also re-published to the MQ once it is healthy again (RECOVERING and after),
+     * for consumers that read the MQ only (raw RocketMQ consumers in a mixed fleet). Empty by default. See the core
+     * README ("Mixed fleets") for the ordering and duplicate consequences.
+     */
+    public java.util.Set<String> republishTopics() {
+        return republishTopics;
     }
 
     @Override
@@ -274,8 +313,11 @@ public final class SmartMQConfig {
                 + ", retryBackoffInitial=" + retryBackoffInitial
                 + ", retryBackoffMax=" + retryBackoffMax
                 + ", orphanReapInterval=" + orphanReapInterval
+                + ", orderedShardLease=" + orderedShardLease
                 + ", drainCheckInterval=" + drainCheckInterval
                 + ", shutdownTimeout=" + shutdownTimeout
+                + ", abandonedGroupTimeout=" + abandonedGroupTimeout
+                + ", republishTopics=" + republishTopics
                 + "}";
     }
 
@@ -299,8 +341,11 @@ public final class SmartMQConfig {
         private Duration retryBackoffInitial = DEFAULT_RETRY_BACKOFF_INITIAL;
         private Duration retryBackoffMax = DEFAULT_RETRY_BACKOFF_MAX;
         private Duration orphanReapInterval = DEFAULT_ORPHAN_REAP_INTERVAL;
+        private Duration orderedShardLease = DEFAULT_ORDERED_SHARD_LEASE;
         private Duration drainCheckInterval = DEFAULT_DRAIN_CHECK_INTERVAL;
         private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
+        private Duration abandonedGroupTimeout = DEFAULT_ABANDONED_GROUP_TIMEOUT;
+        private java.util.Set<String> republishTopics = new java.util.LinkedHashSet<>();
 
         private Builder() {
         }
@@ -324,8 +369,11 @@ public final class SmartMQConfig {
             this.retryBackoffInitial = base.retryBackoffInitial;
             this.retryBackoffMax = base.retryBackoffMax;
             this.orphanReapInterval = base.orphanReapInterval;
+            this.orderedShardLease = base.orderedShardLease;
             this.drainCheckInterval = base.drainCheckInterval;
             this.shutdownTimeout = base.shutdownTimeout;
+            this.abandonedGroupTimeout = base.abandonedGroupTimeout;
+            this.republishTopics = new java.util.LinkedHashSet<>(base.republishTopics);
         }
 
         /** Namespace of the switch, registry and fallback keys; services that share a switch share a namespace. */
@@ -454,6 +502,14 @@ public final class SmartMQConfig {
             return this;
         }
 
+        /** Lease of an ORDERED fallback shard (see {@link SmartMQConfig#orderedShardLease()}); at least 30 ms. */
+        public Builder orderedShardLease(Duration v) {
+            ConfigurationException.check(v != null && v.toMillis() >= 30, "orderedShardLease", v,
+                    "must be at least 30 ms");
+            this.orderedShardLease = v;
+            return this;
+        }
+
         /** How often the leader checks the fallback backlog while RECOVERING. */
         public Builder drainCheckInterval(Duration v) {
             ConfigurationException.check(positive(v), "drainCheckInterval", v, "must be positive");
@@ -465,6 +521,24 @@ public final class SmartMQConfig {
         public Builder shutdownTimeout(Duration v) {
             ConfigurationException.check(nonNegative(v), "shutdownTimeout", v, "must not be negative");
             this.shutdownTimeout = v;
+            return this;
+        }
+
+        /**
+         * How long a registered group may have no live consumer before it stops holding the switch in
+         * RECOVERING (its messages are kept). See {@link SmartMQConfig#abandonedGroupTimeout()}.
+         */
+        public Builder abandonedGroupTimeout(Duration v) {
+            ConfigurationException.check(positive(v), "abandonedGroupTimeout", v, "must be positive");
+            this.abandonedGroupTimeout = v;
+            return this;
+        }
+
+        /** Topics whose fallback backlog is re-published to the MQ on recovery (see {@link SmartMQConfig#republishTopics()}). */
+        public Builder republishTopics(java.util.Collection<String> topics) {
+            ConfigurationException.check(topics != null && topics.stream().allMatch(t -> t != null && !t.isBlank()),
+                    "republishTopics", topics, "must be a collection of non-blank topic names");
+            this.republishTopics = new java.util.LinkedHashSet<>(topics);
             return this;
         }
 
