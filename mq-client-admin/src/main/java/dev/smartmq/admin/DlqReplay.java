@@ -106,7 +106,7 @@ final class DlqReplay extends DlqCommand.DlqBase {
                     .writers(common.zkWriters)
                     .instanceId("smartmq-admin-replay/" + ProcessHandle.current().pid())
                     .joinElection(false)
-                    .build());
+                    .build(), zk::storedShardCount);
             // The SmartMQ instance owns and closes the store, the transport and the switch (not the shared client).
             SmartMQ built;
             try {

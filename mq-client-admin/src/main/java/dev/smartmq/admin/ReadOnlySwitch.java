@@ -24,9 +24,15 @@ import java.util.concurrent.Executor;
 final class ReadOnlySwitch implements DegradationSwitch {
 
     private final DegradationSwitch delegate;
+    private final java.util.function.Supplier<java.util.OptionalInt> storedShardCount;
 
-    ReadOnlySwitch(DegradationSwitch delegate) {
+    /**
+     * @param storedShardCount reads the namespace's stored shard count without writing it (empty: none stored, or
+     *                         unreadable)
+     */
+    ReadOnlySwitch(DegradationSwitch delegate, java.util.function.Supplier<java.util.OptionalInt> storedShardCount) {
         this.delegate = delegate;
+        this.storedShardCount = storedShardCount;
     }
 
     @Override
@@ -39,10 +45,15 @@ final class ReadOnlySwitch implements DegradationSwitch {
         return delegate.namespace();
     }
 
-    /** Delegated: the tool must write into the namespace's real shard count, or refuse to start. */
+    /**
+     * Checks, never records: a stored count is returned (the engine refuses to start when {@code --shard-count}
+     * differs); with none stored the tool's own count is answered and nothing is written, because the namespace's
+     * count is the services' to fix at first use, not an operator's default.
+     */
     @Override
     public java.util.OptionalInt recordShardCount(int shards) {
-        return delegate.recordShardCount(shards);
+        java.util.OptionalInt stored = storedShardCount.get();
+        return stored.isPresent() ? stored : java.util.OptionalInt.of(shards);
     }
 
     @Override

@@ -128,6 +128,21 @@ final class ZkSession implements AutoCloseable {
         return namespaceExists() ? zkSwitch().current() : SwitchStatus.initial();
     }
 
+    /** The namespace's stored fallback shard count, read only (empty: none stored, or not a count). */
+    java.util.OptionalInt storedShardCount() {
+        String path = namespacePath() + "/shards";
+        try {
+            byte[] data = client.getData().forPath(path);
+            int n = Integer.parseInt(new String(data == null ? new byte[0] : data,
+                    java.nio.charset.StandardCharsets.US_ASCII).trim());
+            return n >= 1 ? java.util.OptionalInt.of(n) : java.util.OptionalInt.empty();
+        } catch (KeeperException.NoNodeException | NumberFormatException e) {
+            return java.util.OptionalInt.empty();
+        } catch (Exception e) {
+            throw zkFailure("read of " + path, e);
+        }
+    }
+
     /** Consumer groups registered for {@code topic}, read from ZooKeeper (not a cache that may still be loading). */
     Set<String> groups(String topic) {
         return new TreeSet<>(children(namespacePath() + "/groups/" + topic));
