@@ -597,6 +597,8 @@ public class SmartMQProperties {
         private Duration drainCheckInterval = Duration.ofSeconds(1);
         /** How long close waits for handlers and sends in progress. */
         private Duration shutdownTimeout = Duration.ofSeconds(10);
+        /** How long a group may have no live consumer before it stops holding RECOVERING (its messages are kept). */
+        private Duration abandonedGroupTimeout = Duration.ofMinutes(10);
         /** Lease of an ORDERED subscription on a fallback shard (renewed every third of it); another instance takes the shard only once it is free. */
         private Duration orderedShardLease = Duration.ofSeconds(30);
         /** Topics whose fallback backlog is also re-published to the MQ on recovery, for MQ-only consumers of a mixed fleet; none by default. */
@@ -754,6 +756,14 @@ public class SmartMQProperties {
             this.shutdownTimeout = v;
         }
 
+        public Duration getAbandonedGroupTimeout() {
+            return abandonedGroupTimeout;
+        }
+
+        public void setAbandonedGroupTimeout(Duration v) {
+            this.abandonedGroupTimeout = v;
+        }
+
         public Duration getOrderedShardLease() {
             return orderedShardLease;
         }
@@ -803,6 +813,7 @@ public class SmartMQProperties {
             PropertyCheck.apply("smartmq.engine.drain-check-interval", drainCheckInterval, b::drainCheckInterval);
             PropertyCheck.apply("smartmq.engine.shutdown-timeout", shutdownTimeout, b::shutdownTimeout);
             PropertyCheck.apply("smartmq.engine.republish-topics", republishTopics, b::republishTopics);
+            PropertyCheck.apply("smartmq.engine.abandoned-group-timeout", abandonedGroupTimeout, b::abandonedGroupTimeout);
             PropertyCheck.apply("smartmq.engine.ordered-shard-lease", orderedShardLease, b::orderedShardLease);
             return PropertyCheck.build("smartmq.engine", b::build);
         }
