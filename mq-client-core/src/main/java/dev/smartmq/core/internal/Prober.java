@@ -31,6 +31,9 @@ import org.slf4j.LoggerFactory;
  *       since it degraded, ends the local degradation. The unpublished transition is then dropped: the MQ
  *       came back before anyone else needed to hear about the outage.</li>
  * </ul>
+ *
+ * <p>{@link #probeIsolatedBrokers()} runs on the same thread, on every instance: brokers the transport isolated
+ * locally are probed there and re-admitted by the transport when they answer.
  */
 final class Prober {
     private static final Logger log = LoggerFactory.getLogger(Prober.class);
@@ -127,6 +130,20 @@ final class Prober {
             tracker.observe(r.current());
         } catch (SwitchUnavailableException | SwitchAccessDeniedException e) {
             log.warn("SmartMQ: cannot hand the expired manual state back to automation now ({})", e.getMessage());
+        }
+    }
+
+    /**
+     * Probes the brokers the transport isolated locally and lets it re-admit those that answer (DESIGN.md §4).
+     * Every instance does this for itself, leader or not: isolation is local.
+     */
+    void probeIsolatedBrokers() {
+        try {
+            if (!transport.isolatedBrokers().isEmpty()) {
+                transport.probeIsolatedBrokers(config.probeTopic(), config.probeTimeout());
+            }
+        } catch (RuntimeException e) {
+            log.warn("SmartMQ: probing isolated brokers failed: {}", e.toString());
         }
     }
 
