@@ -113,6 +113,13 @@ class PartialClusterFaultsIT extends ChaosTestBase {
                 assertEquals(List.of(), f.fallbackOutOfOrder, "fallback messages of a key out of send order");
                 assertEquals(List.of(), f.mqOutOfOrder, "MQ messages of a key out of send order");
             }
+            ChaosNode p = producers.get(0);
+            assertTrue(p.counter("transport.brokers.isolations") >= 1, "the dead broker was isolated: "
+                    + isolationMetrics());
+            assertTrue(p.counter("transport.brokers.readmissions") >= 1, "the returned broker was re-admitted: "
+                    + isolationMetrics());
+            assertTrue(p.meter("producer.sends.isolated") > 0, "keyed sends skipped the isolated broker: "
+                    + isolationMetrics());
             assertDuplicatesBounded(report, bound, keyed, keyless);
         }
     }
