@@ -48,7 +48,7 @@ import org.apache.rocketmq.client.producer.SendResult;
 import org.apache.rocketmq.client.producer.SendStatus;
 import org.apache.rocketmq.common.constant.PermName;
 import org.apache.rocketmq.common.message.MessageQueue;
-import org.apache.rocketmq.remoting.protocol.ResponseCode;
+import org.apache.rocketmq.remoting.protocol.body.ClusterInfo;
 import org.apache.rocketmq.remoting.protocol.route.TopicRouteData;
 import org.apache.rocketmq.remoting.exception.RemotingException;
 import org.slf4j.Logger;
@@ -525,8 +525,16 @@ public final class RocketMQTransport implements PrimaryTransport {
         return te;
     }
 
-    /** Asks the name server (at most once a second per topic) whether {@code topic} really has no route. */
+    /**
+     * What "no route" for {@code topic} proves (at most one name server question a second per topic): a topic this
+     * transport has sent to before lost every broker that served it ({@code CLUSTER}); otherwise, if the name server
+     * cannot be reached or lists no broker at all, the cluster is gone ({@code CLUSTER}); if it lists live brokers,
+     * this one topic has no route: it was never created ({@code TOPIC}).
+     */
     private FailureScope noRouteScope(String topic) {
+        if (isolation.wasRouted(topic)) {
+            return FailureScope.CLUSTER;
+        }
         long now = System.nanoTime();
         NoRouteVerdict v = noRouteVerdicts.get(topic);
         if (v != null && now - v.atNanos() < NO_ROUTE_VERDICT_NANOS) {
@@ -534,18 +542,19 @@ public final class RocketMQTransport implements PrimaryTransport {
         }
         FailureScope scope;
         try {
-            producer.getDefaultMQProducerImpl().getMqClientFactory().getMQClientAPIImpl()
-                    .getTopicRouteInfoFromNameServer(producer.withNamespace(topic), config.nameServerTimeout.toMillis());
-            scope = FailureScope.TOPIC; // the name server knows it, yet it has no writable queue for us
-        } catch (MQClientException e) {
-            scope = e.getResponseCode() == ResponseCode.TOPIC_NOT_EXIST ? FailureScope.TOPIC : FailureScope.CLUSTER;
+            ClusterInfo cluster = producer.getDefaultMQProducerImpl().getMqClientFactory().getMQClientAPIImpl()
+                    .getBrokerClusterInfo(config.nameServerTimeout.toMillis());
+            boolean brokersAlive = cluster != null && cluster.getBrokerAddrTable() != null
+                    && cluster.getBrokerAddrTable().values().stream()
+                    .anyMatch(b -> b.getBrokerAddrs() != null && !b.getBrokerAddrs().isEmpty());
+            scope = brokersAlive ? FailureScope.TOPIC : FailureScope.CLUSTER;
         } catch (RemotingException e) {
             scope = FailureScope.CLUSTER;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             scope = FailureScope.UNATTRIBUTED;
-        } catch (RuntimeException e) {
-            scope = FailureScope.UNATTRIBUTED;
+        } catch (MQBrokerException | RuntimeException e) {
+            scope = FailureScope.UNATTRIBUTED; // cannot tell (e.g. the name server refused the question): counts
         }
         if (noRouteVerdicts.size() > 1_000) {
             noRouteVerdicts.clear();

@@ -124,6 +124,11 @@ public final class BrokerIsolation {
         return merged;
     }
 
+    /** Whether a send of {@code topic} ever found a route in this transport (its brokers served it once). */
+    public boolean wasRouted(String topic) {
+        return lastRoute.containsKey(topic);
+    }
+
     /** Whether {@code broker} is isolated now. */
     public boolean isIsolated(String broker) {
         Health h = brokers.get(broker);
