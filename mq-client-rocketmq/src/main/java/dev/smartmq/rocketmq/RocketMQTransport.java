@@ -271,7 +271,8 @@ public final class RocketMQTransport implements PrimaryTransport {
         return future.orTimeout(timeout.plus(ASYNC_GRACE).toMillis(), TimeUnit.MILLISECONDS)
                 .exceptionallyCompose(e -> CompletableFuture.failedFuture(
                         e instanceof TimeoutException
-                                ? TransportException.infrastructure(what + " timed out after " + timeout, e)
+                                ? attribute(topic, selection,
+                                        TransportException.infrastructure(what + " timed out after " + timeout, e), what)
                                 : e));
     }
 
