@@ -20,6 +20,8 @@ record AdminEnvironment(Function<String, String> env, Clock clock, String host) 
     static final String ZK_AUTH_ENV = "SMARTMQ_ZK_AUTH";
     /** Environment variable holding the Redis password. */
     static final String REDIS_PASSWORD_ENV = "SMARTMQ_REDIS_PASSWORD";
+    /** Environment variable holding the fallback store's envelope key (base64), if the namespace uses one. */
+    static final String ENVELOPE_KEY_ENV = "SMARTMQ_ENVELOPE_KEY";
     /** Environment variables holding RocketMQ ACL credentials (for {@code dlq replay}). */
     static final String ROCKETMQ_ACCESS_KEY_ENV = "SMARTMQ_ROCKETMQ_ACCESS_KEY";
     static final String ROCKETMQ_SECRET_KEY_ENV = "SMARTMQ_ROCKETMQ_SECRET_KEY";

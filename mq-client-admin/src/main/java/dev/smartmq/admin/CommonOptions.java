@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -62,6 +63,12 @@ final class CommonOptions {
 
     @Option(names = "--redis-tls", description = "Connect to Redis over TLS.")
     boolean redisTls;
+
+    @Option(names = "--envelope-key-file", paramLabel = "<file>",
+            description = "File holding the namespace's envelope key, base64 (else env "
+                    + AdminEnvironment.ENVELOPE_KEY_ENV + "). Needed when the services set envelopeKey: values are "
+                    + "then checked, and unauthenticated dead letters are never replayed.")
+    Path envelopeKeyFile;
 
     @Option(names = "--shard-count", paramLabel = "<n>", defaultValue = "128",
             description = "Shards per topic of the namespace; must match the services (default: ${DEFAULT-VALUE}).")
@@ -137,6 +144,33 @@ final class CommonOptions {
         return env.get(AdminEnvironment.REDIS_PASSWORD_ENV);
     }
 
+    /** The envelope key (HMAC of stored values), or {@code null} when the namespace does not use one. */
+    byte[] envelopeKey(AdminEnvironment env, PrintWriter err) {
+        String source;
+        String value;
+        if (envelopeKeyFile != null) {
+            source = "--envelope-key-file " + envelopeKeyFile;
+            value = readSecretFile(envelopeKeyFile, "--envelope-key-file", err);
+        } else {
+            source = "env " + AdminEnvironment.ENVELOPE_KEY_ENV;
+            value = env.get(AdminEnvironment.ENVELOPE_KEY_ENV);
+        }
+        if (value == null) {
+            return null;
+        }
+        byte[] key;
+        try {
+            key = Base64.getDecoder().decode(value.trim());
+        } catch (IllegalArgumentException e) {
+            throw AdminException.usage("the envelope key from " + source + " must be base64 (the value is not shown)");
+        }
+        if (key.length < 32) {
+            throw AdminException.usage("the envelope key from " + source + " must be at least 32 bytes, but was "
+                    + key.length + " bytes");
+        }
+        return key;
+    }
+
     /** First line of a secret file, without its line end. Warns if others may read the file. */
     static String readSecretFile(Path file, String option, PrintWriter err) {
         String content;
@@ -202,6 +236,10 @@ final class CommonOptions {
         }
         if (redisTls) {
             b.ssl(true);
+        }
+        byte[] envelopeKey = envelopeKey(env, err);
+        if (envelopeKey != null) {
+            b.envelopeKey(envelopeKey);
         }
         return b;
     }

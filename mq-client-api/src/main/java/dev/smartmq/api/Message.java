@@ -19,13 +19,18 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>topic: 1–{@value #MAX_TOPIC_LENGTH} characters of {@code [A-Za-z0-9_-]}, not a reserved system
  *       topic;</li>
- *   <li>key: optional; if present 1–{@value #MAX_KEY_LENGTH} characters without whitespace. Messages with
- *       the same key keep their send order in the fallback store;</li>
- *   <li>tags: optional; one tag without whitespace and without {@code ||};</li>
+ *   <li>key: optional; if present 1–{@value #MAX_KEY_LENGTH} characters without whitespace and without
+ *       RocketMQ's property separators {@code \u0001} and {@code \u0002}. Messages with the same key keep their
+ *       send order in the fallback store;</li>
+ *   <li>tags: optional; one tag without whitespace, without {@code ||} and without {@code \u0001} or
+ *       {@code \u0002};</li>
  *   <li>properties: names of {@code [A-Za-z0-9_.-]} not starting with {@value #RESERVED_PROPERTY_PREFIX};
  *       values without the control characters {@code \u0001} and {@code \u0002};</li>
  *   <li>body: not empty; its size limit is a producer setting (default 4 MiB).</li>
  * </ul>
+ * RocketMQ carries keys, tags and properties in one string split on {@code \u0001} (name/value) and
+ * {@code \u0002} (between properties): a key holding them could end its own property and plant another, such as
+ * the message id. They are refused everywhere (DESIGN.md §9).
  */
 public final class Message {
 
@@ -145,6 +150,16 @@ public final class Message {
                 || topic.equals("BenchmarkTest") || topic.equals("TRANS_CHECK_MAX_TIME_TOPIC");
     }
 
+    private static boolean hasSeparator(String s) {
+        return s.indexOf('\u0001') >= 0 || s.indexOf('\u0002') >= 0;
+    }
+
+    /** {@code s} with the separators spelled out, so an error message never carries them raw. */
+    private static String escaped(String s) {
+        String shown = s.length() > 64 ? s.substring(0, 64) + "..." : s;
+        return shown.replace("\u0001", "\\u0001").replace("\u0002", "\\u0002");
+    }
+
     private static boolean hasWhitespace(String s) {
         for (int i = 0; i < s.length(); i++) {
             if (Character.isWhitespace(s.charAt(i))) {
@@ -212,12 +227,20 @@ public final class Message {
         public Message build() {
             checkTopic(topic);
             if (key != null) {
+                if (hasSeparator(key)) {
+                    throw new InvalidMessageException("key must not contain RocketMQ's property separators "
+                            + "(\\u0001 or \\u0002), but was '" + escaped(key) + "'");
+                }
                 if (key.isEmpty() || key.length() > MAX_KEY_LENGTH || hasWhitespace(key)) {
                     throw new InvalidMessageException("key must be 1-" + MAX_KEY_LENGTH
                             + " characters without whitespace, but was '" + key + "'");
                 }
             }
             if (tags != null) {
+                if (hasSeparator(tags)) {
+                    throw new InvalidMessageException("tags must not contain RocketMQ's property separators "
+                            + "(\\u0001 or \\u0002), but was '" + escaped(tags) + "'");
+                }
                 if (tags.isEmpty() || hasWhitespace(tags) || tags.contains("||")) {
                     throw new InvalidMessageException(
                             "tags must be one non-empty tag without whitespace or '||', but was '" + tags + "'");
@@ -234,7 +257,7 @@ public final class Message {
                             + RESERVED_PROPERTY_PREFIX);
                 }
                 String value = p.getValue();
-                if (value.indexOf('\u0001') >= 0 || value.indexOf('\u0002') >= 0) {
+                if (hasSeparator(value)) {
                     throw new InvalidMessageException(
                             "property '" + name + "' contains an illegal control character (\\u0001 or \\u0002)");
                 }

@@ -72,6 +72,22 @@ class MessageTest {
         assertEquals("TagA", Message.builder("t").tags("TagA").body("x").build().tags());
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"\u0001", "\u0002"})
+    void keysAndTagsWithRocketMQPropertySeparatorsAreRejected(String separator) {
+        // RocketMQ encodes keys and tags into its property string, split on \u0001 (name/value) and \u0002.
+        String crafted = "k" + separator + "SMQ_ID";
+        InvalidMessageException key = invalid(Message.builder("t").key(crafted).body("x"));
+        assertTrue(key.getMessage().contains("key"), key.getMessage());
+        assertTrue(key.getMessage().contains("\\u000"), "the separator is named, escaped: " + key.getMessage());
+        assertFalse(key.getMessage().contains(separator), "no raw control character in the message");
+        InvalidMessageException tag = invalid(Message.builder("t").tags(crafted).body("x"));
+        assertTrue(tag.getMessage().contains("tags"), tag.getMessage());
+        assertFalse(tag.getMessage().contains(separator), "no raw control character in the message");
+        invalid(Message.builder("t").property("p" + separator, "v").body("x"));
+        invalid(Message.builder("t").property("p", "v" + separator).body("x"));
+    }
+
     @Test
     void propertyRules() {
         assertTrue(invalid(Message.builder("t").property("bad name", "v").body("x")).getMessage()

@@ -14,6 +14,7 @@ import dev.smartmq.spi.IdempotencyGuard;
 import dev.smartmq.spi.PrimaryTransport;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -39,6 +40,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link #consumer()} are thread-safe and each is a single instance. Every {@code SmartMQ} owns a few threads
  * ({@code smartmq-switch-1}, {@code smartmq-prober-1}, {@code smartmq-maintenance-1}, {@code smartmq-timer-1}
  * and, once something is subscribed, {@code smartmq-consumer-1..consumerThreads}); they are daemon threads.
+ *
+ * <h2>Async sends and callbacks</h2>
+ * A {@link SmartProducer#sendAsync} future never completes on an internal I/O thread (the Redis group-commit
+ * writer, RocketMQ's callback threads): it is completed on the completion executor, where the caller's
+ * dependent stages ({@code thenApply}, {@code whenComplete}, ...) run. A callback that blocks, or sends
+ * synchronously, delays only its own caller. By default the executor is this instance's own
+ * {@code smartmq-callback-<n>} threads (one per callback running at that moment; idle ones end after 60 s),
+ * shut down by {@link #close()}. {@link Builder#completionExecutor(Executor)} supplies yours instead (to bound
+ * the threads, or to reuse a pool): it stays yours, {@code close()} never shuts it down, and if it refuses a
+ * completion the future is completed on the internal thread rather than never.
  *
  * <h2>Ownership</h2>
  * The ports passed to the builder belong to the {@code SmartMQ} built from them: {@link Builder#build()} starts
@@ -132,6 +143,7 @@ public final class SmartMQ implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private IdempotencyGuard idempotencyGuard;
         private Duration idempotencyTtl = DEFAULT_IDEMPOTENCY_TTL;
+        private Executor completionExecutor;
         private final AtomicBoolean built = new AtomicBoolean();
 
         private Builder() {
@@ -202,6 +214,18 @@ public final class SmartMQ implements AutoCloseable {
         }
 
         /**
+         * Where callers' {@code sendAsync} futures complete and their callbacks run; default: this instance's own
+         * {@code smartmq-callback-<n>} threads. Owned by the caller: never shut down by SmartMQ. Use one with as
+         * many threads as callbacks may block at once; a bounded queue that refuses work makes SmartMQ
+         * complete the future on its internal thread (callbacks then delay other sends again).
+         */
+        public Builder completionExecutor(Executor v) {
+            ConfigurationException.check(v != null, "completionExecutor", null, "must not be null");
+            this.completionExecutor = v;
+            return this;
+        }
+
+        /**
          * Validates, then starts the ports and the engine.
          *
          * @throws ConfigurationException if a required port is missing or the registry already holds the metrics
@@ -218,7 +242,7 @@ public final class SmartMQ implements AutoCloseable {
             }
             MetricRegistry registry = metricRegistry != null ? metricRegistry : new MetricRegistry();
             Engine engine = new Engine(config, transport, fallbackStore, degradationSwitch, idempotencyGuard,
-                    idempotencyTtl, registry, metricPrefix, clock);
+                    idempotencyTtl, registry, metricPrefix, clock, completionExecutor);
             engine.start();
             return new SmartMQ(engine, config);
         }

@@ -6,7 +6,9 @@ import io.prometheus.metrics.instrumentation.dropwizard.DropwizardExports;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
@@ -22,9 +24,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <pre>{@code
  * // into a PrometheusRegistry the application already serves:
  * SmartMQPrometheus.register(metricRegistry, prometheusRegistry);
- * // or a dedicated endpoint at http://<host>:9404/metrics:
+ * // or a dedicated endpoint at http://127.0.0.1:9404/metrics (loopback only: a local agent scrapes it):
  * try (SmartMQPrometheus.Endpoint endpoint = SmartMQPrometheus.serve(metricRegistry, 9404)) { ... }
+ * // or on an address you choose, e.g. the interface your scraper reaches:
+ * SmartMQPrometheus.serve(metricRegistry, "10.0.0.5", 9404);
  * }</pre>
+ *
+ * <p>Security: the endpoint has no authentication and shows topic and group names, rates and the switch
+ * state. So it binds loopback unless the caller names another address; binding {@code 0.0.0.0} is a deliberate
+ * choice, best behind a firewall or a proxy that authenticates.
  *
  * <p>Metrics are read at scrape time (nothing is copied in between). Names are sanitized the Prometheus
  * way: every character outside {@code [a-zA-Z0-9_:]} becomes {@code _}, counters and meters get the
@@ -50,15 +58,37 @@ public final class SmartMQPrometheus {
     }
 
     /**
-     * Serves {@code registry} at {@code http://<any interface>:<port>/metrics}, as Prometheus exporters
-     * usually do (a scraper must reach it). Use {@link #serve(MetricRegistry, InetSocketAddress)} to bind one
-     * address only, e.g. loopback behind a local agent.
+     * Serves {@code registry} at {@code http://127.0.0.1:<port>/metrics}: loopback only, for a scraper or agent
+     * on the same host. To let a remote scraper in, name the address with
+     * {@link #serve(MetricRegistry, String, int)} or {@link #serve(MetricRegistry, InetSocketAddress)}.
      *
      * @throws UncheckedIOException if the port cannot be bound
      */
     public static Endpoint serve(MetricRegistry registry, int port) {
         checkPort(port);
-        return serve(registry, new InetSocketAddress(port));
+        return serve(registry, new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+    }
+
+    /**
+     * Serves {@code registry} at {@code http://<bindAddress>:<port>/metrics}. {@code bindAddress} is an IP
+     * literal or host name of this machine; {@code "0.0.0.0"} binds every interface (no authentication: do it
+     * on purpose).
+     *
+     * @throws IllegalArgumentException if {@code bindAddress} is blank or does not resolve
+     * @throws UncheckedIOException     if the address cannot be bound
+     */
+    public static Endpoint serve(MetricRegistry registry, String bindAddress, int port) {
+        if (bindAddress == null || bindAddress.isBlank()) {
+            throw new IllegalArgumentException("bindAddress must not be blank, but was '" + bindAddress + "'");
+        }
+        checkPort(port);
+        InetAddress address;
+        try {
+            address = InetAddress.getByName(bindAddress.trim());
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("bindAddress '" + bindAddress + "' does not resolve", e);
+        }
+        return serve(registry, new InetSocketAddress(address, port));
     }
 
     /**
@@ -131,6 +161,11 @@ public final class SmartMQPrometheus {
             this.server = server;
             this.host = host;
             this.port = server.getPort();
+        }
+
+        /** The address bound ({@code 0.0.0.0} for every interface). */
+        public String host() {
+            return host;
         }
 
         /** The port actually bound. */

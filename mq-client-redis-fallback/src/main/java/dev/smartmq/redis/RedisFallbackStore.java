@@ -5,6 +5,7 @@ import dev.smartmq.api.Message;
 import dev.smartmq.api.SmartMQConfig;
 import dev.smartmq.redis.internal.AppendWriter;
 import dev.smartmq.redis.internal.DeadLetterCodec;
+import dev.smartmq.redis.internal.EnvelopeAuth;
 import dev.smartmq.redis.internal.EnvelopeCodec;
 import dev.smartmq.redis.internal.EnvelopeFormatException;
 import dev.smartmq.redis.internal.InFlight;
@@ -84,6 +85,13 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
  * {@code smartmq-redis-writer-<n>} threads (group commit) and, on a cluster, {@code smartmq-redis-pipeline-<n>}
  * threads; {@link #close()} stops them. Futures of {@link #appendAsync} complete on a writer thread: do not
  * block in callbacks (use the {@code *Async} variants with your executor).
+ *
+ * <p>Security: without {@link Builder#envelopeKey(byte[])}, whoever can write the namespace's keys in Redis can
+ * inject, edit or delete queued messages and plant dead letters. With a key, every value carries an HMAC-SHA256
+ * and a value that fails it is dead-lettered with the reason, never delivered and never replayed (module README,
+ * "Security").
+ *
+ * <p>Settings are copied from the builder at {@link Builder#build()}: a builder changed later changes nothing here.
  */
 public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard {
 
@@ -117,13 +125,15 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
     private enum State { LATENT, STARTED, CLOSED }
 
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
-    private final Builder config;
+    private final Settings config;
     private final KeyLayout layout;
     private final ShardRouter router;
     private final RedisOps ops;
     private final AppendWriter writer;
     private final ExecutorService pipelineExecutor;
     private final RedisIdempotencyGuard guard;
+    /** Signs what this store writes and checks what it reads; null when envelope authentication is off. */
+    private final EnvelopeAuth auth;
     private final String tokenPrefix;
     private final AtomicLong tokenCounter = new AtomicLong();
     /** Claims whose reply was lost, per "shard\nconsumer": their entries are returned on the next claim. */
@@ -137,14 +147,15 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
     private final Set<String> emptyAtLastClaim = ConcurrentHashMap.newKeySet();
 
     private RedisFallbackStore(Builder b, UnifiedJedis client, boolean owned, ExecutorService pipelineExecutor) {
-        this.config = b;
-        this.layout = new KeyLayout(b.namespace, b.shards);
-        this.router = new ShardRouter(b.shards);
+        this.config = b.settings();
+        this.layout = new KeyLayout(config.namespace, config.shards);
+        this.router = new ShardRouter(config.shards);
         this.pipelineExecutor = pipelineExecutor;
         this.ops = new RedisOps(client, owned, pipelineExecutor);
-        this.writer = new AppendWriter(ops, b.writerThreads, b.writerQueueCapacity, b.maxBatchSize,
-                b.maxBacklogPerShard);
+        this.writer = new AppendWriter(ops, config.writerThreads, config.writerQueueCapacity, config.maxBatchSize,
+                config.maxBacklogPerShard);
         this.guard = new RedisIdempotencyGuard(client, layout);
+        this.auth = config.envelopeKey == null ? null : new EnvelopeAuth(config.envelopeKey, config.namespace);
         this.tokenPrefix = Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
     }
 
@@ -287,7 +298,7 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
                 keys.add(k.inFlight());
             }
             List<byte[]> args = List.of(Long.toString(config.maxBacklogPerShard).getBytes(StandardCharsets.US_ASCII),
-                    EnvelopeCodec.encode(envelope));
+                    EnvelopeCodec.encode(envelope, auth));
             long deadline = System.nanoTime() + config.connectTimeout.plus(config.socketTimeout).toNanos();
             AppendWriter.Pending p = new AppendWriter.Pending(shard, keys, args, targets,
                     m.topic() + "/" + targets + "/" + shard + " (message " + envelope.id() + ")", deadline);
@@ -359,7 +370,12 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
                 byte[] field = (byte[]) items.get(i);
                 byte[] raw = (byte[]) items.get(i + 1);
                 try {
-                    Envelope env = EnvelopeCodec.decode(raw);
+                    Envelope env = EnvelopeCodec.decode(raw, auth);
+                    if (auth != null && !env.topic().equals(topic)) {
+                        // a genuine value copied into another topic's shard: authentic, but not this topic's
+                        throw new EnvelopeFormatException("authenticated value of topic '" + env.topic()
+                                + "' found in a shard of topic '" + topic + "'");
+                    }
                     result.add(new ClaimedMessage(env, topic, group, shard, consumerId, new InFlight(k, field, raw)));
                 } catch (EnvelopeFormatException e) {
                     String reason = "undecodable value: " + e.getMessage();
@@ -457,7 +473,7 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
     public void release(ClaimedMessage message, boolean countAttempt) {
         requireStarted();
         InFlight h = handle(message);
-        byte[] value = countAttempt ? EnvelopeCodec.encode(message.envelope().withAttempt()) : h.raw();
+        byte[] value = countAttempt ? EnvelopeCodec.encode(message.envelope().withAttempt(), auth) : h.raw();
         try {
             ops.eval(Scripts.RELEASE, List.of(h.keys().queue(), h.keys().inFlight()), List.of(h.field(), value));
         } catch (RuntimeException e) {
@@ -709,11 +725,11 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
         DeadLetterCodec.Record r = DeadLetterCodec.decode(entry);
         Envelope env;
         try {
-            env = EnvelopeCodec.decode(r.raw());
+            env = EnvelopeCodec.decode(r.raw(), auth);
         } catch (EnvelopeFormatException e) {
             return false;
         }
-        byte[] fresh = EnvelopeCodec.encode(new Envelope(env.id(), env.message(), env.bornTimestamp(), 0));
+        byte[] fresh = EnvelopeCodec.encode(new Envelope(env.id(), env.message(), env.bornTimestamp(), 0), auth);
         try {
             return ((Long) ops.eval(Scripts.REPLAY, List.of(k.deadLetters(), k.queue()), List.of(entry, fresh))) == 1L;
         } catch (RuntimeException e) {
@@ -739,7 +755,7 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
             }
             for (byte[] entry : entries) {
                 try {
-                    if (EnvelopeCodec.decode(DeadLetterCodec.decode(entry).raw()).id().equals(messageId)) {
+                    if (EnvelopeCodec.decode(DeadLetterCodec.decode(entry).raw(), auth).id().equals(messageId)) {
                         return Optional.of(new Found(s, entry));
                     }
                 } catch (EnvelopeFormatException e) {
@@ -750,12 +766,12 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
         return Optional.empty();
     }
 
-    private static DeadLetter toDeadLetter(int shard, byte[] entry) {
+    private DeadLetter toDeadLetter(int shard, byte[] entry) {
         DeadLetterCodec.Record r = DeadLetterCodec.decode(entry);
         Envelope env = null;
         String error = null;
         try {
-            env = EnvelopeCodec.decode(r.raw());
+            env = EnvelopeCodec.decode(r.raw(), auth);
         } catch (EnvelopeFormatException e) {
             error = e.getMessage();
         }
@@ -921,6 +937,28 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
         return "RedisFallbackStore{" + config + "}";
     }
 
+    // ------------------------------------------------------------------------------------------- settings
+
+    /**
+     * The store's settings, copied from the {@link Builder} at {@link Builder#build()}: immutable, so a builder
+     * changed (or reused) later cannot change a running store. Holds no secret (only whether a password is set).
+     */
+    private record Settings(String target, String namespace, int shards, long maxBacklogPerShard, int maxBodySize,
+                            String user, boolean passwordSet, boolean ssl, Duration connectTimeout,
+                            Duration socketTimeout, int poolSize, int writerThreads, int maxBatchSize,
+                            int writerQueueCapacity, byte[] envelopeKey) {
+        @Override
+        public String toString() {
+            return target + ", namespace=" + namespace + ", shards=" + shards + ", maxBacklogPerShard="
+                    + maxBacklogPerShard + ", maxBodySize=" + maxBodySize + ", user=" + user
+                    + ", password=" + (passwordSet ? "****" : "none") + ", ssl=" + ssl
+                    + ", connectTimeout=" + connectTimeout + ", socketTimeout=" + socketTimeout + ", poolSize="
+                    + poolSize + ", writerThreads=" + writerThreads + ", maxBatchSize=" + maxBatchSize
+                    + ", writerQueueCapacity=" + writerQueueCapacity
+                    + ", envelopeAuthentication=" + (envelopeKey == null ? "off" : "HMAC-SHA256");
+        }
+    }
+
     // -------------------------------------------------------------------------------------------- builder
 
     /**
@@ -946,6 +984,7 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
         private int writerThreads = DEFAULT_WRITER_THREADS;
         private int maxBatchSize = DEFAULT_MAX_BATCH_SIZE;
         private int writerQueueCapacity = DEFAULT_WRITER_QUEUE_CAPACITY;
+        private byte[] envelopeKey;
 
         private Builder() {
         }
@@ -1090,6 +1129,19 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
         }
 
         /**
+         * Authenticates every value this store writes with an HMAC-SHA256 under {@code key} (at least 32 bytes,
+         * copied; never logged), and refuses every value it reads that does not carry a valid one: such a value
+         * is dead-lettered with the reason and never delivered. Every instance of the namespace needs the same
+         * key. Off by default (see the module README, "Security").
+         */
+        public Builder envelopeKey(byte[] key) {
+            ConfigurationException.check(key != null && key.length >= 32, "envelopeKey",
+                    key == null ? null : key.length + " bytes", "must be at least 32 bytes");
+            this.envelopeKey = key.clone();
+            return this;
+        }
+
+        /**
          * Validates and builds. A cluster client reads the slot map here, so an unreachable cluster fails
          * with {@code UNAVAILABLE}; a standalone client connects lazily.
          */
@@ -1159,16 +1211,19 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
             return d != null && !d.isNegative() && !d.isZero();
         }
 
+        /** A copy of the current values: what a store built now runs with. */
+        private Settings settings() {
+            String target = standalone != null ? "standalone=" + standalone
+                    : cluster != null ? "cluster=" + cluster
+                    : client != null ? "client=" + client.getClass().getSimpleName() + " (shared)" : "no target";
+            return new Settings(target, namespace, shards, maxBacklogPerShard, maxBodySize, user, password != null,
+                    ssl, connectTimeout, socketTimeout, poolSize, writerThreads, maxBatchSize, writerQueueCapacity,
+                    envelopeKey == null ? null : envelopeKey.clone());
+        }
+
         @Override
         public String toString() {
-            String target = standalone != null ? "standalone=" + standalone
-                    : cluster != null ? "cluster=" + cluster : "client=" + client.getClass().getSimpleName() + " (shared)";
-            return target + ", namespace=" + namespace + ", shards=" + shards + ", maxBacklogPerShard="
-                    + maxBacklogPerShard + ", maxBodySize=" + maxBodySize + ", user=" + user
-                    + ", password=" + (password == null ? "none" : "****") + ", ssl=" + ssl
-                    + ", connectTimeout=" + connectTimeout + ", socketTimeout=" + socketTimeout + ", poolSize="
-                    + poolSize + ", writerThreads=" + writerThreads + ", maxBatchSize=" + maxBatchSize
-                    + ", writerQueueCapacity=" + writerQueueCapacity;
+            return settings().toString();
         }
     }
 }

@@ -16,9 +16,12 @@ import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -34,6 +37,9 @@ import org.slf4j.LoggerFactory;
  *       re-admission probes of brokers the transport isolated locally (every instance);</li>
  *   <li>{@code smartmq-maintenance-1}: orphan reaper, backlog gauges, ORDERED gates, retries of store writes;</li>
  *   <li>{@code smartmq-timer-1}: sweeps the time-outs of async sends, nothing else (never blocks);</li>
+ *   <li>{@code smartmq-callback-1..n}: complete callers' {@code sendAsync} futures and run their callbacks, unless
+ *       the caller passed its own completion executor (then none are started, and that executor stays the
+ *       caller's to shut down);</li>
  *   <li>{@code smartmq-consumer-1..n}: fallback workers, started by the first subscription.</li>
  * </ul>
  */
@@ -57,12 +63,16 @@ public final class Engine implements AutoCloseable {
     private final NamedThreadFactory proberThreads = new NamedThreadFactory("prober");
     private final NamedThreadFactory maintenanceThreads = new NamedThreadFactory("maintenance");
     private final NamedThreadFactory timerThreads = new NamedThreadFactory("timer");
+    private final NamedThreadFactory callbackThreads = new NamedThreadFactory("callback");
     private final ExecutorService switchExecutor;
     private final ScheduledThreadPoolExecutor proberExecutor;
     private final ScheduledThreadPoolExecutor maintenanceExecutor;
     private final ScheduledThreadPoolExecutor timer;
+    /** The engine's own completion executor, or null when the caller supplied one (then it is theirs). */
+    private final ExecutorService ownedCompletions;
 
     private final Router router;
+    private final CallerCompletions producer;
     private final DualPathConsumer consumer;
     private final Prober prober;
     private final DrainDecision drain;
@@ -74,6 +84,17 @@ public final class Engine implements AutoCloseable {
     public Engine(SmartMQConfig config, PrimaryTransport transport, FallbackStore store, DegradationSwitch sw,
                   IdempotencyGuard guard, Duration idempotencyTtl, MetricRegistry registry, String metricPrefix,
                   Clock clock) {
+        this(config, transport, store, sw, guard, idempotencyTtl, registry, metricPrefix, clock, null);
+    }
+
+    /**
+     * As above; {@code completionExecutor} completes callers' {@code sendAsync} futures. Null: the engine's own
+     * {@code smartmq-callback-<n>} threads (one per callback running at that moment, idle ones end after 60 s),
+     * shut down by {@link #close()}. A caller's executor is never shut down here.
+     */
+    public Engine(SmartMQConfig config, PrimaryTransport transport, FallbackStore store, DegradationSwitch sw,
+                  IdempotencyGuard guard, Duration idempotencyTtl, MetricRegistry registry, String metricPrefix,
+                  Clock clock, Executor completionExecutor) {
         this.config = config;
         this.transport = transport;
         this.store = store;
@@ -93,9 +114,15 @@ public final class Engine implements AutoCloseable {
         this.proberExecutor = new ScheduledThreadPoolExecutor(1, proberThreads);
         this.maintenanceExecutor = new ScheduledThreadPoolExecutor(1, maintenanceThreads);
         this.timer = new ScheduledThreadPoolExecutor(1, timerThreads);
+        // Unbounded on purpose: a callback that blocks holds its own thread and nobody else's completion.
+        this.ownedCompletions = completionExecutor != null ? null
+                : new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                        callbackThreads);
 
         this.router = new Router(config, transport, store, sw, tracker, detector, new MessageIds(clock), clock,
                 metrics, timer);
+        this.producer = new CallerCompletions(router,
+                completionExecutor != null ? completionExecutor : ownedCompletions);
         this.consumer = new DualPathConsumer(config, transport, store, sw, tracker, metrics, guard, idempotencyTtl,
                 consumerId, maintenanceExecutor);
         this.prober = new Prober(config, transport, sw, tracker, clock, metrics);
@@ -179,7 +206,7 @@ public final class Engine implements AutoCloseable {
     }
 
     public SmartProducer producer() {
-        return router;
+        return producer;
     }
 
     public SmartConsumer consumer() {
@@ -243,6 +270,10 @@ public final class Engine implements AutoCloseable {
         NamedThreadFactory.shutdown(maintenanceExecutor, maintenanceThreads, deadlineNanos, 1000);
         NamedThreadFactory.shutdown(timer, timerThreads, deadlineNanos, 1000);
         NamedThreadFactory.shutdown(switchExecutor, switchThreads, deadlineNanos, 1000);
+        if (ownedCompletions != null) {
+            // Last: completions of sends that finished while the other threads stopped still reach callers.
+            NamedThreadFactory.shutdown(ownedCompletions, callbackThreads, deadlineNanos, 1000);
+        }
     }
 
     private static void closeQuietly(AutoCloseable c, String what) {

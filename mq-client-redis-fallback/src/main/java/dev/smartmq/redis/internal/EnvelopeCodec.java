@@ -14,12 +14,12 @@ import java.util.UUID;
 import java.util.zip.CRC32C;
 
 /**
- * The binary value format of one message in a shard (version 1). All integers big-endian; {@code varint}
+ * The binary value format of one message in a shard (versions 1 and 2). All integers big-endian; {@code varint}
  * is unsigned LEB128; strings are {@code varint length + UTF-8 bytes}.
  *
  * <pre>
  * magic      1 byte   0x5E
- * version    1 byte   0x01
+ * version    1 byte   0x01 (plain) or 0x02 (authenticated)
  * flags      1 byte   bit0 id is a UUID (16 bytes) | bit1 key present | bit2 tags present
  * id         16 bytes (UUID: msb, lsb) or string
  * topic      string
@@ -30,7 +30,12 @@ import java.util.zip.CRC32C;
  * properties varint count, then count × (name string, value string), in insertion order
  * body       varint length + bytes
  * crc32c     4 bytes  CRC32C of every byte before it
+ * hmac       32 bytes (version 2 only) HMAC-SHA256 of every byte before it, see {@link EnvelopeAuth}
  * </pre>
+ *
+ * The CRC catches accidents; only the HMAC stops someone who can write to Redis, since anyone can recompute a
+ * CRC. With an {@link EnvelopeAuth} a store writes version 2 and reads version 2 only, checking the tag; without
+ * one it writes version 1 and reads both (a version-2 tag cannot be checked without the key and is skipped).
  *
  * Stateless and thread-safe.
  */
@@ -38,6 +43,8 @@ public final class EnvelopeCodec {
 
     public static final byte MAGIC = 0x5E;
     public static final byte VERSION = 1;
+    /** The authenticated version: version 1's bytes, then an HMAC-SHA256 tag. */
+    public static final byte VERSION_AUTHENTICATED = 2;
     private static final int FLAG_UUID = 1;
     private static final int FLAG_KEY = 2;
     private static final int FLAG_TAGS = 4;
@@ -47,13 +54,19 @@ public final class EnvelopeCodec {
     private EnvelopeCodec() {
     }
 
+    /** Version 1: no authentication. */
     public static byte[] encode(Envelope envelope) {
+        return encode(envelope, null);
+    }
+
+    /** Version 2 tagged by {@code auth}, or version 1 if {@code auth} is null. */
+    public static byte[] encode(Envelope envelope, EnvelopeAuth auth) {
         Message m = envelope.message();
         byte[] idBytes = uuidBytes(envelope.id());
         int flags = (idBytes != null ? FLAG_UUID : 0) | (m.key() != null ? FLAG_KEY : 0)
                 | (m.tags() != null ? FLAG_TAGS : 0);
-        Out out = new Out(64 + m.bodySize());
-        out.b(MAGIC).b(VERSION).b((byte) flags);
+        Out out = new Out(64 + m.bodySize() + (auth == null ? 0 : EnvelopeAuth.TAG_LENGTH));
+        out.b(MAGIC).b(auth == null ? VERSION : VERSION_AUTHENTICATED).b((byte) flags);
         if (idBytes != null) {
             out.raw(idBytes);
         } else {
@@ -78,26 +91,56 @@ public final class EnvelopeCodec {
         CRC32C crc = new CRC32C();
         crc.update(out.buf, 0, out.len);
         out.i32((int) crc.getValue());
+        if (auth != null) {
+            out.raw(auth.tag(out.buf, out.len));
+        }
         return out.toArray();
     }
 
     /**
-     * Decodes a value.
+     * Decodes a value without checking authentication (a version-2 tag is skipped).
      *
      * @throws EnvelopeFormatException with the reason (bad magic, unsupported version, checksum mismatch,
      *                                 truncated, trailing bytes, invalid message)
      */
     public static Envelope decode(byte[] value) throws EnvelopeFormatException {
+        return decode(value, null);
+    }
+
+    /**
+     * Decodes a value; with {@code auth}, only an authenticated (version 2) value whose tag matches.
+     *
+     * @throws EnvelopeFormatException with the reason: as {@link #decode(byte[])}, and with {@code auth}
+     *                                 "not authenticated" (a version-1 value) or "authentication failed" (the tag
+     *                                 does not match: edited, or written under another key or namespace)
+     */
+    public static Envelope decode(byte[] value, EnvelopeAuth auth) throws EnvelopeFormatException {
         if (value == null || value.length < HEADER + CRC) {
             throw new EnvelopeFormatException("truncated: " + (value == null ? 0 : value.length) + " bytes");
         }
         if (value[0] != MAGIC) {
             throw new EnvelopeFormatException(String.format("bad magic 0x%02X", value[0] & 0xFF));
         }
-        if (value[1] != VERSION) {
+        int end;
+        if (value[1] == VERSION) {
+            if (auth != null) {
+                throw new EnvelopeFormatException("not authenticated: a version-1 value carries no HMAC, and this "
+                        + "store requires one (envelopeKey is set)");
+            }
+            end = value.length;
+        } else if (value[1] == VERSION_AUTHENTICATED) {
+            if (value.length < HEADER + CRC + EnvelopeAuth.TAG_LENGTH) {
+                throw new EnvelopeFormatException("truncated: " + value.length + " bytes");
+            }
+            if (auth != null && !auth.verify(value)) {
+                throw new EnvelopeFormatException("authentication failed: HMAC-SHA256 mismatch (edited in Redis, "
+                        + "or written under another envelopeKey or namespace)");
+            }
+            end = value.length - EnvelopeAuth.TAG_LENGTH;
+        } else {
             throw new EnvelopeFormatException("unsupported envelope version " + (value[1] & 0xFF));
         }
-        int bodyEnd = value.length - CRC;
+        int bodyEnd = end - CRC;
         CRC32C crc = new CRC32C();
         crc.update(value, 0, bodyEnd);
         int stored = ByteBuffer.wrap(value, bodyEnd, CRC).getInt();
