@@ -241,7 +241,8 @@ final class Router implements SmartProducer {
             if (trip.startsWith("brownout")) {
                 metrics.brownoutTrips.inc();
             }
-            tracker.requestDegrade(trip + ", last: " + e.getMessage());
+            tracker.requestDegrade(trip + ", last (" + scope + (e instanceof TransportException te
+                    && te.broker() != null ? " on " + te.broker() : "") + "): " + e.getMessage());
         }
     }
 

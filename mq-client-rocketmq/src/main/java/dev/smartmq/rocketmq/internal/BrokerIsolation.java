@@ -22,8 +22,9 @@ import org.apache.rocketmq.common.message.MessageQueue;
  * their queues while the broker is away.
  *
  * <ul>
- *   <li>A send that failed on broker B is {@link FailureScope#BROKER} while another broker of the topic is healthy
- *       (not isolated, no failure since its last success), else {@link FailureScope#CLUSTER}.</li>
+ *   <li>A send that failed on broker B is {@link FailureScope#BROKER} while another broker of the topic is not
+ *       isolated, else {@link FailureScope#CLUSTER}. So with every broker failing, failures count once all but the
+ *       last are isolated (a few failures later than with one broker).</li>
  *   <li>After {@code threshold} consecutive failures B is <b>isolated</b>, as long as another broker of the topic is
  *       not isolated (the last broker of a topic is never isolated: its failures are the cluster's). A broker that
  *       leaves a topic's route while it has failures is isolated at once (a stopped broker unregisters itself from
@@ -164,7 +165,8 @@ public final class BrokerIsolation {
     /**
      * A send of {@code topic} failed on {@code broker} for an infrastructure reason.
      *
-     * @return {@link FailureScope#BROKER} while another broker of the topic serves, else {@link FailureScope#CLUSTER}
+     * @return {@link FailureScope#BROKER} while another broker of the topic is not isolated, else
+     *         {@link FailureScope#CLUSTER}
      */
     public FailureScope recordFailure(String topic, String broker, String reason) {
         Health h = brokers.computeIfAbsent(broker, b -> new Health());
@@ -181,7 +183,9 @@ public final class BrokerIsolation {
                 isolatedNow = true;
                 scope = FailureScope.BROKER;
             } else {
-                scope = anotherHealthy(route, broker) ? FailureScope.BROKER : FailureScope.CLUSTER;
+                // Not "another healthy": a burst of in-flight failures of a hung broker (its channel closed at
+                // once) must not count because the good broker had one blip that its next success clears.
+                scope = otherAvailable ? FailureScope.BROKER : FailureScope.CLUSTER;
             }
         }
         if (isolatedNow) {
@@ -277,15 +281,6 @@ public final class BrokerIsolation {
                 listener.brokerIsolated(broker, "left the route of " + topic + " after failing");
             }
         }
-    }
-
-    private boolean anotherHealthy(List<MessageQueue> queues, String broker) {
-        for (MessageQueue q : queues) {
-            if (!q.getBrokerName().equals(broker) && isHealthy(q.getBrokerName())) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static boolean containsBroker(List<MessageQueue> queues, String broker) {

@@ -105,12 +105,27 @@ class BrokerIsolationTest {
     }
 
     @Test
-    void bothBrokersFailing_countsAgainstTheClusterFromTheSecondFailureOn() {
+    void bothBrokersFailing_countsAgainstTheClusterOnceAllButTheLastAreIsolated() {
         List<MessageQueue> route = route("broker-a", "broker-b");
         select(route, null);
-        assertEquals(FailureScope.BROKER, isolation.recordFailure(TOPIC, "broker-a", "x"), "b was healthy");
-        assertEquals(FailureScope.CLUSTER, isolation.recordFailure(TOPIC, "broker-b", "x"), "a is failing too");
-        assertEquals(FailureScope.CLUSTER, isolation.recordFailure(TOPIC, "broker-a", "x"));
+        assertEquals(FailureScope.BROKER, isolation.recordFailure(TOPIC, "broker-a", "x"));
+        assertEquals(FailureScope.BROKER, isolation.recordFailure(TOPIC, "broker-b", "x"));
+        assertEquals(FailureScope.BROKER, isolation.recordFailure(TOPIC, "broker-a", "x"));
+        assertEquals(FailureScope.BROKER, isolation.recordFailure(TOPIC, "broker-b", "x"));
+        assertEquals(FailureScope.BROKER, isolation.recordFailure(TOPIC, "broker-a", "x"), "isolates broker-a");
+        assertTrue(isolation.isIsolated("broker-a"));
+        assertEquals(FailureScope.CLUSTER, isolation.recordFailure(TOPIC, "broker-b", "x"), "the last one");
+        assertEquals(FailureScope.CLUSTER, isolation.recordFailure(TOPIC, "broker-b", "x"));
+        assertFalse(isolation.isIsolated("broker-b"));
+    }
+
+    @Test
+    void aBlipOnTheGoodBroker_doesNotMakeTheHungBrokersFailuresCount() {
+        List<MessageQueue> route = route("broker-a", "broker-b");
+        select(route, null);
+        isolation.recordFailure(TOPIC, "broker-a", "one slow call"); // not yet cleared by a success
+        assertEquals(FailureScope.BROKER, isolation.recordFailure(TOPIC, "broker-b", "in flight, channel closed"));
+        assertEquals(FailureScope.BROKER, isolation.recordFailure(TOPIC, "broker-b", "in flight, channel closed"));
     }
 
     @Test
