@@ -129,6 +129,7 @@ public final class SmartMQConfig {
     private final int brownoutFailureRateThreshold;
     private final int brownoutSlowCallRateThreshold;
     private final Duration brownoutSlowCallDurationSet;
+    private final java.util.Set<String> republishTopics;
 
     private SmartMQConfig(Builder b) {
         this.namespace = b.namespace;
@@ -156,6 +157,7 @@ public final class SmartMQConfig {
         this.brownoutFailureRateThreshold = b.brownoutFailureRateThreshold;
         this.brownoutSlowCallRateThreshold = b.brownoutSlowCallRateThreshold;
         this.brownoutSlowCallDurationSet = b.brownoutSlowCallDuration;
+        this.republishTopics = java.util.Set.copyOf(b.republishTopics);
     }
 
     /** Whether {@code namespace} obeys {@link #NAMESPACE_RULE}. */
@@ -318,6 +320,15 @@ public final class SmartMQConfig {
                 : sendTimeout.multipliedBy(DEFAULT_BROWNOUT_SLOW_CALL_PERCENT_OF_SEND_TIMEOUT).dividedBy(100);
     }
 
+    /**
+     * Topics whose fallback backlog is also re-published to the MQ once it is healthy again (RECOVERING and after),
+     * for consumers that read the MQ only (raw RocketMQ consumers in a mixed fleet). Empty by default. See the core
+     * README ("Mixed fleets") for the ordering and duplicate consequences.
+     */
+    public java.util.Set<String> republishTopics() {
+        return republishTopics;
+    }
+
     @Override
     public String toString() {
         return "SmartMQConfig{"
@@ -346,6 +357,7 @@ public final class SmartMQConfig {
                 + ", brownoutFailureRateThreshold=" + brownoutFailureRateThreshold
                 + ", brownoutSlowCallRateThreshold=" + brownoutSlowCallRateThreshold
                 + ", brownoutSlowCallDuration=" + brownoutSlowCallDuration()
+                + ", republishTopics=" + republishTopics
                 + "}";
     }
 
@@ -376,6 +388,7 @@ public final class SmartMQConfig {
         private int brownoutFailureRateThreshold = DEFAULT_BROWNOUT_FAILURE_RATE_THRESHOLD;
         private int brownoutSlowCallRateThreshold = DEFAULT_BROWNOUT_SLOW_CALL_RATE_THRESHOLD;
         private Duration brownoutSlowCallDuration;
+        private java.util.Set<String> republishTopics = new java.util.LinkedHashSet<>();
 
         private Builder() {
         }
@@ -406,6 +419,7 @@ public final class SmartMQConfig {
             this.brownoutFailureRateThreshold = base.brownoutFailureRateThreshold;
             this.brownoutSlowCallRateThreshold = base.brownoutSlowCallRateThreshold;
             this.brownoutSlowCallDuration = base.brownoutSlowCallDurationSet;
+            this.republishTopics = new java.util.LinkedHashSet<>(base.republishTopics);
         }
 
         /** Namespace of the switch, registry and fallback keys; services that share a switch share a namespace. */
@@ -583,6 +597,14 @@ public final class SmartMQConfig {
         public Builder brownoutSlowCallDuration(Duration v) {
             ConfigurationException.check(positive(v), "brownoutSlowCallDuration", v, "must be positive");
             this.brownoutSlowCallDuration = v;
+            return this;
+        }
+
+        /** Topics whose fallback backlog is re-published to the MQ on recovery (see {@link SmartMQConfig#republishTopics()}). */
+        public Builder republishTopics(java.util.Collection<String> topics) {
+            ConfigurationException.check(topics != null && topics.stream().allMatch(t -> t != null && !t.isBlank()),
+                    "republishTopics", topics, "must be a collection of non-blank topic names");
+            this.republishTopics = new java.util.LinkedHashSet<>(topics);
             return this;
         }
 
