@@ -66,6 +66,7 @@ public final class SmartRocketMQPushConsumer {
     private ConsumeFromWhere consumeFromWhere = ConsumeFromWhere.CONSUME_FROM_LAST_OFFSET;
     private boolean running;
     private boolean shutDown;
+    private MigrationGuard migrationGuard;
 
     /**
      * @param consumer      SmartMQ's consumer ({@code smartMQ.consumer()})
@@ -125,6 +126,14 @@ public final class SmartRocketMQPushConsumer {
 
     public synchronized void registerMessageListener(MessageListenerOrderly messageListener) {
         registerMessageListener((MessageListener) messageListener);
+    }
+
+    /**
+     * Has {@code guard} check each topic this consumer subscribes (at once, then periodically) for groups that read
+     * it on the broker but are not registered with SmartMQ (migration safety; see {@link MigrationGuard}).
+     */
+    public synchronized void setMigrationGuard(MigrationGuard guard) {
+        this.migrationGuard = Objects.requireNonNull(guard, "guard");
     }
 
     /** Kept as a maximum (1-1024, RocketMQ's range); SmartMQ always calls the listener with one message. */
@@ -227,6 +236,9 @@ public final class SmartRocketMQPushConsumer {
                     + e.getMessage(), e);
         }
         started.add(topic);
+        if (migrationGuard != null) {
+            migrationGuard.watch(topic);
+        }
     }
 
     private static MessageQueue queueOf(ReceivedMessage m) {
