@@ -18,7 +18,8 @@ echo "publish-check: deploying version $version to $work/nexus"
 
 fail() { echo "publish-check: FAILED: $*" >&2; exit 1; }
 repo="$work/nexus/dev/smartmq"
-for m in mq-client-api mq-client-core mq-client-rocketmq mq-client-redis-fallback mq-client-zk-switch mq-client-testkit mq-client-metrics; do
+for m in mq-client-api mq-client-core mq-client-rocketmq mq-client-redis-fallback mq-client-zk-switch mq-client-testkit mq-client-metrics \
+         mq-client-spring-boot-autoconfigure mq-client-spring-boot-starter; do
   for suffix in ".jar" "-sources.jar" "-javadoc.jar" ".pom"; do
     [ -f "$repo/$m/$version/$m-$version$suffix" ] || fail "missing $m-$version$suffix"
   done
@@ -26,7 +27,7 @@ for m in mq-client-api mq-client-core mq-client-rocketmq mq-client-redis-fallbac
 done
 [ -f "$repo/mq-client-bom/$version/mq-client-bom-$version.pom" ] || fail "missing the BOM"
 [ -f "$repo/smartmq-parent/$version/smartmq-parent-$version.pom" ] || fail "missing the parent pom"
-for m in samples mq-client-bench mq-client-chaos mq-client-admin; do
+for m in samples samples-spring-boot mq-client-bench mq-client-chaos mq-client-admin; do
   [ -e "$repo/$m" ] && fail "$m must not be deployed"
 done
 

@@ -200,6 +200,11 @@ final class CommonOptions {
 
     // ------------------------------------------------------------------------------------------- Redis
 
+    /** Whether a Redis server or cluster was given. */
+    boolean hasRedis() {
+        return (redis != null && !redis.isBlank()) || (redisCluster != null && !redisCluster.isEmpty());
+    }
+
     /** A started store for the namespace; the caller closes it. */
     RedisFallbackStore openStore(AdminEnvironment env, PrintWriter err) {
         RedisFallbackStore store = storeBuilder(env, err).build();

@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "smartmq-admin", mixinStandardHelpOptions = true, versionProvider = SmartMQAdmin.Version.class,
         description = "Operate a SmartMQ namespace: degradation switch (ZooKeeper), fallback backlog and dead letters (Redis).",
-        subcommands = {SwitchCommand.class, BacklogCommand.class, DlqCommand.class,
+        subcommands = {SwitchCommand.class, BacklogCommand.class, DlqCommand.class, GroupsCommand.class,
                 CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {"  0  ok", "  1  runtime failure (ZooKeeper/Redis/RocketMQ unreachable or failing)",
@@ -36,7 +36,7 @@ public final class SmartMQAdmin implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "a command is required: switch, backlog or dlq");
+        throw new ParameterException(spec.commandLine(), "a command is required: switch, backlog, dlq or groups");
     }
 
     /** Runs the CLI and exits the JVM with its exit code. */

@@ -138,6 +138,35 @@ final class ZkSession implements AutoCloseable {
         return children(namespacePath() + "/groups/" + topic + "/" + group).size();
     }
 
+    /** Every registered topic and its groups, read from ZooKeeper (names as stored, not validated). */
+    java.util.Map<String, Set<String>> registry() {
+        java.util.Map<String, Set<String>> out = new java.util.TreeMap<>();
+        for (String topic : children(namespacePath() + "/groups")) {
+            out.put(topic, groups(topic));
+        }
+        return out;
+    }
+
+    /**
+     * Deletes the group record of (topic, group). Refused (exit 4) while an instance of the group is live.
+     *
+     * @return false if there was no such group
+     */
+    boolean removeGroup(String topic, String group) {
+        String path = namespacePath() + "/groups/" + topic + "/" + group;
+        try {
+            client.delete().forPath(path);
+            return true;
+        } catch (KeeperException.NoNodeException e) {
+            return false;
+        } catch (KeeperException.NotEmptyException e) {
+            throw AdminException.precondition("group " + group + " of topic " + topic + " has a live consumer "
+                    + "(registered meanwhile?): " + children(path) + "; not removed");
+        } catch (Exception e) {
+            throw zkFailure("delete of " + path, e);
+        }
+    }
+
     private List<String> children(String path) {
         try {
             return client.getChildren().forPath(path);

@@ -79,6 +79,9 @@ public final class SmartMQConfig {
     /** Default of {@link #retryBackoffMax()}. */
     public static final Duration DEFAULT_RETRY_BACKOFF_MAX = Duration.ofSeconds(60);
 
+    /** Default of {@link #orderedShardLease()}. */
+    public static final Duration DEFAULT_ORDERED_SHARD_LEASE = Duration.ofSeconds(30);
+
     /** Default of {@link #orphanReapInterval()}. */
     public static final Duration DEFAULT_ORPHAN_REAP_INTERVAL = Duration.ofSeconds(15);
 
@@ -87,6 +90,9 @@ public final class SmartMQConfig {
 
     /** Default of {@link #shutdownTimeout()}. */
     public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
+
+    /** Default of {@link #abandonedGroupTimeout()}. */
+    public static final Duration DEFAULT_ABANDONED_GROUP_TIMEOUT = Duration.ofMinutes(10);
 
 
     private final String namespace;
@@ -107,8 +113,10 @@ public final class SmartMQConfig {
     private final Duration retryBackoffInitial;
     private final Duration retryBackoffMax;
     private final Duration orphanReapInterval;
+    private final Duration orderedShardLease;
     private final Duration drainCheckInterval;
     private final Duration shutdownTimeout;
+    private final Duration abandonedGroupTimeout;
     private final java.util.Set<String> republishTopics;
 
     private SmartMQConfig(Builder b) {
@@ -130,8 +138,10 @@ public final class SmartMQConfig {
         this.retryBackoffInitial = b.retryBackoffInitial;
         this.retryBackoffMax = b.retryBackoffMax;
         this.orphanReapInterval = b.orphanReapInterval;
+        this.orderedShardLease = b.orderedShardLease;
         this.drainCheckInterval = b.drainCheckInterval;
         this.shutdownTimeout = b.shutdownTimeout;
+        this.abandonedGroupTimeout = b.abandonedGroupTimeout;
         this.republishTopics = java.util.Set.copyOf(b.republishTopics);
     }
 
@@ -245,6 +255,15 @@ public final class SmartMQConfig {
         return orphanReapInterval;
     }
 
+    /**
+     * Lease of an ORDERED fallback shard: the instance that delivers a shard holds it in the store, renews it every
+     * third of this while it owns the shard, and stops delivering when it could not renew for two thirds of it.
+     * Another instance takes the shard only once the lease is free. Default {@link #DEFAULT_ORDERED_SHARD_LEASE}.
+     */
+    public Duration orderedShardLease() {
+        return orderedShardLease;
+    }
+
     /** How often the leader checks the fallback backlog while RECOVERING. Default {@link #DEFAULT_DRAIN_CHECK_INTERVAL}. */
     public Duration drainCheckInterval() {
         return drainCheckInterval;
@@ -253,6 +272,15 @@ public final class SmartMQConfig {
     /** How long close() waits for sends and handlers in progress. Default {@link #DEFAULT_SHUTDOWN_TIMEOUT}. */
     public Duration shutdownTimeout() {
         return shutdownTimeout;
+    }
+
+    /**
+     * How long a registered group may have no live consumer before it stops holding the switch in RECOVERING
+     * (its fallback messages are kept); also how long a topic's unclaimed messages hold it when the topic has
+     * no registered group. Default {@link #DEFAULT_ABANDONED_GROUP_TIMEOUT}.
+     */
+    public Duration abandonedGroupTimeout() {
+        return abandonedGroupTimeout;
     }
 
     /**
@@ -285,8 +313,10 @@ public final class SmartMQConfig {
                 + ", retryBackoffInitial=" + retryBackoffInitial
                 + ", retryBackoffMax=" + retryBackoffMax
                 + ", orphanReapInterval=" + orphanReapInterval
+                + ", orderedShardLease=" + orderedShardLease
                 + ", drainCheckInterval=" + drainCheckInterval
                 + ", shutdownTimeout=" + shutdownTimeout
+                + ", abandonedGroupTimeout=" + abandonedGroupTimeout
                 + ", republishTopics=" + republishTopics
                 + "}";
     }
@@ -311,8 +341,10 @@ public final class SmartMQConfig {
         private Duration retryBackoffInitial = DEFAULT_RETRY_BACKOFF_INITIAL;
         private Duration retryBackoffMax = DEFAULT_RETRY_BACKOFF_MAX;
         private Duration orphanReapInterval = DEFAULT_ORPHAN_REAP_INTERVAL;
+        private Duration orderedShardLease = DEFAULT_ORDERED_SHARD_LEASE;
         private Duration drainCheckInterval = DEFAULT_DRAIN_CHECK_INTERVAL;
         private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
+        private Duration abandonedGroupTimeout = DEFAULT_ABANDONED_GROUP_TIMEOUT;
         private java.util.Set<String> republishTopics = new java.util.LinkedHashSet<>();
 
         private Builder() {
@@ -337,8 +369,10 @@ public final class SmartMQConfig {
             this.retryBackoffInitial = base.retryBackoffInitial;
             this.retryBackoffMax = base.retryBackoffMax;
             this.orphanReapInterval = base.orphanReapInterval;
+            this.orderedShardLease = base.orderedShardLease;
             this.drainCheckInterval = base.drainCheckInterval;
             this.shutdownTimeout = base.shutdownTimeout;
+            this.abandonedGroupTimeout = base.abandonedGroupTimeout;
             this.republishTopics = new java.util.LinkedHashSet<>(base.republishTopics);
         }
 
@@ -468,6 +502,14 @@ public final class SmartMQConfig {
             return this;
         }
 
+        /** Lease of an ORDERED fallback shard (see {@link SmartMQConfig#orderedShardLease()}); at least 30 ms. */
+        public Builder orderedShardLease(Duration v) {
+            ConfigurationException.check(v != null && v.toMillis() >= 30, "orderedShardLease", v,
+                    "must be at least 30 ms");
+            this.orderedShardLease = v;
+            return this;
+        }
+
         /** How often the leader checks the fallback backlog while RECOVERING. */
         public Builder drainCheckInterval(Duration v) {
             ConfigurationException.check(positive(v), "drainCheckInterval", v, "must be positive");
@@ -479,6 +521,16 @@ public final class SmartMQConfig {
         public Builder shutdownTimeout(Duration v) {
             ConfigurationException.check(nonNegative(v), "shutdownTimeout", v, "must not be negative");
             this.shutdownTimeout = v;
+            return this;
+        }
+
+        /**
+         * How long a registered group may have no live consumer before it stops holding the switch in
+         * RECOVERING (its messages are kept). See {@link SmartMQConfig#abandonedGroupTimeout()}.
+         */
+        public Builder abandonedGroupTimeout(Duration v) {
+            ConfigurationException.check(positive(v), "abandonedGroupTimeout", v, "must be positive");
+            this.abandonedGroupTimeout = v;
             return this;
         }
 

@@ -3,6 +3,7 @@ package dev.smartmq.spi;
 import dev.smartmq.api.SwitchStatus;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.Executor;
 
@@ -27,6 +28,16 @@ public interface DegradationSwitch extends AutoCloseable {
      */
     default String namespace() {
         return null;
+    }
+
+    /**
+     * Stores the namespace's fallback shard count if none is stored yet, and returns the stored one: the count
+     * is fixed for the life of a namespace (DESIGN.md §5), and the engine refuses to start when its store's
+     * differs. Empty when the store cannot answer now (the engine checks again later) or when the adapter keeps
+     * no such record (the default).
+     */
+    default OptionalInt recordShardCount(int shards) {
+        return OptionalInt.empty();
     }
 
     /** The last known switch document ({@link SwitchStatus#initial()} if none was ever written). */
@@ -61,6 +72,15 @@ public interface DegradationSwitch extends AutoCloseable {
 
     /** Every registered topic and its groups (cached). */
     Map<String, Set<String>> registeredGroups();
+
+    /**
+     * Consumer groups registered for {@code topic}, read from the store now rather than from the cache, so
+     * that a group registered a moment ago is included; empty when the store cannot answer. Blocks up to the
+     * adapter's operation timeout: not for a send path. The default answers from the cache.
+     */
+    default Optional<Set<String>> readGroups(String topic) {
+        return isReachable() ? Optional.of(groups(topic)) : Optional.empty();
+    }
 
     /**
      * Live consumer instances of (topic, group), or empty when the store is unreachable (then nobody can

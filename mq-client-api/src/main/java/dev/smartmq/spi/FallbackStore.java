@@ -1,6 +1,8 @@
 package dev.smartmq.spi;
 
+import java.time.Duration;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -54,6 +56,47 @@ public interface FallbackStore extends AutoCloseable {
      */
     List<ClaimedMessage> claim(String topic, String group, int shard, String consumerId, int max);
 
+    /**
+     * Returns the messages of every claim made through this store instance whose reply was lost (a timeout or a
+     * cut connection after the store may have run it) to the heads of their shards. The engine calls it on a
+     * timer and whenever an instance stops claiming a shard (ordered allocation moved it), so such messages are
+     * never stranded in flight. Cheap when there is nothing to return (no I/O).
+     *
+     * @return how many messages were returned
+     * @throws FallbackStoreException if the store cannot be reached (the claims are kept and returned later)
+     */
+    default int returnLostClaims() {
+        return 0;
+    }
+
+    /**
+     * Takes or renews, for {@code consumerId}, the leases of {@code shards} of an ORDERED (topic, group): a shard's
+     * lease is free, or already held by {@code consumerId}, and then held by it for {@code lease}. At most one
+     * instance holds a shard's lease at a time; that instance alone may {@link #claimLeased claim} from it.
+     * The default (a store without leases) grants every lease: no fencing.
+     *
+     * @return the shards {@code consumerId} holds now
+     * @throws FallbackStoreException if the store cannot be reached
+     */
+    default Set<Integer> acquireShardLeases(String topic, String group, Collection<Integer> shards, String consumerId,
+                                            Duration lease) {
+        return new HashSet<>(shards);
+    }
+
+    /** Gives up a shard's lease if {@code consumerId} holds it (otherwise does nothing). */
+    default void releaseShardLease(String topic, String group, int shard, String consumerId) {
+    }
+
+    /**
+     * {@link #claim} for an ORDERED shard, fenced: claims only while {@code consumerId} holds the shard's lease and
+     * nothing else of the shard is in flight (a previous holder's unfinished batch must be acknowledged, released
+     * or recovered first, so no newer message overtakes it). Returns an empty list otherwise. The default
+     * (a store without leases) is {@link #claim}.
+     */
+    default List<ClaimedMessage> claimLeased(String topic, String group, int shard, String consumerId, int max) {
+        return claim(topic, group, shard, consumerId, max);
+    }
+
     /** Removes a handled message from the in-flight set. Idempotent. */
     void ack(ClaimedMessage message);
 
@@ -91,7 +134,9 @@ public interface FallbackStore extends AutoCloseable {
 
     /**
      * Returns the in-flight messages of consumers of (topic, group) that are not in {@code liveConsumerIds}
-     * to the heads of their shards.
+     * to the heads of their shards. A shard whose lease (see {@link #acquireShardLeases}) is held by an instance
+     * that is not in {@code liveConsumerIds} is skipped: that instance still works on it (it reaches the store,
+     * not the registry); its entries come back once its lease expired.
      *
      * @return how many messages were returned
      */
@@ -99,11 +144,32 @@ public interface FallbackStore extends AutoCloseable {
 
     /**
      * Moves the topic's unclaimed messages (sent while no group was registered) into {@code group}'s
-     * shards. Called when a group subscribes; the first group to subscribe gets them.
+     * shards only. The engine uses {@link #distributeUnclaimed} (every group gets them); this is for tools.
      *
      * @return how many messages were moved
      */
     long adoptUnclaimed(String topic, String group);
+
+    /**
+     * Copies every message waiting in the topic's unclaimed shards to the shard of each group in
+     * {@code groups} (ahead of what is queued there: they are older, and keep their order) and removes it
+     * from the unclaimed shards, atomically per shard: a message goes to all of {@code groups} or stays
+     * unclaimed. Nothing happens when {@code groups} is empty.
+     *
+     * @return how many messages left the unclaimed shards
+     * @throws FallbackStoreException if the store cannot be reached (what was moved before stays moved)
+     */
+    long distributeUnclaimed(String topic, Collection<String> groups);
+
+    /** Messages waiting in the topic's unclaimed shards. */
+    long unclaimedBacklog(String topic);
+
+    /**
+     * Topics whose unclaimed shards hold or held messages (a superset: a topic stays listed once its
+     * unclaimed shards are empty). Bounded by the number of topics. The leader's drain decision reads it so
+     * that no message waits there unseen.
+     */
+    Set<String> unclaimedTopics();
 
     /** Releases the store's connections (only those it created). Idempotent. */
     @Override

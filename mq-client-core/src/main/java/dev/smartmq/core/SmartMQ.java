@@ -7,6 +7,7 @@ import dev.smartmq.api.SmartMQConfig;
 import dev.smartmq.api.SmartProducer;
 import dev.smartmq.api.SwitchState;
 import dev.smartmq.api.SwitchStatus;
+import dev.smartmq.core.event.SmartMQEventPublisher;
 import dev.smartmq.core.internal.Engine;
 import dev.smartmq.spi.DegradationSwitch;
 import dev.smartmq.spi.FallbackStore;
@@ -39,7 +40,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Create one {@code SmartMQ} per namespace and application and share it: {@link #producer()} and
  * {@link #consumer()} are thread-safe and each is a single instance. Every {@code SmartMQ} owns a few threads
  * ({@code smartmq-switch-1}, {@code smartmq-prober-1}, {@code smartmq-maintenance-1}, {@code smartmq-timer-1}
- * and, once something is subscribed, {@code smartmq-consumer-1..consumerThreads}); they are daemon threads.
+ * and, once something is subscribed, {@code smartmq-consumer-1..consumerThreads}, and once an event has a
+ * subscriber, {@code smartmq-events-1}); they are daemon threads.
  *
  * <h2>Async sends and callbacks</h2>
  * A {@link SmartProducer#sendAsync} future never completes on an internal I/O thread (the Redis group-commit
@@ -69,6 +71,8 @@ public final class SmartMQ implements AutoCloseable {
 
     /** Default of {@link Builder#idempotencyGuard(IdempotencyGuard, Duration)}'s ttl. */
     public static final Duration DEFAULT_IDEMPOTENCY_TTL = Duration.ofDays(1);
+    /** Default of {@link Builder#idempotencyLease(Duration)}. */
+    public static final Duration DEFAULT_IDEMPOTENCY_LEASE = Duration.ofSeconds(30);
     /** Default of {@link Builder#metricPrefix(String)}. */
     public static final String DEFAULT_METRIC_PREFIX = "smartmq";
 
@@ -107,6 +111,14 @@ public final class SmartMQ implements AutoCloseable {
         return engine.effectiveState();
     }
 
+    /**
+     * Subscribe here to this instance's events: state transitions, local degradation, switch documents,
+     * its own published transitions and the end of a drain. Delivered one at a time on {@code smartmq-events-1}.
+     */
+    public SmartMQEventPublisher events() {
+        return engine.events();
+    }
+
     /** The registry holding this instance's metrics (the one passed in, or a private one). */
     public MetricRegistry metrics() {
         return engine.metricRegistry();
@@ -143,6 +155,7 @@ public final class SmartMQ implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private IdempotencyGuard idempotencyGuard;
         private Duration idempotencyTtl = DEFAULT_IDEMPOTENCY_TTL;
+        private Duration idempotencyLease = DEFAULT_IDEMPOTENCY_LEASE;
         private Executor completionExecutor;
         private final AtomicBoolean built = new AtomicBoolean();
 
@@ -214,6 +227,21 @@ public final class SmartMQ implements AutoCloseable {
         }
 
         /**
+         * How long the guard's in-progress mark of a message lives while its handler runs (default
+         * {@link SmartMQ#DEFAULT_IDEMPOTENCY_LEASE}). A message is recorded as handled only after its handler
+         * succeeded; while a handler runs, other deliveries of the same id wait (fallback: retried after
+         * {@code retryBackoffInitial}, not counted as an attempt; MQ: RETRY_LATER). A consumer that dies inside a
+         * handler leaves only this mark, so the message is handled again at most this long after the crash. A
+         * handler that runs longer than the lease is not renewed: a duplicate delivery may then run at the same time.
+         */
+        public Builder idempotencyLease(Duration v) {
+            ConfigurationException.check(v != null && v.toMillis() >= 1, "idempotencyLease", v,
+                    "must be at least 1 ms");
+            this.idempotencyLease = v;
+            return this;
+        }
+
+        /**
          * Where callers' {@code sendAsync} futures complete and their callbacks run; default: this instance's own
          * {@code smartmq-callback-<n>} threads. Owned by the caller: never shut down by SmartMQ. Use one with as
          * many threads as callbacks may block at once; a bounded queue that refuses work makes SmartMQ
@@ -242,7 +270,7 @@ public final class SmartMQ implements AutoCloseable {
             }
             MetricRegistry registry = metricRegistry != null ? metricRegistry : new MetricRegistry();
             Engine engine = new Engine(config, transport, fallbackStore, degradationSwitch, idempotencyGuard,
-                    idempotencyTtl, registry, metricPrefix, clock, completionExecutor);
+                    idempotencyTtl, idempotencyLease, registry, metricPrefix, clock, completionExecutor);
             engine.start();
             return new SmartMQ(engine, config);
         }

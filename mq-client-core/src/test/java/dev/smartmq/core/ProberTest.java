@@ -10,6 +10,7 @@ import dev.smartmq.api.SwitchMode;
 import dev.smartmq.api.SwitchState;
 import dev.smartmq.api.SwitchStatus;
 import dev.smartmq.core.fake.FakeTransport.Mode;
+import dev.smartmq.core.fake.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -143,5 +144,65 @@ class ProberTest {
             assertTrue(gap.compareTo(dwell) >= 0, "transition " + i + " came " + gap + " after the previous one");
         }
         assertEquals(3, h.size());
+    }
+
+    @Test
+    void anExpiredManualDegradedStaysDegradedInAutoWhileProbesFail() {
+        rig.start(Rig.fastConfig().build());
+        Instant expiry = rig.clock.instant().plus(Duration.ofHours(1));
+        rig.sw.force(SwitchState.DEGRADED, SwitchMode.MANUAL, expiry, "operator-alice");
+        rig.transport.probeHealthy(false);
+        await().atMost(WAIT).until(() -> rig.transport.probeCalls() >= 5);
+
+        rig.clock.advance(Duration.ofHours(1).plusSeconds(1));
+        await().atMost(WAIT).until(() -> rig.sw.current().mode() == SwitchMode.AUTO);
+        assertEquals(SwitchState.DEGRADED, rig.sw.current().state(), "every probe failed: the MQ is still down");
+        int calls = rig.transport.probeCalls();
+        await().atMost(WAIT).until(() -> rig.transport.probeCalls() >= calls + 10);
+        assertEquals(SwitchState.DEGRADED, rig.sw.current().state());
+        assertTrue(rig.sw.history().stream().noneMatch(h -> h.state() == SwitchState.RECOVERING),
+                "never handed back as RECOVERING: " + rig.sw.history());
+
+        rig.transport.probeHealthy(true);
+        await().atMost(WAIT).until(() -> rig.sw.current().state() == SwitchState.NORMAL);
+    }
+
+    @Test
+    void aManualDrillEndsAtItsExpiryNotAtTheNextProbeTick() {
+        // Real time: a 1 s drill with the default 5 s probe interval (the prober's tick is far away).
+        MutableClock clock = MutableClock.ticking();
+        try (Rig timed = new Rig(8, clock, null)) {
+            timed.start(Rig.fastConfig().probeInterval(Duration.ofSeconds(5)).probeTimeout(Duration.ofSeconds(1))
+                    .build());
+            timed.transport.probeHealthy(true);
+            Instant expiry = clock.instant().plusSeconds(1);
+            timed.sw.force(SwitchState.DEGRADED, SwitchMode.MANUAL, expiry, "operator-alice");
+            await().atMost(WAIT).until(() -> timed.sw.current().mode() == SwitchMode.AUTO);
+            SwitchStatus handedBack = timed.sw.current();
+            Duration late = Duration.between(expiry, handedBack.changedAt());
+            assertTrue(!late.isNegative() && late.compareTo(Duration.ofMillis(500)) <= 0,
+                    "drill ended " + late + " after its expiry (bound 500 ms)");
+            // No probe succeeded during the 1 s drill (the first tick is at 5 s): it stays DEGRADED.
+            assertEquals(SwitchState.DEGRADED, handedBack.state());
+        }
+    }
+
+    @Test
+    void aNewLeaderEndsAnAlreadyExpiredDrillAtOnce() {
+        MutableClock clock = MutableClock.ticking();
+        try (Rig timed = new Rig(8, clock, null)) {
+            timed.start(Rig.fastConfig().probeInterval(Duration.ofSeconds(30)).build());
+            timed.sw.setLeader(false);
+            Instant expiry = clock.instant().plusMillis(200);
+            timed.sw.force(SwitchState.NORMAL, SwitchMode.MANUAL, expiry, "operator-bob");
+            await().atMost(WAIT).until(() -> clock.instant().isAfter(expiry.plusMillis(300)));
+            assertEquals(SwitchMode.MANUAL, timed.sw.current().mode(), "no leader, nobody ends it");
+            Instant elected = clock.instant();
+            timed.sw.setLeader(true);
+            await().atMost(WAIT).until(() -> timed.sw.current().mode() == SwitchMode.AUTO);
+            Duration late = Duration.between(elected, timed.sw.current().changedAt());
+            assertTrue(late.compareTo(Duration.ofMillis(500)) <= 0, "ended " + late + " after the election");
+            assertEquals(SwitchState.NORMAL, timed.sw.current().state());
+        }
     }
 }

@@ -136,8 +136,13 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
     private final EnvelopeAuth auth;
     private final String tokenPrefix;
     private final AtomicLong tokenCounter = new AtomicLong();
-    /** Claims whose reply was lost, per "shard\nconsumer": their entries are returned on the next claim. */
-    private final Map<String, Set<String>> lostClaims = new ConcurrentHashMap<>();
+    /**
+     * Tokens of claims whose reply was lost, per (shard, consumer): returned by that consumer's next claim on the
+     * shard, or by {@link #returnLostClaims()} (the engine's timer, and when it stops claiming a shard). Keys are
+     * bounded by the layout; tokens by {@link #MAX_LOST_CLAIMS} (past it, claims are refused until they are
+     * returned, so no claim is ever made that could not be tracked).
+     */
+    private final Map<LostClaimKey, Set<String>> lostClaims = new ConcurrentHashMap<>();
     private final AtomicInteger lostClaimCount = new AtomicInteger();
     /**
      * Shards (by {@link ShardKeys#name()}) whose last claim here found nothing: the next claim asks {@code LLEN}
@@ -145,6 +150,11 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
      * Bounded by the key layout: one entry per (topic, group, shard).
      */
     private final Set<String> emptyAtLastClaim = ConcurrentHashMap.newKeySet();
+    /** Topics this instance already recorded in the unclaimed-topics set (bounded by the topics). */
+    private final Set<String> unclaimedTopicsNoted = ConcurrentHashMap.newKeySet();
+
+    private record LostClaimKey(ShardKeys keys, String consumerId) {
+    }
 
     private RedisFallbackStore(Builder b, UnifiedJedis client, boolean owned, ExecutorService pipelineExecutor) {
         this.config = b.settings();
@@ -286,6 +296,9 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
         }
         checkName("topic", m.topic());
         try {
+            if (targets.size() == 1 && KeyLayout.UNCLAIMED_GROUP.equals(targets.get(0))) {
+                noteUnclaimedTopic(m.topic());
+            }
             if (m.bodySize() > config.maxBodySize) {
                 throw new FallbackStoreException(Reason.REJECTED, "message " + envelope.id() + " body is "
                         + m.bodySize() + " bytes, over maxBodySize=" + config.maxBodySize, null);
@@ -320,6 +333,22 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
      */
     @Override
     public List<ClaimedMessage> claim(String topic, String group, int shard, String consumerId, int max) {
+        return claim(topic, group, shard, consumerId, max, false);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The same claim script, given the shard's lease key: it claims only while {@code consumerId} holds the
+     * lease and the shard's in-flight hash is empty, in one atomic step.
+     */
+    @Override
+    public List<ClaimedMessage> claimLeased(String topic, String group, int shard, String consumerId, int max) {
+        return claim(topic, group, shard, consumerId, max, true);
+    }
+
+    private List<ClaimedMessage> claim(String topic, String group, int shard, String consumerId, int max,
+                                       boolean leased) {
         requireStarted();
         checkName("topic", topic);
         checkGroup(group);
@@ -332,6 +361,11 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
         }
         ShardKeys k = layout.shard(topic, group, shard);
         returnLostClaims(k, consumerId);
+        if (lostClaimCount.get() >= MAX_LOST_CLAIMS) {
+            throw new FallbackStoreException(Reason.UNAVAILABLE, "claim from " + k.name() + " refused: "
+                    + lostClaimCount.get() + " claims whose reply was lost are not returned yet (Redis does not answer "
+                    + "well); claims resume once returnLostClaims() has returned them", null);
+        }
         String shardName = k.name();
         if (emptyAtLastClaim.contains(shardName)) {
             long queued;
@@ -344,7 +378,8 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
                 return List.of();
             }
         }
-        List<byte[]> keys = List.of(k.queue(), k.inFlight(), k.sequence());
+        List<byte[]> keys = leased ? List.of(k.queue(), k.inFlight(), k.sequence(), layout.lease(k))
+                : List.of(k.queue(), k.inFlight(), k.sequence());
         byte[] consumer = consumerId.getBytes(StandardCharsets.UTF_8);
         for (int round = 0; round < 4; round++) {
             String token = tokenPrefix + "." + Long.toString(tokenCounter.incrementAndGet(), 36);
@@ -398,19 +433,46 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
     }
 
     private void rememberLostClaim(ShardKeys k, String consumerId, String token) {
-        if (lostClaimCount.get() >= MAX_LOST_CLAIMS) {
-            LOG.warn("Too many lost claim replies to track; the messages of claim {} on {} return to the shard "
-                    + "when consumer {} is reaped", token, k.name(), consumerId);
-            return;
+        // Always tracked (claim() refuses new claims past MAX_LOST_CLAIMS, so this overshoots by at most the
+        // number of threads claiming at once).
+        if (lostClaims.computeIfAbsent(new LostClaimKey(k, consumerId), x -> ConcurrentHashMap.newKeySet()).add(token)) {
+            lostClaimCount.incrementAndGet();
         }
-        lostClaims.computeIfAbsent(k.name() + "\n" + consumerId, x -> ConcurrentHashMap.newKeySet()).add(token);
-        lostClaimCount.incrementAndGet();
     }
 
-    private void returnLostClaims(ShardKeys k, String consumerId) {
-        Set<String> tokens = lostClaims.get(k.name() + "\n" + consumerId);
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One script per (shard, consumer) with lost claims, none when there are none. A shard that fails keeps its
+     * tokens for the next call; the first failure is thrown after every other shard was tried.
+     */
+    @Override
+    public int returnLostClaims() {
+        requireStarted();
+        if (lostClaimCount.get() <= 0) {
+            return 0;
+        }
+        int returned = 0;
+        FallbackStoreException failure = null;
+        for (LostClaimKey key : new ArrayList<>(lostClaims.keySet())) {
+            try {
+                returned += returnLostClaims(key.keys(), key.consumerId());
+            } catch (FallbackStoreException e) {
+                if (failure == null) {
+                    failure = e;
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        return returned;
+    }
+
+    private int returnLostClaims(ShardKeys k, String consumerId) {
+        Set<String> tokens = lostClaims.get(new LostClaimKey(k, consumerId));
         if (tokens == null || tokens.isEmpty()) {
-            return;
+            return 0;
         }
         List<String> snapshot = new ArrayList<>(tokens);
         List<byte[]> args = new ArrayList<>(snapshot.size() + 1);
@@ -422,11 +484,95 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
         } catch (RuntimeException e) {
             throw ops.failure("return lost claims of " + consumerId + " to " + k.name(), e);
         }
-        snapshot.forEach(tokens::remove);
-        lostClaimCount.addAndGet(-snapshot.size());
+        int removed = 0;
+        for (String t : snapshot) {
+            if (tokens.remove(t)) {
+                removed++;
+            }
+        }
+        lostClaimCount.addAndGet(-removed);
         if (returned > 0) {
             LOG.info("Returned {} messages of {} claim(s) whose reply was lost to the head of shard {}",
                     returned, snapshot.size(), k.name());
+        }
+        return (int) returned;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One lease script per shard ({@code SET PX} if free or ours), all in one pipeline.
+     */
+    @Override
+    public Set<Integer> acquireShardLeases(String topic, String group, Collection<Integer> shards, String consumerId,
+                                           Duration lease) {
+        requireStarted();
+        checkName("topic", topic);
+        checkGroup(group);
+        Objects.requireNonNull(consumerId, "consumerId");
+        if (lease == null || lease.toMillis() < 1) {
+            throw new IllegalArgumentException("lease must be at least 1 ms, but was " + lease);
+        }
+        List<Integer> list = new ArrayList<>(shards);
+        List<byte[]> args = List.of(consumerId.getBytes(StandardCharsets.UTF_8),
+                Long.toString(lease.toMillis()).getBytes(StandardCharsets.US_ASCII));
+        String what = "lease shards of " + topic + "/" + group + " for " + consumerId;
+        Set<Integer> held = new LinkedHashSet<>();
+        if (list.size() == 1) {
+            try {
+                if ((Long) ops.eval(Scripts.LEASE, List.of(layout.lease(layout.shard(topic, group, list.get(0)))),
+                        args) == 1) {
+                    held.add(list.get(0));
+                }
+            } catch (RuntimeException e) {
+                throw ops.failure(what, e);
+            }
+            return held;
+        }
+        List<Response<?>> rs;
+        try {
+            rs = runPipeline(what, p -> {
+                List<Response<?>> out = new ArrayList<>(list.size());
+                for (int s : list) {
+                    out.add(p.evalsha(Scripts.LEASE.sha(), List.of(layout.lease(layout.shard(topic, group, s))), args));
+                }
+                return out;
+            });
+        } catch (FallbackStoreException e) {
+            if (!(e.getCause() instanceof JedisNoScriptException)) {
+                throw e;
+            }
+            // the server lost its script cache (restart): EVAL once per shard caches it again
+            for (int s : list) {
+                try {
+                    if ((Long) ops.eval(Scripts.LEASE, List.of(layout.lease(layout.shard(topic, group, s))), args) == 1) {
+                        held.add(s);
+                    }
+                } catch (RuntimeException ex) {
+                    throw ops.failure(what, ex);
+                }
+            }
+            return held;
+        }
+        for (int i = 0; i < list.size(); i++) {
+            if ((Long) rs.get(i).get() == 1) {
+                held.add(list.get(i));
+            }
+        }
+        return held;
+    }
+
+    @Override
+    public void releaseShardLease(String topic, String group, int shard, String consumerId) {
+        requireStarted();
+        checkName("topic", topic);
+        checkGroup(group);
+        Objects.requireNonNull(consumerId, "consumerId");
+        ShardKeys k = layout.shard(topic, group, shard);
+        try {
+            ops.eval(Scripts.LEASE_RELEASE, List.of(layout.lease(k)), List.of(consumerId.getBytes(StandardCharsets.UTF_8)));
+        } catch (RuntimeException e) {
+            throw ops.failure("release the lease of " + k.name() + " held by " + consumerId, e);
         }
     }
 
@@ -435,13 +581,20 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
         requireStarted();
         InFlight h = handle(message);
         try {
-            ops.jedis().hdel(h.keys().inFlight(), h.field());
+            ops.eval(Scripts.ACK, ackKeys(h.keys()), List.of(h.field()));
         } catch (RuntimeException e) {
             throw ops.failure("ack " + message.envelope().id() + " on " + h.keys().name(), e);
         }
     }
 
-    /** One HDEL per shard; all shards in one pipeline (one round trip per node). */
+    private static List<byte[]> ackKeys(ShardKeys k) {
+        return List.of(k.queue(), k.inFlight(), k.sequence());
+    }
+
+    /**
+     * One ack script per shard (HDEL, and the claim sequence deleted when the shard is drained); all shards in one
+     * pipeline (one round trip per node).
+     */
     @Override
     public void ackAll(List<ClaimedMessage> messages) {
         requireStarted();
@@ -456,17 +609,33 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
         if (byShard.size() == 1) {
             Map.Entry<ShardKeys, List<byte[]>> e = byShard.entrySet().iterator().next();
             try {
-                ops.jedis().hdel(e.getKey().inFlight(), e.getValue().toArray(new byte[0][]));
+                ops.eval(Scripts.ACK, ackKeys(e.getKey()), e.getValue());
             } catch (RuntimeException ex) {
                 throw ops.failure("ack " + messages.size() + " messages on " + e.getKey().name(), ex);
             }
             return;
         }
-        runPipeline("ack " + messages.size() + " messages", p -> {
-            List<Response<?>> rs = new ArrayList<>();
-            byShard.forEach((k, fields) -> rs.add(p.hdel(k.inFlight(), fields.toArray(new byte[0][]))));
-            return rs;
-        });
+        String what = "ack " + messages.size() + " messages";
+        List<Map.Entry<ShardKeys, List<byte[]>>> entries = new ArrayList<>(byShard.entrySet());
+        try {
+            runPipeline(what, p -> {
+                List<Response<?>> list = new ArrayList<>();
+                entries.forEach(e -> list.add(p.evalsha(Scripts.ACK.sha(), ackKeys(e.getKey()), e.getValue())));
+                return list;
+            });
+        } catch (FallbackStoreException e) {
+            if (!(e.getCause() instanceof JedisNoScriptException)) {
+                throw e;
+            }
+            // the server lost its script cache (restart): one EVAL per shard caches it again; acks are idempotent
+            for (Map.Entry<ShardKeys, List<byte[]>> entry : entries) {
+                try {
+                    ops.eval(Scripts.ACK, ackKeys(entry.getKey()), entry.getValue());
+                } catch (RuntimeException ex) {
+                    throw ops.failure(what, ex);
+                }
+            }
+        }
     }
 
     @Override
@@ -512,7 +681,8 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
     private void moveToDeadLetters(ShardKeys k, byte[] field, byte[] raw, String reason, String consumerId) {
         byte[] record = DeadLetterCodec.encode(reason, System.currentTimeMillis(), consumerId, raw);
         try {
-            ops.eval(Scripts.DEAD_LETTER, List.of(k.inFlight(), k.deadLetters()), List.of(field, record));
+            ops.eval(Scripts.DEAD_LETTER, List.of(k.inFlight(), k.deadLetters(), k.queue(), k.sequence()),
+                    List.of(field, record));
         } catch (RuntimeException e) {
             throw ops.failure("dead-letter a value of " + k.name(), e);
         }
@@ -590,7 +760,7 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
             return 0;
         }
         return (int) sumScriptOverShards(what, Scripts.RETURN, topic, group, busy,
-                k -> List.of(k.queue(), k.inFlight()), args);
+                k -> List.of(k.queue(), k.inFlight(), layout.lease(k)), args);
     }
 
     /**
@@ -624,6 +794,91 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
         return moved;
     }
 
+    /**
+     * Records, before the first unclaimed append of a topic by this instance is sent, that the topic may have
+     * unclaimed messages, so the leader's drain decision finds them (one round trip per topic and instance;
+     * a failure fails the append).
+     */
+    private void noteUnclaimedTopic(String topic) {
+        if (unclaimedTopicsNoted.contains(topic)) {
+            return;
+        }
+        try {
+            ops.jedis().sadd(layout.unclaimedTopics(), topic.getBytes(StandardCharsets.UTF_8));
+        } catch (RuntimeException e) {
+            throw ops.failure("record topic " + topic + " as having unclaimed messages", e);
+        }
+        unclaimedTopicsNoted.add(topic);
+    }
+
+    /**
+     * Copies the topic's unclaimed messages to every group in {@code groups}, shard by shard (one atomic script
+     * per non-empty shard, all groups of a shard share its hash tag), ahead of what is queued there.
+     */
+    @Override
+    public long distributeUnclaimed(String topic, Collection<String> groups) {
+        requireStarted();
+        checkName("topic", topic);
+        List<String> targets = new ArrayList<>(new LinkedHashSet<>(groups));
+        if (targets.isEmpty()) {
+            return 0;
+        }
+        for (String g : targets) {
+            checkName("group", g);
+        }
+        List<ShardBacklog> shards = backlogPerShard(topic, KeyLayout.UNCLAIMED_GROUP);
+        long moved = 0;
+        for (ShardBacklog b : shards) {
+            if (b.queued() == 0) {
+                continue;
+            }
+            List<byte[]> keys = new ArrayList<>(targets.size() + 1);
+            keys.add(layout.shard(topic, KeyLayout.UNCLAIMED_GROUP, b.shard()).queue());
+            for (String g : targets) {
+                keys.add(layout.shard(topic, g, b.shard()).queue());
+            }
+            long n;
+            do {
+                try {
+                    n = (Long) ops.eval(Scripts.DISTRIBUTE, keys,
+                            List.of(Integer.toString(ADOPT_CHUNK).getBytes(StandardCharsets.US_ASCII)));
+                } catch (RuntimeException e) {
+                    throw ops.failure("distribute unclaimed messages of " + topic + "/" + b.shard() + " to "
+                            + targets, e);
+                }
+                moved += n;
+            } while (n == ADOPT_CHUNK);
+        }
+        if (moved > 0) {
+            LOG.info("Groups {} got {} unclaimed messages of topic {}", targets, moved, topic);
+        }
+        return moved;
+    }
+
+    @Override
+    public long unclaimedBacklog(String topic) {
+        return backlog(topic, KeyLayout.UNCLAIMED_GROUP);
+    }
+
+    @Override
+    public Set<String> unclaimedTopics() {
+        requireStarted();
+        Set<byte[]> members;
+        try {
+            members = ops.jedis().smembers(layout.unclaimedTopics());
+        } catch (RuntimeException e) {
+            throw ops.failure("list topics with unclaimed messages", e);
+        }
+        Set<String> topics = new java.util.TreeSet<>();
+        for (byte[] m : members) {
+            String t = new String(m, StandardCharsets.UTF_8);
+            if (NAME.matcher(t).matches()) {
+                topics.add(t);
+            }
+        }
+        return topics;
+    }
+
     // ------------------------------------------------------------------------------------------- admin
 
     /** Queued, in-flight and dead-lettered counts of every shard of (topic, group); one pipeline. */
@@ -647,6 +902,33 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
                     (Long) rs.get(3 * s + 2).get()));
         }
         return result;
+    }
+
+    /**
+     * Deletes every key of (topic, group) — queued, in flight, dead letters, claim sequence — on every shard,
+     * for an operator removing a group that is gone for good ({@code smartmq-admin groups remove --purge}).
+     * Never called by the engine.
+     *
+     * @return how many messages (queued + in flight + dead-lettered) were deleted
+     */
+    public long deleteGroup(String topic, String group) {
+        requireStarted();
+        checkName("topic", topic);
+        checkName("group", group);
+        long messages = 0;
+        for (ShardBacklog b : backlogPerShard(topic, group)) {
+            messages += b.pending() + b.deadLettered();
+        }
+        runPipeline("delete group " + topic + "/" + group, p -> {
+            List<Response<?>> list = new ArrayList<>(config.shards);
+            for (int s = 0; s < config.shards; s++) {
+                ShardKeys k = layout.shard(topic, group, s);
+                list.add(p.del(k.queue(), k.inFlight(), k.deadLetters(), k.sequence()));
+            }
+            return list;
+        });
+        LOG.warn("Deleted group {} of topic {} from the fallback store: {} messages", group, topic, messages);
+        return messages;
     }
 
     /** Up to {@code limit} dead letters of (topic, group), shard by shard, oldest first within a shard. */
@@ -811,6 +1093,18 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
     public boolean firstSeen(String group, String messageId, Duration ttl) {
         requireStarted();
         return guard.firstSeen(group, messageId, ttl);
+    }
+
+    @Override
+    public Verdict begin(String group, String messageId, Duration lease) {
+        requireStarted();
+        return guard.begin(group, messageId, lease);
+    }
+
+    @Override
+    public void handled(String group, String messageId, Duration ttl) {
+        requireStarted();
+        guard.handled(group, messageId, ttl);
     }
 
     @Override

@@ -3,7 +3,10 @@
  * them on purpose.
  *
  * <ul>
- *   <li>{@code dev.smartmq.testkit.rocketmq} — an in-process RocketMQ name server and broker;</li>
+ *   <li>{@code dev.smartmq.testkit.rocketmq} — an in-process RocketMQ name server and broker, and the same in
+ *       their own JVMs ({@code ForkedRocketMQ}: kill -9, SIGSTOP, restart on the same port and store);</li>
+ *   <li>{@code dev.smartmq.testkit.process} — child JVMs driven from a test (kill -9, SIGSTOP/SIGCONT, stop,
+ *       restart), for servers and for client processes of a drill;</li>
  *   <li>{@code dev.smartmq.testkit.zookeeper} — ZooKeeper server and 3-node ensemble (Curator testing);</li>
  *   <li>{@code dev.smartmq.testkit.redis} — {@code redis-server} child processes, standalone and cluster (the
  *       binary from the PATH, or the Redis 7 one shipped in a Maven artifact: {@code RedisBinary});</li>

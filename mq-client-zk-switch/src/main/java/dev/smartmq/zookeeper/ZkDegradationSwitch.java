@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
@@ -130,6 +131,8 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
     private static final Logger log = LoggerFactory.getLogger(ZkDegradationSwitch.class);
     private static final Pattern DIGEST_ID = Pattern.compile("[^:\\s]+:[A-Za-z0-9+/]{27}=");
     private static final int MAX_NODE_NAME = 255;
+    /** Topic and group names, as {@code Message} and {@code Subscription} accept them. */
+    private static final Pattern NAME_RULE = Pattern.compile("[A-Za-z0-9_-]{1,255}");
 
     private enum Lifecycle { LATENT, STARTED, CLOSED }
 
@@ -145,6 +148,10 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
     private final AtomicReference<Lifecycle> lifecycle = new AtomicReference<>(Lifecycle.LATENT);
     private final List<Registered> listeners = new CopyOnWriteArrayList<>();
     private final Map<String, ZkConsumerRegistration> registrations = new ConcurrentHashMap<>();
+    /** Paths whose ACL this client checked (and tightened if open); see {@link #tightenIfOpen}. */
+    private final Set<String> tightened = ConcurrentHashMap.newKeySet();
+    /** Registry paths with a name that breaks the naming rule, each reported once. */
+    private final Set<String> reportedBadNames = ConcurrentHashMap.newKeySet();
     private final Object stateLock = new Object();
     private final ConnectionStateListener connectionListener = (c, s) -> onConnectionStateChanged(s);
 
@@ -153,6 +160,8 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
     private volatile ExecutorService events;
     /** Best-effort work that must not hold up the serial executor: history pruning, unregistering. */
     private volatile ExecutorService background;
+    /** Curator's runSafe() executor of the client this switch created (null with a shared client). */
+    private volatile ExecutorService curatorRunSafe;
     private volatile CuratorCache switchCache;
     private volatile CuratorCache groupsCache;
     private volatile LeaderLatch latch;
@@ -176,8 +185,12 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
         } else {
             List<ACL> w = new ArrayList<>();
             List<ACL> s = new ArrayList<>();
+            // Every node of the namespace: anyone reads, only writers create, change or delete (children too:
+            // ZooKeeper checks CREATE and DELETE on the parent, so a foreign client can neither add a group, nor
+            // delete a live consumer, nor put a node in the leader latch).
             w.add(new ACL(ZooDefs.Perms.READ, ZooDefs.Ids.ANYONE_ID_UNSAFE));
-            // Anyone may add children (groups, leader, registrations) but nobody else may delete the switch.
+            // The root levels and the namespace node: others may add nodes (other namespaces; a non-writer instance
+            // bootstrapping the namespace's nodes with the writers' ACL), nobody else may delete.
             s.add(new ACL(ZooDefs.Perms.READ | ZooDefs.Perms.CREATE, ZooDefs.Ids.ANYONE_ID_UNSAFE));
             for (String id : b.writers) {
                 w.add(new ACL(ZooDefs.Perms.ALL, new Id("digest", id)));
@@ -223,7 +236,10 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
                     .sessionTimeoutMs((int) config.sessionTimeout.toMillis())
                     .connectionTimeoutMs((int) config.connectionTimeout.toMillis())
                     .retryPolicy(new BoundedExponentialBackoffRetry(100, 2_000, 10))
-                    .threadFactory(new NamedThreadFactory(role + "-curator"));
+                    .threadFactory(new NamedThreadFactory(role + "-curator"))
+                    // Curator's close() never shuts down the executor it makes for runSafe(); ours is shut below.
+                    .runSafeService(curatorRunSafe = Executors.newSingleThreadExecutor(
+                            new NamedThreadFactory(role + "-curator-runsafe")));
             if (config.authScheme != null) {
                 cb.authorization(config.authScheme, config.authBytes.clone());
             }
@@ -312,6 +328,18 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
         }
         if (ownsClient) {
             client.close();
+            ExecutorService runSafe = curatorRunSafe;
+            if (runSafe != null) {
+                runSafe.shutdown();
+                try {
+                    if (!runSafe.awaitTermination(config.operationTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                        runSafe.shutdownNow();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    runSafe.shutdownNow();
+                }
+            }
         }
         reachable = false;
         log.info("SmartMQ switch [{}] closed", config.namespace);
@@ -669,14 +697,28 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
         CuratorFramework c = client;
         long deadline = ZkCalls.deadline(config.operationTimeout);
         try {
-            ensureNode(c, layout.groupsPath(), ZooDefs.Ids.OPEN_ACL_UNSAFE, null, deadline);
-            ensureNode(c, layout.topicPath(reg.topic()), ZooDefs.Ids.OPEN_ACL_UNSAFE, null, deadline);
-            ensureNode(c, layout.groupPath(reg.topic(), reg.group()), ZooDefs.Ids.OPEN_ACL_UNSAFE, null, deadline);
-            if (reg.activate(c, config.instanceId.getBytes(StandardCharsets.UTF_8))) {
+            ensureNode(c, layout.groupsPath(), writerAcl, null, deadline);
+            ensureNode(c, layout.topicPath(reg.topic()), writerAcl, null, deadline);
+            ensureNode(c, layout.groupPath(reg.topic(), reg.group()), writerAcl, null, deadline);
+            byte[] data = config.instanceId.getBytes(StandardCharsets.UTF_8);
+            // Created here first so that an ACL refusal is reported (the PersistentNode would retry it silently).
+            CuratorEvent e = ZkCalls.call(deadline, "create of " + reg.path(), cb -> c.create()
+                    .withMode(CreateMode.EPHEMERAL).inBackground(cb).forPath(reg.path(), data));
+            KeeperException.Code rc = ZkCalls.code(e);
+            if (rc == KeeperException.Code.NOAUTH) {
+                throw new SwitchAccessDeniedException("create of " + reg.path() + " refused", KeeperException.create(rc));
+            }
+            if (rc != KeeperException.Code.OK && rc != KeeperException.Code.NODEEXISTS) {
+                throw ZkCalls.unavailable("create of " + reg.path(), rc);
+            }
+            if (reg.activate(c, data)) {
                 log.info("SmartMQ switch [{}]: registered consumer {} of group {} for topic {}", config.namespace,
                         reg.consumerId(), reg.group(), reg.topic());
             }
-        } catch (SwitchUnavailableException | SwitchAccessDeniedException e) {
+        } catch (SwitchAccessDeniedException e) {
+            log.error("SmartMQ switch [{}]: this identity may not register {} (ZooKeeper ACL: only the configured "
+                    + "writers may); the registration stays pending: {}", config.namespace, reg.path(), e.getMessage());
+        } catch (SwitchUnavailableException e) {
             log.warn("SmartMQ switch [{}]: registration of {} is pending until ZooKeeper is reachable: {}",
                     config.namespace, reg.path(), e.getMessage());
         }
@@ -723,15 +765,113 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
         Map<String, Set<String>> out = new TreeMap<>();
         cache.stream().map(ChildData::getPath).filter(p -> p.startsWith(prefix)).forEach(p -> {
             String[] parts = p.substring(prefix.length()).split("/");
+            if (parts.length > 2) {
+                return; // a consumer instance
+            }
+            if (!NAME_RULE.matcher(parts[0]).matches()
+                    || (parts.length == 2 && !NAME_RULE.matcher(parts[1]).matches())) {
+                String bad = parts.length == 2 && NAME_RULE.matcher(parts[0]).matches() ? p : prefix + parts[0];
+                if (reportedBadNames.add(bad)) {
+                    log.error("SmartMQ switch [{}]: IGNORING registry node {}: topic and group names must be "
+                            + "[A-Za-z0-9_-]+ (written by hand or by a foreign client? delete it)",
+                            config.namespace, bad);
+                }
+                return;
+            }
             if (parts.length == 1) {
                 out.computeIfAbsent(parts[0], k -> new TreeSet<>());
-            } else if (parts.length == 2) {
+            } else {
                 out.computeIfAbsent(parts[0], k -> new TreeSet<>()).add(parts[1]);
             }
         });
         Map<String, Set<String>> frozen = new TreeMap<>();
         out.forEach((k, v) -> frozen.put(k, Set.copyOf(v)));
         return Map.copyOf(frozen);
+    }
+
+    /**
+     * Creates {@code shards} (writer ACL) holding {@code shards} if it does not exist, and returns what it holds.
+     * Empty while ZooKeeper is unreachable, when the node cannot be created by this identity and does not exist,
+     * or when its content is not a shard count (logged at ERROR).
+     */
+    @Override
+    public OptionalInt recordShardCount(int shards) {
+        CuratorFramework c = requireStarted();
+        if (!reachable) {
+            return OptionalInt.empty();
+        }
+        String path = layout.shardsPath();
+        long deadline = ZkCalls.deadline(config.operationTimeout);
+        try {
+            byte[] mine = Integer.toString(shards).getBytes(StandardCharsets.US_ASCII);
+            CuratorEvent created = ZkCalls.call(deadline, "create of " + path, cb -> c.create()
+                    .withMode(CreateMode.PERSISTENT).withACL(writerAcl).inBackground(cb).forPath(path, mine));
+            KeeperException.Code rc = ZkCalls.code(created);
+            if (rc == KeeperException.Code.OK) {
+                log.info("SmartMQ switch [{}]: namespace shard count {} stored at {}", config.namespace, shards, path);
+                return OptionalInt.of(shards);
+            }
+            if (rc != KeeperException.Code.NODEEXISTS && rc != KeeperException.Code.NOAUTH) {
+                return OptionalInt.empty();
+            }
+            CuratorEvent read = ZkCalls.call(deadline, "read of " + path,
+                    cb -> c.getData().inBackground(cb).forPath(path));
+            if (ZkCalls.code(read) != KeeperException.Code.OK) {
+                return OptionalInt.empty();
+            }
+            String text = new String(read.getData() == null ? new byte[0] : read.getData(), StandardCharsets.US_ASCII);
+            try {
+                int stored = Integer.parseInt(text.trim());
+                if (stored >= 1) {
+                    return OptionalInt.of(stored);
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            log.error("SmartMQ switch [{}]: IGNORING {}: '{}' is not a shard count; fix or delete it", config.namespace,
+                    path, preview(read.getData() == null ? new byte[0] : read.getData()));
+            return OptionalInt.empty();
+        } catch (SwitchUnavailableException e) {
+            return OptionalInt.empty();
+        }
+    }
+
+    /**
+     * Read from ZooKeeper (not from the cache), so that a group registered a moment ago is included; names that
+     * break the naming rule are skipped (one ERROR line each). Empty while ZooKeeper is unreachable or does not
+     * answer within the operation timeout.
+     */
+    @Override
+    public Optional<Set<String>> readGroups(String topic) {
+        checkNodeName("topic", topic);
+        CuratorFramework c = requireStarted();
+        if (!reachable || !NAME_RULE.matcher(topic).matches()) {
+            return reachable ? Optional.of(Set.of()) : Optional.empty();
+        }
+        try {
+            CuratorEvent e = ZkCalls.call(ZkCalls.deadline(config.operationTimeout), "list of groups",
+                    cb -> c.getChildren().inBackground(cb).forPath(layout.topicPath(topic)));
+            KeeperException.Code rc = ZkCalls.code(e);
+            if (rc == KeeperException.Code.NONODE) {
+                return Optional.of(Set.of());
+            }
+            if (rc != KeeperException.Code.OK || !reachable) {
+                return Optional.empty();
+            }
+            Set<String> groups = new TreeSet<>();
+            for (String g : e.getChildren()) {
+                if (NAME_RULE.matcher(g).matches()) {
+                    groups.add(g);
+                } else if (reportedBadNames.add(layout.groupPath(topic, g))) {
+                    log.error("SmartMQ switch [{}]: IGNORING registry node {}: topic and group names must be "
+                            + "[A-Za-z0-9_-]+ (written by hand or by a foreign client? delete it)",
+                            config.namespace, layout.groupPath(topic, g));
+                }
+            }
+            return Optional.of(Set.copyOf(groups));
+        } catch (SwitchUnavailableException e) {
+            return Optional.empty();
+        }
     }
 
     /**
@@ -984,12 +1124,14 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
                 ensureNode(c, p.toString(), structureAcl, null, deadline);
             }
         }
+        // World CREATE on the namespace node lets an instance that is not a writer (a read-only tool) bootstrap
+        // the nodes below with the writers' ACL; DELETE stays with the writers.
         ensureNode(c, layout.namespacePath(), structureAcl, null, deadline);
         // The empty switch node is created up front so that only writers can ever put a document in it.
         ensureNode(c, layout.switchPath(), writerAcl, new byte[0], deadline);
         ensureNode(c, layout.historyPath(), writerAcl, null, deadline);
-        ensureNode(c, layout.groupsPath(), ZooDefs.Ids.OPEN_ACL_UNSAFE, null, deadline);
-        ensureNode(c, layout.leaderPath(), ZooDefs.Ids.OPEN_ACL_UNSAFE, null, deadline);
+        ensureNode(c, layout.groupsPath(), writerAcl, null, deadline);
+        ensureNode(c, layout.leaderPath(), writerAcl, null, deadline);
     }
 
     private void ensureNode(CuratorFramework c, String path, List<ACL> acl, byte[] data, long deadline) {
@@ -997,13 +1139,52 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
         CuratorEvent e = ZkCalls.call(deadline, "create of " + path, cb -> c.create().withMode(CreateMode.PERSISTENT)
                 .withACL(acl).inBackground(cb).forPath(path, bytes));
         KeeperException.Code rc = ZkCalls.code(e);
-        if (rc == KeeperException.Code.OK || rc == KeeperException.Code.NODEEXISTS) {
+        if (rc == KeeperException.Code.NODEEXISTS) {
+            if (acl == writerAcl) {
+                tightenIfOpen(c, path, acl, deadline);
+            }
+            return;
+        }
+        if (rc == KeeperException.Code.OK) {
             return;
         }
         if (rc == KeeperException.Code.NOAUTH) {
             throw new SwitchAccessDeniedException("this identity may not create " + path, KeeperException.create(rc));
         }
         throw ZkCalls.unavailable("create of " + path, rc);
+    }
+
+    /**
+     * A node created before writers were configured (or by an older version, which left the registry and
+     * the latch open) gets the writer ACL, once per path and client. Best effort: a node this identity may not
+     * administer is reported and left as it is.
+     */
+    private void tightenIfOpen(CuratorFramework c, String path, List<ACL> acl, long deadline) {
+        if (config.writers.isEmpty() || !tightened.add(path)) {
+            return;
+        }
+        CuratorEvent read = ZkCalls.call(deadline, "ACL read of " + path,
+                cb -> c.getACL().inBackground(cb).forPath(path));
+        if (ZkCalls.code(read) != KeeperException.Code.OK || read.getACLList() == null) {
+            tightened.remove(path);
+            return;
+        }
+        boolean open = read.getACLList().stream().anyMatch(a -> ZooDefs.Ids.ANYONE_ID_UNSAFE.equals(a.getId())
+                && (a.getPerms() & ~acl.stream().filter(x -> ZooDefs.Ids.ANYONE_ID_UNSAFE.equals(x.getId()))
+                        .mapToInt(ACL::getPerms).reduce(0, (x, y) -> x | y)) != 0);
+        if (!open) {
+            return;
+        }
+        CuratorEvent set = ZkCalls.call(deadline, "ACL change of " + path,
+                cb -> c.setACL().withACL(acl).inBackground(cb).forPath(path));
+        KeeperException.Code rc = ZkCalls.code(set);
+        if (rc == KeeperException.Code.OK) {
+            log.warn("SmartMQ switch [{}]: {} was writable by any client; it now carries the writer ACL",
+                    config.namespace, path);
+        } else {
+            log.error("SmartMQ switch [{}]: {} is writable by any client and this identity cannot fix it ({}); "
+                    + "set its ACL to the writers by hand", config.namespace, path, rc);
+        }
     }
 
     // ------------------------------------------------------------------------------------------ helpers

@@ -85,16 +85,20 @@ class ZkSwitchAclIT {
         assertEquals(expected, asOps.getACL().forPath(switchPath));
         assertEquals(expected, asOps.getACL().forPath("/smartmq/" + ns + "/history"));
         assertEquals(ZooDefs.Perms.READ | ZooDefs.Perms.CREATE, asOps.getACL().forPath("/smartmq/" + ns).get(0).getPerms());
-        assertEquals(ZooDefs.Ids.OPEN_ACL_UNSAFE, raw.getACL().forPath("/smartmq/" + ns + "/groups"));
+        assertEquals(expected, asOps.getACL().forPath("/smartmq/" + ns + "/groups"));
+        assertEquals(expected, asOps.getACL().forPath("/smartmq/" + ns + "/leader"));
         assertThrows(KeeperException.NoAuthException.class, () -> raw.delete().forPath(switchPath),
                 "nobody but a writer may delete the switch (and re-create it)");
         assertThrows(KeeperException.NoAuthException.class, () -> raw.setData().forPath(switchPath, new byte[] {1}));
 
-        // The registry stays open: every service must be able to register.
+        // The registry carries the writer ACL too: only writers register (a non-writer's registration stays
+        // pending, with an error log), every instance reads it.
+        ops.registerConsumer("orders", "billing", "ops-1");
         svc.registerConsumer("orders", "billing", "svc-1");
         anon.registerConsumer("orders", "billing", "anon-1");
-        await().atMost(wait).until(() -> ops.liveConsumers("orders", "billing")
-                .equals(Optional.of(Set.of("svc-1", "anon-1"))));
+        await().atMost(wait).until(() -> svc.liveConsumers("orders", "billing").equals(Optional.of(Set.of("ops-1"))));
+        await().atMost(wait).until(() -> SwitchFixtures.errorsContaining(logs, "may not register") >= 2);
+        assertEquals(Optional.of(Set.of("ops-1")), anon.liveConsumers("orders", "billing"));
 
         for (ZkDegradationSwitch sw : List.of(svc, anon, ops)) {
             assertFalse(sw.toString().contains("secret"), sw.toString());
@@ -104,5 +108,69 @@ class ZkSwitchAclIT {
             assertFalse(e.getFormattedMessage().contains("ops-secret") || e.getFormattedMessage().contains("svc-secret"),
                     e.getFormattedMessage());
         }
+    }
+
+    @Test
+    void aForeignClientCannotTouchTheRegistryOrTheLatchAndABadNameIsSkipped(TestInfo info) throws Exception {
+        String ns = "foreignClientAndBadNames";
+        ListAppender<ILoggingEvent> logs = SwitchFixtures.captureLogs();
+        List<String> writers = List.of(ZkDegradationSwitch.digestIdentity("svc", "svc-secret"));
+        ZkDegradationSwitch svc = fx.start(zk.connectString(), ns,
+                b -> b.authorization("digest", "svc:svc-secret").writers(writers));
+        svc.registerConsumer("orders", "billing", "svc-1");
+        await().atMost(wait).until(() -> svc.isLeader()
+                && svc.liveConsumers("orders", "billing").equals(Optional.of(Set.of("svc-1"))));
+        String groups = "/smartmq/" + ns + "/groups";
+        String leader = "/smartmq/" + ns + "/leader";
+
+        CuratorFramework foreign = zk.newClient();
+        assertThrows(KeeperException.NoAuthException.class,
+                () -> foreign.create().forPath(groups + "/orders/intruder"), "no foreign group");
+        assertThrows(KeeperException.NoAuthException.class,
+                () -> foreign.create().forPath(groups + "/payments"), "no foreign topic");
+        assertThrows(KeeperException.NoAuthException.class,
+                () -> foreign.delete().forPath(groups + "/orders/billing/svc-1"), "no deleting a live consumer");
+        assertThrows(KeeperException.NoAuthException.class,
+                () -> foreign.create().withMode(org.apache.zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL)
+                        .forPath(leader + "/_c_foreign-latch-"), "no running for leader");
+        for (String child : foreign.getChildren().forPath(leader)) {
+            assertThrows(KeeperException.NoAuthException.class, () -> foreign.delete().forPath(leader + "/" + child),
+                    "no deleting the leader's latch node");
+        }
+        assertTrue(svc.isLeader());
+        assertEquals(Set.of("billing"), svc.groups("orders"));
+
+        // A bad name planted by someone who holds the writer identity (or written before ACLs were set):
+        // skipped with one loud line, the good group still counts.
+        CuratorFramework writer = fx.client(CuratorFrameworkFactory.builder().connectString(zk.connectString())
+                .authorization("digest", "svc:svc-secret".getBytes(StandardCharsets.UTF_8))
+                .retryPolicy(new RetryOneTime(100)));
+        writer.create().forPath(groups + "/orders/bad.group");
+        writer.create().forPath(groups + "/bad topic");
+        writer.create().forPath(groups + "/bad topic/billing");
+        svc.registerConsumer("orders", "audit", "svc-2");
+        await().atMost(wait).until(() -> svc.groups("orders").contains("audit"));
+        for (int i = 0; i < 5; i++) {
+            assertEquals(Set.of("billing", "audit"), svc.groups("orders"));
+            assertEquals(Optional.of(Set.of("billing", "audit")), svc.readGroups("orders"));
+            assertEquals(Set.of("orders"), svc.registeredGroups().keySet());
+        }
+        assertEquals(1, SwitchFixtures.errorsContaining(logs, "bad.group"), "one loud line per bad name");
+        assertEquals(1, SwitchFixtures.errorsContaining(logs, "bad topic"), "one loud line per bad name");
+    }
+
+    @Test
+    void theNamespaceShardCountIsStoredAtFirstUseWithTheWriterAcl() throws Exception {
+        String ns = "shardCount";
+        List<String> writers = List.of(ZkDegradationSwitch.digestIdentity("svc", "svc-secret"));
+        ZkDegradationSwitch first = fx.start(zk.connectString(), ns,
+                b -> b.authorization("digest", "svc:svc-secret").writers(writers));
+        ZkDegradationSwitch reader = fx.start(zk.connectString(), ns, b -> b.writers(writers));
+        assertEquals(java.util.OptionalInt.of(64), first.recordShardCount(64));
+        assertEquals(java.util.OptionalInt.of(64), first.recordShardCount(128), "fixed: the stored one is returned");
+        assertEquals(java.util.OptionalInt.of(64), reader.recordShardCount(16), "a non-writer reads it");
+        CuratorFramework foreign = zk.newClient();
+        assertThrows(KeeperException.NoAuthException.class,
+                () -> foreign.setData().forPath("/smartmq/" + ns + "/shards", "16".getBytes(StandardCharsets.US_ASCII)));
     }
 }

@@ -36,6 +36,7 @@ import java.util.concurrent.DelayQueue;
 import java.util.concurrent.Delayed;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -60,7 +61,13 @@ import org.slf4j.LoggerFactory;
  * of it with its attempt counted in the store, and the shard waits the back-off (order holds).
  *
  * <p><b>ORDERED across instances.</b> Shards are split among the group's live instances (sorted ids, RocketMQ's
- * "allocate averagely"); an instance that cannot see itself among the live ones drains no shard. The MQ side
+ * "allocate averagely"); an instance that cannot see itself among the live ones drains no shard; while the
+ * registry cannot be read at all, every shard is a candidate. The allocation only spreads the load: what makes
+ * one instance at a time deliver a shard is the shard's lease in the store ({@link ShardLeases}), taken before
+ * claiming, renewed on {@code smartmq-lease-1} while the shard is owned, checked before every delivery and
+ * before the ack, and given up (after returning lost claims) when the shard is no longer owned. A fenced claim
+ * ({@link FallbackStore#claimLeased}) also waits until nothing of the shard is in flight, so a new holder never
+ * overtakes the batch of the previous one. The MQ side
  * is paused while the effective state is DEGRADED, and while RECOVERING until this group's fallback backlog is
  * zero. Messages the MQ had fetched before the pause wait at a gate (up to a second each, then handed back
  * as not delivered, which counts no attempt), so no MQ message overtakes the fallback backlog.
@@ -80,10 +87,12 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
     private final EngineMetrics metrics;
     private final IdempotencyGuard guard;
     private final Duration idempotencyTtl;
+    private final Duration idempotencyLease;
     private final String consumerId;
     private final Executor maintenance;
     private final MqPathRedelivery mqRedelivery;
 
+    private final UnclaimedDistribution unclaimed;
     private final ConcurrentMap<String, ActiveSubscription> subscriptions = new ConcurrentHashMap<>();
     private final DelayQueue<Work> queue = new DelayQueue<>();
     private final AtomicLong order = new AtomicLong();
@@ -94,6 +103,10 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
     /** Store writes that failed; retried by the maintenance loop so nothing stays claimed for ever. */
     private final ConcurrentLinkedQueue<Runnable> pendingStoreOps = new ConcurrentLinkedQueue<>();
     private final NamedThreadFactory workerThreads = new NamedThreadFactory("consumer");
+    private final ShardLeases leases;
+    private final NamedThreadFactory leaseThreads = new NamedThreadFactory("lease");
+    /** Renews the ordered shard leases; started by the first ORDERED subscription. */
+    private volatile ScheduledThreadPoolExecutor leaseRenewer;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Object subscribeLock = new Object();
     private volatile boolean workersStarted;
@@ -101,7 +114,7 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
 
     DualPathConsumer(SmartMQConfig config, PrimaryTransport transport, FallbackStore store, DegradationSwitch sw,
                      SwitchTracker tracker, EngineMetrics metrics, IdempotencyGuard guard, Duration idempotencyTtl,
-                     String consumerId, Executor maintenance) {
+                     Duration idempotencyLease, String consumerId, Executor maintenance) {
         this.config = config;
         this.transport = transport;
         this.store = store;
@@ -110,8 +123,11 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
         this.metrics = metrics;
         this.guard = guard;
         this.idempotencyTtl = idempotencyTtl;
+        this.idempotencyLease = idempotencyLease;
         this.consumerId = consumerId;
         this.maintenance = maintenance;
+        this.leases = new ShardLeases(store, consumerId, config.orderedShardLease());
+        this.unclaimed = new UnclaimedDistribution(store, sw);
         this.mqRedelivery = new MqPathRedelivery(config, store, metrics, consumerId);
     }
 
@@ -155,6 +171,7 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
             }
             subscriptions.put(key, sub);
             if (sub.ordered) {
+                startLeaseRenewer();
                 refreshAllocation(sub);
                 refreshBacklogAndGate(sub);
             }
@@ -182,6 +199,10 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
             log.warn("SmartMQ: handlers of {} still running after {}", sub.subscription, config.shutdownTimeout());
         }
         releaseAll(m -> m.topic().equals(sub.topic) && m.group().equals(sub.group));
+        if (sub.ordered) {
+            returnLostClaims();
+            leases.releaseAll(sub.topic, sub.group); // after the claims went back: the next holder finds them
+        }
         closeRegistration(sub);
         log.info("SmartMQ consumer {} unsubscribed from {}", consumerId, sub.subscription);
     }
@@ -220,7 +241,14 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
             log.error("SmartMQ: {} acknowledgements/releases could not be written; those messages stay claimed "
                     + "by {} until another instance recovers them as orphans", pendingStoreOps.size(), consumerId);
         }
+        ScheduledThreadPoolExecutor renewer = leaseRenewer;
+        if (renewer != null) {
+            NamedThreadFactory.shutdown(renewer, leaseThreads, System.nanoTime() + TimeUnit.SECONDS.toNanos(1), 100);
+        }
         for (ActiveSubscription sub : subscriptions.values()) {
+            if (sub.ordered) {
+                leases.releaseAll(sub.topic, sub.group);
+            }
             closeRegistration(sub);
         }
         subscriptions.clear();
@@ -251,11 +279,9 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
 
     private void adopt(ActiveSubscription sub) {
         try {
-            long moved = store.adoptUnclaimed(sub.topic, sub.group);
-            sub.adopted = true;
-            if (moved > 0) {
-                log.info("SmartMQ: group {} adopted {} unclaimed fallback messages of topic {}", sub.group, moved,
-                        sub.topic);
+            // Every registered group gets them, not just this one (issue 12): see UnclaimedDistribution.
+            if (unclaimed.distribute(sub.topic, sub.group).isPresent()) {
+                sub.adopted = true;
             }
         } catch (RuntimeException e) {
             log.warn("SmartMQ: adopting unclaimed messages of {} failed ({}); retrying later", sub.topic,
@@ -294,6 +320,17 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
         }
     }
 
+    private void startLeaseRenewer() {
+        if (leaseRenewer != null) {
+            return;
+        }
+        ScheduledThreadPoolExecutor renewer = new ScheduledThreadPoolExecutor(1, leaseThreads);
+        long every = leases.renewIntervalNanos();
+        renewer.scheduleWithFixedDelay(SurvivingJob.of("ordered shard lease renewal", leases::renewAll), every, every,
+                TimeUnit.NANOSECONDS);
+        leaseRenewer = renewer;
+    }
+
     private void runWorker() {
         while (true) {
             Work w;
@@ -316,7 +353,8 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
                 } else if (w instanceof RetryWork r) {
                     retry(r);
                 }
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
+                // Any Throwable: a worker never dies of one work item (handler Errors are handled in invoke).
                 log.error("SmartMQ consumer worker failed on {}", sub.subscription, e);
                 if (w instanceof ShardWork s && !sub.cancelled && !stopping) {
                     schedule(s, config.pollBackoffMax().toNanos());
@@ -330,12 +368,32 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
     private void pollShard(ShardWork w) {
         ActiveSubscription sub = w.sub;
         if (!sub.owns(w.shard)) {
+            if (sub.ordered && leases.tookLease(sub.topic, sub.group, w.shard)) {
+                // Not ours any more: our lost claims go back first, then the lease, so the next holder finds them.
+                returnLostClaims();
+                leases.release(sub.topic, sub.group, w.shard);
+            }
             schedule(w, idleDelay(w));
             return;
         }
+        if (sub.ordered) {
+            boolean held;
+            try {
+                held = leases.acquire(sub.topic, sub.group, w.shard);
+            } catch (RuntimeException e) {
+                log.debug("SmartMQ: lease of shard {} of {} not taken: {}", w.shard, sub.subscription, e.getMessage());
+                held = false;
+            }
+            if (!held) {
+                schedule(w, idleDelay(w)); // another instance delivers it now
+                return;
+            }
+        }
         List<ClaimedMessage> batch;
         try {
-            batch = store.claim(sub.topic, sub.group, w.shard, consumerId, config.claimBatchSize());
+            batch = sub.ordered
+                    ? store.claimLeased(sub.topic, sub.group, w.shard, consumerId, config.claimBatchSize())
+                    : store.claim(sub.topic, sub.group, w.shard, consumerId, config.claimBatchSize());
         } catch (RuntimeException e) {
             log.debug("SmartMQ: claim from shard {} of {} failed: {}", w.shard, sub.subscription, e.getMessage());
             schedule(w, idleDelay(w));
@@ -378,6 +436,8 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
             Outcome o = deliver(sub, m, attempt);
             if (o.ok) {
                 done.add(m);
+            } else if (o.busy) {
+                inProgressElsewhere(sub, m, attempt);
             } else {
                 failedInMemory(sub, m, attempt, o.reason);
             }
@@ -391,16 +451,31 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
         List<ClaimedMessage> done = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
             if (sub.cancelled || stopping) {
-                ack(done);
+                ackOrdered(sub, done);
                 releaseUnhandled(batch.subList(i, batch.size()));
                 return 0;
             }
             ClaimedMessage m = batch.get(i);
+            if (!leases.holds(sub.topic, sub.group, m.shard())) {
+                // Not renewed in time (store unreachable, or this process stalled): stop delivering the shard. The
+                // rest goes back to the head; the fenced claim of the next holder waits until it is there.
+                log.warn("SmartMQ: consumer {} no longer holds the lease of ordered shard {} of {}; {} claimed messages "
+                        + "go back to the shard undelivered", consumerId, m.shard(), sub.subscription, batch.size() - i);
+                ackOrdered(sub, done);
+                releaseUnhandled(batch.subList(i, batch.size()));
+                return 0;
+            }
             int attempt = m.envelope().attempts() + 1;
             Outcome o = deliver(sub, m, attempt);
             if (o.ok) {
                 done.add(m);
                 continue;
+            }
+            if (o.busy) {
+                // Another delivery of this id holds the guard's in-progress lease: not an attempt; keep the order.
+                ackOrdered(sub, done);
+                releaseUnhandled(batch.subList(i, batch.size()));
+                return config.retryBackoffInitial().toNanos();
             }
             if (attempt >= config.maxDeliveryAttempts()) {
                 deadLetter(m, attempt, o.reason);
@@ -408,13 +483,33 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
             }
             // Order: the rest goes back first (uncounted), then the failed one in front of it (counted).
             metrics.retriedFallback.mark();
-            ack(done);
+            ackOrdered(sub, done);
             releaseUnhandled(batch.subList(i + 1, batch.size()));
             release(m, true);
             return backoffNanos(attempt);
         }
-        ack(done);
+        ackOrdered(sub, done);
         return 0;
+    }
+
+    /**
+     * Acks handled messages of an ordered shard, checking the lease first. They are acked even if it was lost:
+     * their handler ran, and returning them would deliver them twice and after newer ones. A lost lease here
+     * means the shard was unfenced for a while (this process stalled past the lease); that is logged loudly.
+     */
+    private void ackOrdered(ActiveSubscription sub, List<ClaimedMessage> done) {
+        if (!done.isEmpty() && !leases.holds(sub.topic, sub.group, done.get(0).shard())) {
+            log.warn("SmartMQ: consumer {} acks {} handled messages of ordered shard {} of {} after its lease ran out "
+                    + "(the handler took longer than the lease could be trusted, or the process stalled)", consumerId,
+                    done.size(), done.get(0).shard(), sub.subscription);
+        }
+        ack(done);
+    }
+
+    /** The guard says another delivery of m's id is in progress: look again later, without counting an attempt. */
+    private void inProgressElsewhere(ActiveSubscription sub, ClaimedMessage m, int attempt) {
+        awaitingRetry.add(m);
+        schedule(new RetryWork(sub, m, attempt), config.retryBackoffInitial().toNanos());
     }
 
     private void failedInMemory(ActiveSubscription sub, ClaimedMessage m, int attempt, String reason) {
@@ -436,6 +531,8 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
         Outcome o = deliver(r.sub, m, r.attempt);
         if (o.ok) {
             ack(List.of(m));
+        } else if (o.busy) {
+            inProgressElsewhere(r.sub, m, r.attempt);
         } else {
             failedInMemory(r.sub, m, r.attempt, o.reason);
         }
@@ -452,8 +549,10 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
 
     // ---------------------------------------------------------------- delivery
 
-    record Outcome(boolean ok, String reason) {
-        static final Outcome OK = new Outcome(true, null);
+    /** Result of one delivery: {@code busy} when the guard says another delivery of the id is in progress. */
+    record Outcome(boolean ok, boolean busy, String reason) {
+        static final Outcome OK = new Outcome(true, false, null);
+        static final Outcome BUSY = new Outcome(false, true, "in progress in another delivery");
     }
 
     private Outcome deliver(ActiveSubscription sub, ClaimedMessage m, int attempt) {
@@ -464,36 +563,58 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
         return invoke(sub, new ReceivedMessage(e.id(), e.message(), e.bornTimestamp(), attempt, Route.FALLBACK));
     }
 
+    /**
+     * Runs the handler once. With a guard: a short in-progress lease on the id before (so a consumer that dies
+     * inside the handler leaves nothing that outlives the lease), the handled record only after success, and the
+     * lease dropped after a failure (the retry is let in at once).
+     */
     private Outcome invoke(ActiveSubscription sub, ReceivedMessage rm) {
+        boolean leased = false;
         if (guard != null) {
-            boolean first;
+            IdempotencyGuard.Verdict verdict;
             try {
-                first = guard.firstSeen(sub.group, rm.id(), idempotencyTtl);
+                verdict = guard.begin(sub.group, rm.id(), idempotencyLease);
             } catch (RuntimeException e) {
                 // Without the guard we cannot tell; at-least-once says deliver.
                 log.debug("SmartMQ: idempotency guard unavailable ({}); delivering {}", e.getMessage(), rm.id());
-                first = true;
+                verdict = IdempotencyGuard.Verdict.FIRST;
             }
-            if (!first) {
+            if (verdict == IdempotencyGuard.Verdict.HANDLED) {
                 metrics.duplicates.mark();
                 return Outcome.OK;
             }
+            if (verdict == IdempotencyGuard.Verdict.IN_PROGRESS) {
+                log.debug("SmartMQ: {} is being handled by another delivery; retrying it later", rm.id());
+                return Outcome.BUSY;
+            }
+            leased = true;
         }
         ConsumeResult result = null;
         Throwable failure = null;
         try {
             result = sub.handler.handle(rm);
         } catch (Throwable t) {
-            if (t instanceof VirtualMachineError vme) {
-                throw vme;
+            // An Error (StackOverflowError, OutOfMemoryError, AssertionError) is a failed delivery like an
+            // exception: the message is retried or dead-lettered, and the thread that called the handler lives on.
+            if (t instanceof VirtualMachineError) {
+                log.error("SmartMQ: handler of {} threw {} on message {}; treated as a failed delivery",
+                        sub.subscription, t.getClass().getName(), rm.id());
             }
             failure = t;
         }
         if (result == ConsumeResult.SUCCESS) {
             metrics.consumed(rm.route()).mark();
+            if (leased) {
+                try {
+                    guard.handled(sub.group, rm.id(), idempotencyTtl);
+                } catch (RuntimeException e) {
+                    log.warn("SmartMQ: could not record {} as handled in the idempotency guard ({}); a redelivery "
+                            + "after its lease would be handled again", rm.id(), e.getMessage());
+                }
+            }
             return Outcome.OK;
         }
-        if (guard != null) {
+        if (leased) {
             try {
                 guard.forget(sub.group, rm.id());
             } catch (RuntimeException e) {
@@ -504,7 +625,7 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
         String reason = failure == null ? "handler returned " + result
                 : "handler threw " + failure.getClass().getName() + ": " + failure.getMessage();
         log.debug("SmartMQ: delivery {} of {} via {} failed: {}", rm.deliveryAttempt(), rm.id(), rm.route(), reason);
-        return new Outcome(false, reason);
+        return new Outcome(false, false, reason);
     }
 
     private TransportListener listenerFor(ActiveSubscription sub) {
@@ -521,6 +642,10 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
                 Outcome o = invoke(sub, rm);
                 if (o.ok) {
                     return ConsumeResult.SUCCESS;
+                }
+                if (o.busy) {
+                    // Another delivery of this id holds the guard's in-progress lease: not an attempt.
+                    throw new NotDeliveredException(rm.id() + " is being handled by another delivery");
                 }
                 return mqRedelivery.failed(sub.group, rm, o.reason);
             } finally {
@@ -620,6 +745,7 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
             return;
         }
         retryPendingStoreOps();
+        returnLostClaims();
         for (ActiveSubscription sub : subscriptions.values()) {
             if (sub.cancelled) {
                 continue;
@@ -642,6 +768,21 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
             } catch (RuntimeException e) {
                 log.warn("SmartMQ: maintenance of {} failed: {}", sub.subscription, e.toString());
             }
+        }
+    }
+
+    /**
+     * Returns claims whose reply was lost (the store tracks them) to their shards: on every maintenance tick and
+     * when this instance stops claiming a shard, so none stays in flight because nobody claims its shard again.
+     */
+    private void returnLostClaims() {
+        try {
+            int n = store.returnLostClaims();
+            if (n > 0) {
+                log.info("SmartMQ: returned {} messages of claims whose reply was lost to their shards", n);
+            }
+        } catch (RuntimeException e) {
+            log.debug("SmartMQ: returning lost claims failed ({}); retrying at the next tick", e.getMessage());
         }
     }
 
@@ -675,16 +816,30 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
             return;
         }
         Optional<Set<String>> live = sw.liveConsumers(sub.topic, sub.group);
-        if (live == null || live.isEmpty()) {
-            return; // keep the last allocation while the registry is unknown
+        List<String> sorted;
+        BitSet owned;
+        boolean unknown = live == null || live.isEmpty();
+        if (unknown) {
+            // The registry cannot be read (ZooKeeper unreachable, perhaps since before we subscribed): every shard is
+            // a candidate, and the shard leases decide who delivers which (nobody takes a shard another holds).
+            sorted = List.of();
+            owned = new BitSet(sub.shards);
+            owned.set(0, sub.shards);
+        } else {
+            sorted = new ArrayList<>(live.get());
+            Collections.sort(sorted);
+            owned = ShardAllocation.averagely(sub.shards, sorted, consumerId);
         }
-        List<String> sorted = new ArrayList<>(live.get());
-        Collections.sort(sorted);
-        BitSet owned = ShardAllocation.averagely(sub.shards, sorted, consumerId);
         if (!owned.equals(sub.owned)) {
-            log.info("SmartMQ: consumer {} drains {} of {} shards of ordered {} ({} live instances)", consumerId,
-                    owned.cardinality(), sub.shards, sub.subscription, sorted.size());
+            log.info("SmartMQ: consumer {} drains {} of {} shards of ordered {} ({})", consumerId,
+                    owned.cardinality(), sub.shards, sub.subscription,
+                    unknown ? "registry unknown: every shard whose lease is free" : sorted.size() + " live instances");
+            BitSet given = (BitSet) sub.owned.clone();
+            given.andNot(owned);
             sub.owned = owned;
+            if (!given.isEmpty()) {
+                returnLostClaims(); // we no longer claim those shards: nobody else would return our lost claims
+            }
             wake(sub);
         }
     }

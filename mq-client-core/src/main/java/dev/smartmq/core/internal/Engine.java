@@ -7,6 +7,7 @@ import dev.smartmq.api.SmartMQConfig;
 import dev.smartmq.api.SmartProducer;
 import dev.smartmq.api.SwitchState;
 import dev.smartmq.api.SwitchStatus;
+import dev.smartmq.core.event.SmartMQEventPublisher;
 import dev.smartmq.spi.DegradationSwitch;
 import dev.smartmq.spi.FallbackStore;
 import dev.smartmq.spi.IdempotencyGuard;
@@ -35,11 +36,14 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code smartmq-switch-1}: switch callbacks and switch writes of the failure detector;</li>
  *   <li>{@code smartmq-prober-1}: prober and drain decision (leader work; may block for probeTimeout);</li>
  *   <li>{@code smartmq-maintenance-1}: orphan reaper, backlog gauges, ORDERED gates, retries of store writes;</li>
- *   <li>{@code smartmq-timer-1}: sweeps the time-outs of async sends, nothing else (never blocks);</li>
+ *   <li>{@code smartmq-timer-1}: sweeps the time-outs of async sends and hands a drill's expiry to the switch
+ *       thread, nothing else (never blocks);</li>
  *   <li>{@code smartmq-callback-1..n}: complete callers' {@code sendAsync} futures and run their callbacks, unless
  *       the caller passed its own completion executor (then none are started, and that executor stays the
  *       caller's to shut down);</li>
- *   <li>{@code smartmq-consumer-1..n}: fallback workers, started by the first subscription.</li>
+ *   <li>{@code smartmq-consumer-1..n}: fallback workers, started by the first subscription;</li>
+ *   <li>{@code smartmq-events-1}: delivers {@link SmartMQEventPublisher} events, started by the first event
+ *   that has a subscriber.</li>
  * </ul>
  */
 public final class Engine implements AutoCloseable {
@@ -57,6 +61,8 @@ public final class Engine implements AutoCloseable {
     private final FailureDetector detector;
     private final SwitchTracker tracker;
     private final String instanceId;
+    /** Set once the switch answered the shard-count check (maintenance thread, or start). */
+    private volatile boolean shardCountChecked;
 
     private final NamedThreadFactory switchThreads = new NamedThreadFactory("switch");
     private final NamedThreadFactory proberThreads = new NamedThreadFactory("prober");
@@ -74,7 +80,9 @@ public final class Engine implements AutoCloseable {
     private final CallerCompletions producer;
     private final DualPathConsumer consumer;
     private final Prober prober;
+    private final DrillExpiry drillExpiry;
     private final DrainDecision drain;
+    private final EventBus events;
     private final Republisher republisher;
 
     /**
@@ -82,9 +90,9 @@ public final class Engine implements AutoCloseable {
      * nothing. {@code guard} may be null.
      */
     public Engine(SmartMQConfig config, PrimaryTransport transport, FallbackStore store, DegradationSwitch sw,
-                  IdempotencyGuard guard, Duration idempotencyTtl, MetricRegistry registry, String metricPrefix,
-                  Clock clock) {
-        this(config, transport, store, sw, guard, idempotencyTtl, registry, metricPrefix, clock, null);
+                  IdempotencyGuard guard, Duration idempotencyTtl, Duration idempotencyLease, MetricRegistry registry,
+                  String metricPrefix, Clock clock) {
+        this(config, transport, store, sw, guard, idempotencyTtl, idempotencyLease, registry, metricPrefix, clock, null);
     }
 
     /**
@@ -93,8 +101,8 @@ public final class Engine implements AutoCloseable {
      * shut down by {@link #close()}. A caller's executor is never shut down here.
      */
     public Engine(SmartMQConfig config, PrimaryTransport transport, FallbackStore store, DegradationSwitch sw,
-                  IdempotencyGuard guard, Duration idempotencyTtl, MetricRegistry registry, String metricPrefix,
-                  Clock clock, Executor completionExecutor) {
+                  IdempotencyGuard guard, Duration idempotencyTtl, Duration idempotencyLease, MetricRegistry registry,
+                  String metricPrefix, Clock clock, Executor completionExecutor) {
         this.config = config;
         this.transport = transport;
         this.store = store;
@@ -124,11 +132,15 @@ public final class Engine implements AutoCloseable {
         this.producer = new CallerCompletions(router,
                 completionExecutor != null ? completionExecutor : ownedCompletions);
         this.consumer = new DualPathConsumer(config, transport, store, sw, tracker, metrics, guard, idempotencyTtl,
-                consumerId, maintenanceExecutor);
-        this.prober = new Prober(config, transport, sw, tracker, clock, metrics);
-        this.drain = new DrainDecision(sw, store, tracker, clock, metrics);
+                idempotencyLease, consumerId, maintenanceExecutor);
+        this.drillExpiry = new DrillExpiry(config, sw, tracker, clock, this::probeSuccesses);
+        this.prober = new Prober(config, transport, sw, tracker, clock, metrics, drillExpiry);
+        this.drain = new DrainDecision(config, sw, store, tracker, clock, metrics);
         this.republisher = new Republisher(config, transport, store, sw, tracker, consumerId);
         tracker.addObserver(consumer);
+        this.events = new EventBus(config.namespace(), clock);
+        events.bind(tracker);
+        tracker.addObserver(events);
         try {
             registerGauges();
         } catch (RuntimeException e) {
@@ -136,6 +148,10 @@ public final class Engine implements AutoCloseable {
             shutdownThreads(System.nanoTime());
             throw e;
         }
+    }
+
+    private int probeSuccesses() {
+        return prober.consecutiveSuccesses();
     }
 
     private void registerGauges() {
@@ -158,6 +174,7 @@ public final class Engine implements AutoCloseable {
             started++;
             store.start();
             started++;
+            checkShardCount(true);
             transport.start();
             started++;
         } catch (RuntimeException e) {
@@ -175,26 +192,61 @@ public final class Engine implements AutoCloseable {
         }
         tracker.bind(switchExecutor);
         sw.addListener(tracker, switchExecutor);
-        proberExecutor.scheduleWithFixedDelay(prober::tick, config.probeInterval().toNanos(),
-                config.probeInterval().toNanos(), TimeUnit.NANOSECONDS);
-        proberExecutor.scheduleWithFixedDelay(drain::tick, config.drainCheckInterval().toNanos(),
-                config.drainCheckInterval().toNanos(), TimeUnit.NANOSECONDS);
-        maintenanceExecutor.scheduleWithFixedDelay(this::maintain, config.drainCheckInterval().toNanos(),
-                config.drainCheckInterval().toNanos(), TimeUnit.NANOSECONDS);
-        maintenanceExecutor.scheduleWithFixedDelay(consumer::reapOrphans, config.orphanReapInterval().toNanos(),
-                config.orphanReapInterval().toNanos(), TimeUnit.NANOSECONDS);
+        sw.addListener(drillExpiry, switchExecutor);
+        drillExpiry.bind(timer, switchExecutor);
+        // Every periodic job is wrapped: a Throwable of one run (an Error included) must not cancel the later runs.
+        proberExecutor.scheduleWithFixedDelay(SurvivingJob.of("prober", prober::tick),
+                config.probeInterval().toNanos(), config.probeInterval().toNanos(), TimeUnit.NANOSECONDS);
+        proberExecutor.scheduleWithFixedDelay(SurvivingJob.of("drain decision", drain::tick),
+                config.drainCheckInterval().toNanos(), config.drainCheckInterval().toNanos(), TimeUnit.NANOSECONDS);
+        maintenanceExecutor.scheduleWithFixedDelay(SurvivingJob.of("maintenance", this::maintain),
+                config.drainCheckInterval().toNanos(), config.drainCheckInterval().toNanos(), TimeUnit.NANOSECONDS);
+        maintenanceExecutor.scheduleWithFixedDelay(SurvivingJob.of("orphan reaper", consumer::reapOrphans),
+                config.orphanReapInterval().toNanos(), config.orphanReapInterval().toNanos(), TimeUnit.NANOSECONDS);
         if (!config.republishTopics().isEmpty()) {
             republisher.start();
-            maintenanceExecutor.scheduleWithFixedDelay(republisher::tick, config.drainCheckInterval().toNanos(),
-                    config.drainCheckInterval().toNanos(), TimeUnit.NANOSECONDS);
+            maintenanceExecutor.scheduleWithFixedDelay(SurvivingJob.of("republisher", republisher::tick),
+                    config.drainCheckInterval().toNanos(), config.drainCheckInterval().toNanos(), TimeUnit.NANOSECONDS);
         }
         SwitchStatus s = tracker.status();
         log.info("SmartMQ {} started: namespace '{}', switch {} (epoch {}, {}), {} fallback shards",
                 instanceId, config.namespace(), s.state(), s.epoch(), s.mode(), store.shardCount());
     }
 
+    /**
+     * The namespace's shard count is fixed (DESIGN.md §5): the first instance stores it in the switch, and an
+     * instance whose store has another one would strand shards. At start a mismatch refuses to start; if the
+     * switch could not answer, the maintenance loop checks again and reports a late mismatch at ERROR.
+     */
+    private void checkShardCount(boolean starting) {
+        if (shardCountChecked) {
+            return;
+        }
+        int mine = store.shardCount();
+        java.util.OptionalInt stored = sw.recordShardCount(mine);
+        if (stored == null || stored.isEmpty()) {
+            if (starting) {
+                log.warn("SmartMQ: cannot check the shard count of namespace '{}' now (the switch does not answer); "
+                        + "checking again when it does", config.namespace());
+            }
+            return;
+        }
+        shardCountChecked = true;
+        if (stored.getAsInt() != mine) {
+            String msg = "the fallback store has " + mine + " shards, but namespace '" + config.namespace()
+                    + "' was created with " + stored.getAsInt() + " shards (stored in the switch at its first use); "
+                    + "every instance of a namespace must use the same shard count, or messages in the other "
+                    + "shards are stranded";
+            if (starting) {
+                throw new dev.smartmq.api.ConfigurationException(msg);
+            }
+            log.error("SmartMQ: STOP THIS INSTANCE: {}", msg);
+        }
+    }
+
     private void maintain() {
         try {
+            checkShardCount(false);
             tracker.status();
             if (tracker.isLocallyDegraded() && sw.isReachable()) {
                 tracker.schedulePublish();
@@ -219,6 +271,11 @@ public final class Engine implements AutoCloseable {
 
     public SwitchState effectiveState() {
         return tracker.effectiveState();
+    }
+
+    /** Subscriptions to this instance's events (delivered on {@code smartmq-events-1}). */
+    public SmartMQEventPublisher events() {
+        return events;
     }
 
     public MetricRegistry metricRegistry() {
@@ -252,11 +309,13 @@ public final class Engine implements AutoCloseable {
             router.close();
             try {
                 sw.removeListener(tracker);
+                sw.removeListener(drillExpiry);
             } catch (RuntimeException e) {
                 log.warn("SmartMQ: removing the switch listener failed", e);
             }
         }
         shutdownThreads(System.nanoTime() + config.shutdownTimeout().toNanos());
+        events.close(System.nanoTime() + config.shutdownTimeout().toNanos());
         if (previous == State.STARTED) {
             closeQuietly(transport, "transport");
             closeQuietly(store, "fallback store");

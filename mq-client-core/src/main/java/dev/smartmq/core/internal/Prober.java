@@ -6,10 +6,6 @@ import dev.smartmq.api.SwitchState;
 import dev.smartmq.api.SwitchStatus;
 import dev.smartmq.spi.DegradationSwitch;
 import dev.smartmq.spi.PrimaryTransport;
-import dev.smartmq.spi.SwitchAccessDeniedException;
-import dev.smartmq.spi.SwitchTransition;
-import dev.smartmq.spi.SwitchUnavailableException;
-import dev.smartmq.spi.TransitionResult;
 import java.time.Clock;
 import java.time.Instant;
 import org.slf4j.Logger;
@@ -23,9 +19,9 @@ import org.slf4j.LoggerFactory;
  *   <li>Leader, switch DEGRADED in AUTO mode: probe; after {@code probeSuccessThreshold} (K) consecutive
  *       successes, and once the state is older than {@code minDwellTime}, CAS to RECOVERING. A failure resets
  *       the count.</li>
- *   <li>Leader, MANUAL state not expired: never moved (a DEGRADED drill is still probed, for the metrics only).
- *       MANUAL state expired: handed back to automation (DEGRADED → RECOVERING, otherwise the same state in
- *       AUTO); the drain decision then takes RECOVERING to NORMAL.</li>
+ *   <li>Leader, MANUAL state not expired: never moved (a DEGRADED drill is still probed, and the count of
+ *       consecutive successes is kept, so that {@link DrillExpiry} can tell at expiry whether the MQ is
+ *       healthy). MANUAL state expired: {@link DrillExpiry#check()} (normally already done by its timer).</li>
  *   <li>Any instance that is <em>locally</em> degraded (its DEGRADED transition could not be published, e.g.
  *       the switch is unreachable): probes on its own, and after K consecutive successes, and the dwell time
  *       since it degraded, ends the local degradation. The unpublished transition is then dropped: the MQ
@@ -42,17 +38,26 @@ final class Prober {
     private final Clock clock;
     private final EngineMetrics metrics;
 
-    private int successes;
+    private final DrillExpiry drillExpiry;
+
+    /** Written by the prober thread only; read by {@link DrillExpiry} on other threads. */
+    private volatile int successes;
     private int localSuccesses;
 
     Prober(SmartMQConfig config, PrimaryTransport transport, DegradationSwitch sw, SwitchTracker tracker,
-           Clock clock, EngineMetrics metrics) {
+           Clock clock, EngineMetrics metrics, DrillExpiry drillExpiry) {
         this.config = config;
         this.transport = transport;
         this.sw = sw;
         this.tracker = tracker;
         this.clock = clock;
         this.metrics = metrics;
+        this.drillExpiry = drillExpiry;
+    }
+
+    /** Consecutive successful probes of the leader's current run (0 after a failure or a leadership loss). */
+    int consecutiveSuccesses() {
+        return successes;
     }
 
     void tick() {
@@ -78,14 +83,11 @@ final class Prober {
         SwitchStatus s = tracker.status();
         Instant now = clock.instant();
         if (s.mode() == SwitchMode.MANUAL) {
-            successes = 0;
-            if (s.isManualAt(now)) {
-                if (s.state() == SwitchState.DEGRADED) {
-                    probe();
-                }
+            if (tracker.isManualAt(s, now)) {
+                successes = s.state() == SwitchState.DEGRADED && probe() ? successes + 1 : 0;
                 return;
             }
-            handBack(s);
+            drillExpiry.check();
             return;
         }
         if (s.state() != SwitchState.DEGRADED) {
@@ -93,7 +95,7 @@ final class Prober {
             return;
         }
         successes = probe() ? successes + 1 : 0;
-        if (successes >= config.probeSuccessThreshold() && tracker.dwellPassed(s.changedAt(), now)) {
+        if (successes >= config.probeSuccessThreshold() && tracker.dwellPassed(s, now)) {
             tracker.tryTransition(s, SwitchState.RECOVERING, successes + " consecutive probes of "
                     + config.probeTopic() + " succeeded");
             successes = 0;
@@ -111,22 +113,6 @@ final class Prober {
             tracker.endLocalDegradation(localSuccesses + " consecutive probes succeeded before the switch "
                     + "could be told");
             localSuccesses = 0;
-        }
-    }
-
-    private void handBack(SwitchStatus s) {
-        SwitchState target = s.state() == SwitchState.DEGRADED ? SwitchState.RECOVERING : s.state();
-        String reason = "manual " + s.state() + " by " + s.changedBy() + " expired at " + s.expiresAt()
-                + "; automation takes over";
-        try {
-            TransitionResult r = sw.transition(new SwitchTransition(s.epoch(), target, SwitchMode.AUTO, reason,
-                    tracker.actor(), null));
-            if (r.applied()) {
-                metrics.transitionsMade.inc();
-            }
-            tracker.observe(r.current());
-        } catch (SwitchUnavailableException | SwitchAccessDeniedException e) {
-            log.warn("SmartMQ: cannot hand the expired manual state back to automation now ({})", e.getMessage());
         }
     }
 

@@ -70,13 +70,8 @@ final class Router implements SmartProducer {
                 ? Duration.ofMillis(100) : timeout.dividedBy(2);
         this.asyncGuard = new AsyncSendGuard(timeout.plus(grace).toNanos());
         long tick = asyncGuard.tickNanos();
-        timer.scheduleWithFixedDelay(() -> {
-            try {
-                asyncGuard.sweep(System.nanoTime());
-            } catch (RuntimeException e) {
-                log.warn("SmartMQ: async send guard sweep failed", e);
-            }
-        }, tick, tick, TimeUnit.NANOSECONDS);
+        timer.scheduleWithFixedDelay(SurvivingJob.of("async send guard sweep", () -> asyncGuard.sweep(System.nanoTime())),
+                tick, tick, TimeUnit.NANOSECONDS);
     }
 
     @Override

@@ -11,6 +11,7 @@ import dev.smartmq.spi.SwitchTransition;
 import dev.smartmq.spi.SwitchUnavailableException;
 import dev.smartmq.spi.TransitionResult;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -29,8 +30,9 @@ import org.slf4j.LoggerFactory;
  * routes to the fallback store at once, publishes the transition when the switch is reachable, and adopts
  * any newer document someone else wrote in the meantime instead of its own.
  *
- * <p>Anti-flapping: no automatic transition leaves a state younger than {@code minDwellTime}, measured from
- * {@link SwitchStatus#changedAt()} with the injected clock. A MANUAL state is never moved by automation
+ * <p>Anti-flapping: no automatic transition leaves a state younger than {@code minDwellTime}, measured on the
+ * injected clock from the moment this instance saw the state begin ({@link #since}: clock skew between the
+ * writer and this instance plays no part); a drill's expiry is likewise its TTL from then ({@link #expiryOf}). A MANUAL state is never moved by automation
  * before it expires, not even by the failure detector (sends still fall back message by message).
  *
  * <p>Epochs only grow: a document with an epoch not above the known one is ignored, so late events and
@@ -42,9 +44,17 @@ final class SwitchTracker implements SwitchListener {
     /** Called on whichever engine thread saw the change; must not block. */
     interface EffectiveStateObserver {
         void onEffectiveStateChanged(SwitchState previous, SwitchState current);
+
+        /** A newer switch document was adopted; {@code byThisInstance}: this instance wrote it. Must not block. */
+        default void onSwitchDocument(SwitchStatus previous, SwitchStatus current, boolean byThisInstance) {
+        }
     }
 
     record LocalDegradation(long baseEpoch, Instant since, String reason) {
+    }
+
+    /** The local instant at which the document with {@code epoch} was first seen while running. */
+    private record Observed(long epoch, Instant at) {
     }
 
     private final DegradationSwitch sw;
@@ -55,11 +65,14 @@ final class SwitchTracker implements SwitchListener {
     private final FailureDetector detector;
     private final List<EffectiveStateObserver> observers = new CopyOnWriteArrayList<>();
     private final AtomicBoolean publishing = new AtomicBoolean();
+    /** A publish task is queued and has not started: a hung switch write never gets a queue behind it. */
+    private final AtomicBoolean publishQueued = new AtomicBoolean();
     private final Object lock = new Object();
     private volatile Executor switchExecutor;
 
     private volatile SwitchStatus known;
     private volatile LocalDegradation local;
+    private volatile Observed observed;
 
     SwitchTracker(DegradationSwitch sw, SmartMQConfig config, Clock clock, String actor, EngineMetrics metrics,
                   FailureDetector detector) {
@@ -117,6 +130,52 @@ final class SwitchTracker implements SwitchListener {
         return !now.isBefore(since.plus(config.minDwellTime()));
     }
 
+    /** Whether {@code s} is older than the dwell time, judged on this instance's clock (see {@link #since}). */
+    boolean dwellPassed(SwitchStatus s, Instant now) {
+        return dwellPassed(since(s), now);
+    }
+
+    /**
+     * When {@code s} began, on this instance's clock: the moment this instance first saw it, for a document it
+     * saw change while running (its writer's clock plays no part, so clock skew neither shortens nor stretches
+     * the dwell; it is late by the propagation delay, milliseconds). For the document read at start, its
+     * {@code changedAt} (the writer's clock), never later than now.
+     */
+    Instant since(SwitchStatus s) {
+        if (s.epoch() == 0) {
+            return s.changedAt();
+        }
+        Observed o = observed;
+        if (o != null && o.epoch() == s.epoch()) {
+            return o.at();
+        }
+        Instant now = clock.instant();
+        return s.changedAt().isAfter(now) ? now : s.changedAt();
+    }
+
+    /**
+     * When a MANUAL {@code s} expires on this instance's clock, or null if it never does: for a document seen
+     * changing, the moment it was seen plus its TTL ({@code expiresAt - changedAt}, both on the operator's clock,
+     * so the skew cancels out); for the document read at start, {@code expiresAt} itself.
+     */
+    Instant expiryOf(SwitchStatus s) {
+        if (s.expiresAt() == null) {
+            return null;
+        }
+        Observed o = observed;
+        if (o == null || o.epoch() != s.epoch()) {
+            return s.expiresAt();
+        }
+        Duration ttl = Duration.between(s.changedAt(), s.expiresAt());
+        return ttl.isNegative() ? o.at() : o.at().plus(ttl);
+    }
+
+    /** Whether an operator holds the switch at {@code now}, with the expiry of {@link #expiryOf}. */
+    boolean isManualAt(SwitchStatus s, Instant now) {
+        Instant expiry = expiryOf(s);
+        return s.mode() == SwitchMode.MANUAL && (expiry == null || now.isBefore(expiry));
+    }
+
     /** Adopts {@code s} if it is newer than what we know; logs and counts the transition. */
     void observe(SwitchStatus s) {
         SwitchState before;
@@ -130,6 +189,7 @@ final class SwitchTracker implements SwitchListener {
             }
             before = local != null ? SwitchState.DEGRADED : previous.state();
             known = s;
+            observed = new Observed(s.epoch(), clock.instant());
             if (local != null) {
                 // Our own publication, or someone else's move: either way the switch now speaks for us.
                 local = null;
@@ -145,6 +205,7 @@ final class SwitchTracker implements SwitchListener {
                 ours ? ", this instance" : "",
                 droppedLocal && !ours ? "; local degradation of this instance replaced by it" : "");
         fire(before, after);
+        fireDocument(previous, s, ours);
     }
 
     /**
@@ -157,12 +218,12 @@ final class SwitchTracker implements SwitchListener {
             return;
         }
         Instant now = clock.instant();
-        if (s.isManualAt(now)) {
+        if (isManualAt(s, now)) {
             log.debug("SmartMQ: failure threshold reached, but an operator holds the switch in {} until {}",
                     s.state(), s.expiresAt());
             return;
         }
-        if (!dwellPassed(s.changedAt(), now)) {
+        if (!dwellPassed(s, now)) {
             log.debug("SmartMQ: failure threshold reached, but {} is younger than minDwellTime {}", s.state(),
                     config.minDwellTime());
             return;
@@ -200,12 +261,16 @@ final class SwitchTracker implements SwitchListener {
 
     void schedulePublish() {
         Executor executor = switchExecutor;
-        if (local == null || executor == null) {
+        if (local == null || executor == null || !publishQueued.compareAndSet(false, true)) {
             return;
         }
         try {
-            executor.execute(this::publishLocalDegradation);
+            executor.execute(() -> {
+                publishQueued.set(false);
+                publishLocalDegradation();
+            });
         } catch (RejectedExecutionException e) {
+            publishQueued.set(false);
             log.debug("SmartMQ: closing, local degradation not published");
         }
     }
@@ -283,6 +348,16 @@ final class SwitchTracker implements SwitchListener {
                 o.onEffectiveStateChanged(before, after);
             } catch (RuntimeException e) {
                 log.error("SmartMQ: effective-state observer failed", e);
+            }
+        }
+    }
+
+    private void fireDocument(SwitchStatus previous, SwitchStatus current, boolean ours) {
+        for (EffectiveStateObserver o : observers) {
+            try {
+                o.onSwitchDocument(previous, current, ours);
+            } catch (RuntimeException e) {
+                log.error("SmartMQ: switch-document observer failed", e);
             }
         }
     }

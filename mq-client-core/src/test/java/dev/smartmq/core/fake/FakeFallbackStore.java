@@ -42,6 +42,9 @@ public final class FakeFallbackStore implements FallbackStore {
     private volatile boolean failAppends;
     private volatile boolean recordClaims;
     private volatile String namespace;
+    /** While set, a claim moves its messages but its reply is "lost" (throws); lost claims per consumer + shard. */
+    private volatile boolean loseClaimReplies;
+    private final Map<String, List<ClaimedMessage>> lostClaims = new LinkedHashMap<>();
 
     public FakeFallbackStore(int shards, List<String> events) {
         this.shards = shards;
@@ -120,6 +123,11 @@ public final class FakeFallbackStore implements FallbackStore {
         return inFlight.values().stream().anyMatch(m -> m.envelope().id().equals(id));
     }
 
+    /** Messages of {@code topic} waiting in its unclaimed shards (sent while no group was known). */
+    public synchronized int unclaimedCount(String topic) {
+        return unclaimed.getOrDefault(topic, List.of()).size();
+    }
+
     /** Queued (not in flight) messages of (topic, group), shard by shard. */
     public synchronized List<Envelope> queued(String topic, String group) {
         List<Envelope> all = new ArrayList<>();
@@ -181,9 +189,52 @@ public final class FakeFallbackStore implements FallbackStore {
         }
     }
 
+    /**
+     * While {@code lose}: every claim moves its messages in flight and then fails as if its reply were lost, and
+     * {@link #returnLostClaims()} fails too (the store is unreachable). Like the Redis store, a claim of the same
+     * consumer on the same shard returns that consumer's lost claims of the shard first.
+     */
+    public void loseClaimReplies(boolean lose) {
+        this.loseClaimReplies = lose;
+    }
+
+    /** Messages of lost claim replies not returned yet. */
+    public synchronized int lostClaimCount() {
+        return lostClaims.values().stream().mapToInt(List::size).sum();
+    }
+
+    @Override
+    public synchronized int returnLostClaims() {
+        if (loseClaimReplies) {
+            throw new FallbackStoreException(FallbackStoreException.Reason.UNAVAILABLE, "fake store unreachable", null);
+        }
+        int n = 0;
+        for (List<ClaimedMessage> list : lostClaims.values()) {
+            n += returnToHead(list);
+        }
+        lostClaims.clear();
+        return n;
+    }
+
+    private int returnToHead(List<ClaimedMessage> list) {
+        int n = 0;
+        for (int i = list.size() - 1; i >= 0; i--) {
+            ClaimedMessage m = list.get(i);
+            if (inFlight.remove(m.handle()) != null) {
+                shardsOf(m.topic(), m.group())[m.shard()].addFirst(m.envelope());
+                n++;
+            }
+        }
+        return n;
+    }
+
     @Override
     public synchronized List<ClaimedMessage> claim(String topic, String group, int shard, String consumerId, int max) {
         claimCalls.incrementAndGet();
+        String lostKey = topic + "|" + group + "|" + shard + "|" + consumerId;
+        if (!loseClaimReplies && lostClaims.containsKey(lostKey)) {
+            returnToHead(lostClaims.remove(lostKey));
+        }
         ArrayDeque<Envelope> q = shardsOf(topic, group)[shard];
         List<ClaimedMessage> out = new ArrayList<>();
         while (out.size() < max && !q.isEmpty()) {
@@ -193,6 +244,10 @@ public final class FakeFallbackStore implements FallbackStore {
         }
         if (recordClaims) {
             claims.add(new Claim(consumerId, shard, out.size()));
+        }
+        if (loseClaimReplies) {
+            lostClaims.computeIfAbsent(lostKey, k -> new ArrayList<>()).addAll(out);
+            throw new FallbackStoreException(FallbackStoreException.Reason.UNAVAILABLE, "fake claim reply lost", null);
         }
         return out;
     }
@@ -260,6 +315,34 @@ public final class FakeFallbackStore implements FallbackStore {
             shardsOf(topic, group)[shardOf(e)].addLast(e);
         }
         return list.size();
+    }
+
+    @Override
+    public synchronized long distributeUnclaimed(String topic, Collection<String> groups) {
+        if (groups.isEmpty()) {
+            return 0;
+        }
+        List<Envelope> list = unclaimed.remove(topic);
+        if (list == null) {
+            return 0;
+        }
+        unclaimed.put(topic, new ArrayList<>());
+        for (String g : groups) {
+            for (Envelope e : list) {
+                shardsOf(topic, g)[shardOf(e)].addLast(e);
+            }
+        }
+        return list.size();
+    }
+
+    @Override
+    public synchronized long unclaimedBacklog(String topic) {
+        return unclaimedCount(topic);
+    }
+
+    @Override
+    public synchronized Set<String> unclaimedTopics() {
+        return Set.copyOf(unclaimed.keySet());
     }
 
     @Override

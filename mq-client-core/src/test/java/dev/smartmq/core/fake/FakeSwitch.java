@@ -37,6 +37,8 @@ public final class FakeSwitch implements DegradationSwitch {
     private volatile boolean reachable = true;
     private volatile boolean leader = true;
     private volatile boolean failTransitions;
+    private volatile boolean hideGroups;
+    private volatile java.util.concurrent.CountDownLatch hangTransitions;
     private final Map<SwitchListener, Executor> listeners = new ConcurrentHashMap<>();
     private final AtomicInteger applied = new AtomicInteger();
     private final AtomicInteger requests = new AtomicInteger();
@@ -85,6 +87,11 @@ public final class FakeSwitch implements DegradationSwitch {
 
     public void failTransitions(boolean fail) {
         this.failTransitions = fail;
+    }
+
+    /** Every {@link #transition} blocks until {@code release} opens (a hung ZooKeeper); null: no hang. */
+    public void hangTransitions(java.util.concurrent.CountDownLatch release) {
+        this.hangTransitions = release;
     }
 
     /** Another writer (an operator, another service) writes the document, without CAS. */
@@ -146,6 +153,15 @@ public final class FakeSwitch implements DegradationSwitch {
     @Override
     public TransitionResult transition(SwitchTransition t) {
         requests.incrementAndGet();
+        java.util.concurrent.CountDownLatch hang = hangTransitions;
+        if (hang != null) {
+            try {
+                hang.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SwitchUnavailableException("fake switch: interrupted in a hung call", e);
+            }
+        }
         SwitchStatus previous;
         SwitchStatus next;
         synchronized (this) {
@@ -203,16 +219,52 @@ public final class FakeSwitch implements DegradationSwitch {
         live.computeIfAbsent(topic + "|" + group, k -> new TreeSet<>()).add(consumerId);
     }
 
+    /**
+     * While hidden, the cached reads ({@link #groups}, {@link #registeredGroups}) see no group, as a registry
+     * cache that has not caught up yet (asynchronous registration, ZooKeeper unreachable at start);
+     * {@code readGroups} still reads the truth.
+     */
+    public void hideGroups(boolean hide) {
+        this.hideGroups = hide;
+    }
+
+    private Integer storedShards;
+
+    /** The namespace's shard count, stored by the first caller (as ZooKeeper does); empty while unreachable. */
+    @Override
+    public synchronized java.util.OptionalInt recordShardCount(int shards) {
+        if (!reachable) {
+            return java.util.OptionalInt.empty();
+        }
+        if (storedShards == null) {
+            storedShards = shards;
+        }
+        return java.util.OptionalInt.of(storedShards);
+    }
+
+    /** A consumer instance of another process dies (its group stays registered). */
+    public synchronized void removeLiveConsumer(String topic, String group, String consumerId) {
+        live.getOrDefault(topic + "|" + group, new HashSet<>()).remove(consumerId);
+    }
+
     @Override
     public synchronized Set<String> groups(String topic) {
-        return Set.copyOf(groups.getOrDefault(topic, Set.of()));
+        return hideGroups ? Set.of() : Set.copyOf(groups.getOrDefault(topic, Set.of()));
     }
 
     @Override
     public synchronized Map<String, Set<String>> registeredGroups() {
         Map<String, Set<String>> copy = new HashMap<>();
-        groups.forEach((t, g) -> copy.put(t, Set.copyOf(g)));
+        if (!hideGroups) {
+            groups.forEach((t, g) -> copy.put(t, Set.copyOf(g)));
+        }
         return copy;
+    }
+
+    /** Read from the "store", not the cache: empty while unreachable. */
+    @Override
+    public synchronized Optional<Set<String>> readGroups(String topic) {
+        return reachable ? Optional.of(Set.copyOf(groups.getOrDefault(topic, Set.of()))) : Optional.empty();
     }
 
     @Override

@@ -23,8 +23,9 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
  * concurrent producers cost few round trips. A shard always goes to the same writer, so appends to a shard
  * are sent in the order they were submitted.
  *
- * <p>Every append's future completes exactly once: normally when its own reply arrives, with
- * {@link Reason#BACKLOG_FULL} if its script refused it, or with {@link Reason#UNAVAILABLE} when its reply
+ * <p>Every append's future completes exactly once: normally when its own reply arrives (also when some of its
+ * groups were full and skipped: {@link GroupOverflows} reports them), with {@link Reason#BACKLOG_FULL} if every
+ * group was full, or with {@link Reason#UNAVAILABLE} when its reply
  * was not read (connection lost or timed out), when it waited in the queue beyond its deadline (then it was
  * never sent), or when it was queued behind a batch that lost the connection (then it was never sent
  * either: failing it at once beats making it wait for another timeout). Nothing is dropped silently.
@@ -65,6 +66,7 @@ public final class AppendWriter {
     private final List<Thread> threads = new ArrayList<>();
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong appends = new AtomicLong();
+    private final GroupOverflows overflows = new GroupOverflows();
     private volatile boolean running = true;
 
     public AppendWriter(RedisOps ops, int threads, int queueCapacity, int maxBatch, long maxBacklog) {
@@ -218,6 +220,12 @@ public final class AppendWriter {
     }
 
     private void complete(Pending p, Object reply) {
+        if (reply instanceof List<?> skippedKeys && !skippedKeys.isEmpty()) {
+            overflows.report(p.where, skippedKeys.stream().map(k -> p.groups.get((int) ((Long) k - 1) / 2)).toList(),
+                    maxBacklog);
+            p.future.complete(null);
+            return;
+        }
         long r = reply instanceof Long l ? l : 0L;
         if (r == 1L) {
             p.future.complete(null);
@@ -273,6 +281,11 @@ public final class AppendWriter {
     /** Pipelines sent so far (round trips; per node on a cluster). */
     public long batches() {
         return batches.get();
+    }
+
+    /** Messages not stored for a group because its shard was full, per group (the others got them). */
+    public java.util.Map<String, Long> overflows() {
+        return overflows.counts();
     }
 
     /** Appends sent so far. */

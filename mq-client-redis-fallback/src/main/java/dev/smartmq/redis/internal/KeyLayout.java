@@ -11,10 +11,13 @@ import java.util.concurrent.ConcurrentMap;
  * smq:{ns:topic:shard}:group:q   list   queued values, head = oldest
  * smq:{ns:topic:shard}:group:f   hash   in-flight: field "seq(16 hex)|claimToken|consumerId" → value
  * smq:{ns:topic:shard}:group:d   list   dead letters (DeadLetterCodec records)
- * smq:{ns:topic:shard}:group:n   string claim sequence of the shard (orders in-flight entries)
+ * smq:{ns:topic:shard}:group:n   string claim sequence of the shard (orders in-flight entries); deleted by
+ *                                        the ack / dead-letter that leaves the shard empty
+ * smq:{ns:topic:shard}:group:l   string lease of an ORDERED shard: the consumer id that delivers it (PX TTL)
+ * smq:ns:#unclaimed-topics       set    topics whose #unclaimed shards hold or held messages
  * </pre>
  *
- * The hash tag is {@code {ns:topic:shard}}: the four keys of a shard share a slot (so Lua scripts move
+ * The hash tag is {@code {ns:topic:shard}}: the five keys of a shard share a slot (so Lua scripts move
  * values atomically between them), the keys of every group of the same (topic, shard) share it too (so a
  * fan-out to all groups is one atomic script, and so is adopting the unclaimed messages), and the shards
  * of a topic spread over the cluster's slots and nodes. Names are validated elsewhere to
@@ -58,6 +61,16 @@ public final class KeyLayout {
                     bytes(prefix + "d"), bytes(prefix + "n"));
         }
         return result;
+    }
+
+    /** Key of the lease of an ORDERED shard (same hash tag as the shard's other keys). */
+    public byte[] lease(ShardKeys k) {
+        return bytes("smq:{" + namespace + ":" + k.topic() + ":" + k.shard() + "}:" + k.group() + ":l");
+    }
+
+    /** Key of the set of topics that have (or had) messages in their unclaimed shards. */
+    public byte[] unclaimedTopics() {
+        return bytes("smq:" + namespace + ":#unclaimed-topics");
     }
 
     /** Key of the idempotency record of {@code messageId} in {@code group} (no hash tag: spread). */

@@ -25,30 +25,45 @@ public final class Scripts {
 
     /**
      * Fan-out append. KEYS = q1, f1, q2, f2, ... (one pair per group of the same shard); ARGV[1] = max
-     * backlog per shard, ARGV[2] = value. Returns 1, or -i when the group whose queue is KEYS[i] is full
-     * (then nothing was written).
+     * backlog per shard, ARGV[2] = value. A group whose shard is full is skipped, so one full (abandoned) group
+     * never fails the healthy ones. Returns 1 (written to every group), {i, ...} (written to every group but
+     * those whose queue is KEYS[i]), or -i when every group is full (KEYS[i] the first; nothing written).
      */
     public static final Script APPEND = script("append", """
             #!lua
             local cap = tonumber(ARGV[1])
+            local full = {}
+            local skipped = {}
             for i = 1, #KEYS, 2 do
               if redis.call('LLEN', KEYS[i]) + redis.call('HLEN', KEYS[i + 1]) >= cap then
-                return -i
+                full[i] = true
+                skipped[#skipped + 1] = i
               end
             end
-            for i = 1, #KEYS, 2 do
-              redis.call('RPUSH', KEYS[i], ARGV[2])
+            if #skipped * 2 == #KEYS then
+              return -skipped[1]
             end
-            return 1
+            for i = 1, #KEYS, 2 do
+              if not full[i] then
+                redis.call('RPUSH', KEYS[i], ARGV[2])
+              end
+            end
+            if #skipped == 0 then return 1 end
+            return skipped
             """);
 
     /**
-     * Claim. KEYS = q, f, n; ARGV = max, consumerId, claimToken. Pops up to max values from the head
+     * Claim. KEYS = q, f, n [, l]; ARGV = max, consumerId, claimToken. Pops up to max values from the head
      * and records each in the in-flight hash under "seq|token|consumer". Returns {field1, value1, ...}.
-     * An empty shard costs this one script call (one LPOP inside).
+     * An empty shard costs this one script call (one LPOP inside). With the lease key l (an ORDERED shard) it
+     * claims only while consumerId holds the lease and nothing of the shard is in flight (fencing).
      */
     public static final Script CLAIM = script("claim", """
             #!lua flags=allow-oom
+            if #KEYS >= 4 then
+              if redis.call('GET', KEYS[4]) ~= ARGV[2] then return {} end
+              if redis.call('HLEN', KEYS[2]) > 0 then return {} end
+            end
             local vals = redis.call('LPOP', KEYS[1], tonumber(ARGV[1]))
             if not vals then return {} end
             local last = redis.call('INCRBY', KEYS[3], #vals)
@@ -64,9 +79,10 @@ public final class Scripts {
             """);
 
     /**
-     * Return in-flight entries to the head of the queue, oldest claim first in line. KEYS = q, f.
-     * ARGV[1] = "dead": entries whose consumer is not in ARGV[2..] (orphans); "token": entries whose
-     * claim token is in ARGV[2..] (claims whose reply was lost). Returns how many were returned.
+     * Return in-flight entries to the head of the queue, oldest claim first in line. KEYS = q, f [, l].
+     * ARGV[1] = "dead": entries whose consumer is not in ARGV[2..] (orphans), unless the shard's lease l is
+     * held by a consumer not in ARGV[2..] (it is alive for the store and still works on them); "token": entries
+     * whose claim token is in ARGV[2..] (claims whose reply was lost). Returns how many were returned.
      */
     public static final Script RETURN = script("return", """
             #!lua flags=allow-oom
@@ -74,6 +90,10 @@ public final class Scripts {
             local set = {}
             for j = 2, #ARGV do set[ARGV[j]] = true end
             local byToken = ARGV[1] == 'token'
+            if not byToken and #KEYS >= 3 then
+              local holder = redis.call('GET', KEYS[3])
+              if holder and not set[holder] then return 0 end
+            end
             local all = redis.call('HGETALL', KEYS[2])
             local found = {}
             for i = 1, #all, 2 do
@@ -91,6 +111,40 @@ public final class Scripts {
             return #found
             """);
 
+    /**
+     * Ack. KEYS = q, f, n; ARGV = in-flight fields. Deletes them; when that left the shard empty (nothing queued,
+     * nothing in flight) it deletes the shard's claim sequence too, so a drained shard leaves no key behind.
+     * Returns how many fields were deleted.
+     */
+    public static final Script ACK = script("ack", """
+            #!lua flags=allow-oom
+            local n = 0
+            for i = 1, #ARGV do n = n + redis.call('HDEL', KEYS[2], ARGV[i]) end
+            if redis.call('HLEN', KEYS[2]) == 0 and redis.call('LLEN', KEYS[1]) == 0 then
+              redis.call('DEL', KEYS[3])
+            end
+            return n
+            """);
+
+    /**
+     * Shard lease, take or renew. KEYS = l; ARGV = consumerId, lease ms. Free or already ours: (re)set with
+     * the lease as TTL, return 1; held by another consumer: return 0.
+     */
+    public static final Script LEASE = script("lease", """
+            #!lua flags=allow-oom
+            local holder = redis.call('GET', KEYS[1])
+            if holder and holder ~= ARGV[1] then return 0 end
+            redis.call('SET', KEYS[1], ARGV[1], 'PX', tonumber(ARGV[2]))
+            return 1
+            """);
+
+    /** Shard lease, give up. KEYS = l; ARGV = consumerId. Deletes it only if held by consumerId; returns 1 or 0. */
+    public static final Script LEASE_RELEASE = script("lease-release", """
+            #!lua flags=allow-oom
+            if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+            return 0
+            """);
+
     /** Release. KEYS = q, f; ARGV = field, value. Back to the head if still in flight; returns 1 or 0. */
     public static final Script RELEASE = script("release", """
             #!lua flags=allow-oom
@@ -101,11 +155,17 @@ public final class Scripts {
             return 0
             """);
 
-    /** Dead-letter. KEYS = f, d; ARGV = field, record. Moves it if still in flight; returns 1 or 0. */
+    /**
+     * Dead-letter. KEYS = f, d, q, n; ARGV = field, record. Moves it if still in flight; deletes the claim sequence
+     * when the shard is then empty (as {@link #ACK}); returns 1 or 0.
+     */
     public static final Script DEAD_LETTER = script("dead-letter", """
             #!lua flags=allow-oom
             if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then
               redis.call('RPUSH', KEYS[2], ARGV[2])
+              if redis.call('HLEN', KEYS[1]) == 0 and redis.call('LLEN', KEYS[3]) == 0 then
+                redis.call('DEL', KEYS[4])
+              end
               return 1
             end
             return 0
@@ -122,6 +182,38 @@ public final class Scripts {
             while n < max do
               local v = redis.call('LMOVE', KEYS[1], KEYS[2], 'RIGHT', 'LEFT')
               if not v then break end
+              n = n + 1
+            end
+            return n
+            """);
+
+    /**
+     * Idempotency guard, begin. KEYS = the id's record; ARGV = lease in ms. Takes the in-progress lease
+     * ("p") unless a record exists. Returns 1 (taken: run the handler), 2 (another delivery holds the lease)
+     * or 0 (handled before: "d", or "1" written by {@code firstSeen}).
+     */
+    public static final Script GUARD_BEGIN = script("guard-begin", """
+            #!lua
+            if redis.call('SET', KEYS[1], 'p', 'NX', 'PX', tonumber(ARGV[1])) then return 1 end
+            if redis.call('GET', KEYS[1]) == 'p' then return 2 end
+            return 0
+            """);
+
+    /**
+     * Distribute. KEYS = unclaimed q, group1 q, group2 q, ... (one shard); ARGV = max. Moves up to max values
+     * from the tail of the unclaimed queue to the head of every group's queue, so each group gets all of them,
+     * in order, before newer ones. Returns how many left the unclaimed queue.
+     */
+    public static final Script DISTRIBUTE = script("distribute", """
+            #!lua
+            local n = 0
+            local max = tonumber(ARGV[1])
+            while n < max do
+              local v = redis.call('RPOP', KEYS[1])
+              if not v then break end
+              for i = 2, #KEYS do
+                redis.call('LPUSH', KEYS[i], v)
+              end
               n = n + 1
             end
             return n

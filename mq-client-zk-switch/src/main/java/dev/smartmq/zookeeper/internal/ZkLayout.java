@@ -9,6 +9,7 @@ package dev.smartmq.zookeeper.internal;
  * {root}/{namespace}/history/t-0000000042  one node per applied transition (same JSON), last N kept
  * {root}/{namespace}/groups/{topic}/{group}/{consumerId}   groups persistent, consumers EPHEMERAL
  * {root}/{namespace}/leader/...            Curator LeaderLatch nodes
+ * {root}/{namespace}/shards                the namespace's fallback shard count (decimal), set at first use
  * </pre>
  */
 public record ZkLayout(String root, String namespace) {
@@ -42,6 +43,10 @@ public record ZkLayout(String root, String namespace) {
 
     public String consumerPath(String topic, String group, String consumerId) {
         return groupPath(topic, group) + "/" + consumerId;
+    }
+
+    public String shardsPath() {
+        return namespacePath() + "/shards";
     }
 
     public String leaderPath() {

@@ -1,0 +1,190 @@
+package dev.smartmq.admin;
+
+import dev.smartmq.redis.RedisFallbackStore;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code smartmq-admin groups list|remove}: the consumer-group registry in ZooKeeper, with each group's live
+ * consumers and (with Redis) its fallback backlog; removal of an abandoned group (issue 12). Not thread-safe;
+ * one command per JVM run.
+ */
+@Command(name = "groups", mixinStandardHelpOptions = true,
+        description = "List the consumer groups registered in ZooKeeper, or remove an abandoned one.",
+        subcommands = {GroupsCommand.ListGroups.class, GroupsCommand.Remove.class})
+final class GroupsCommand implements Runnable {
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "a subcommand is required: list or remove");
+    }
+
+    /** {@code groups list}: every (topic, group), its live consumers and, with --redis, its backlog. */
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = {"List the registered consumer groups: live consumers per group, and with --redis the "
+                    + "fallback backlog (pending = queued + in flight) and dead letters.",
+                    "A group with 0 live consumers and a backlog is what holds a recovery: see 'groups remove'."})
+    static final class ListGroups extends AdminCommand {
+        @Option(names = "--topic", paramLabel = "<topic>", description = "Only this topic.")
+        String topic;
+
+        ListGroups(AdminEnvironment env) {
+            super(env);
+        }
+
+        @Override
+        int execute() {
+            if (topic != null) {
+                checkName("--topic", topic);
+            }
+            common.requireZk();
+            Map<String, Set<String>> registry;
+            List<Map<String, Object>> docs = new ArrayList<>();
+            try (ZkSession zk = zk()) {
+                registry = topic == null ? zk.registry() : Map.of(topic, zk.groups(topic));
+                registry.forEach((t, groups) -> {
+                    for (String g : groups) {
+                        Map<String, Object> d = new LinkedHashMap<>();
+                        d.put("topic", t);
+                        d.put("group", g);
+                        d.put("liveConsumers", zk.liveConsumers(t, g));
+                        docs.add(d);
+                    }
+                });
+            }
+            if (common.hasRedis()) {
+                try (RedisFallbackStore store = common.openStore(env, err())) {
+                    for (Map<String, Object> d : docs) {
+                        String t = (String) d.get("topic");
+                        String g = (String) d.get("group");
+                        if (!validName(t) || !validName(g)) {
+                            d.put("invalidName", true);
+                            continue;
+                        }
+                        long pending = 0;
+                        long dead = 0;
+                        for (var s : store.backlogPerShard(t, g)) {
+                            pending += s.pending();
+                            dead += s.deadLettered();
+                        }
+                        d.put("pending", pending);
+                        d.put("deadLettered", dead);
+                    }
+                }
+            }
+            if (common.json) {
+                Map<String, Object> doc = new LinkedHashMap<>();
+                doc.put("namespace", common.namespace);
+                doc.put("groups", docs);
+                printJson(doc);
+                return ExitCodes.OK;
+            }
+            if (docs.isEmpty()) {
+                out().println("no consumer group is registered in namespace " + common.namespace
+                        + (topic == null ? "" : " for topic " + topic));
+                return ExitCodes.OK;
+            }
+            List<List<String>> rows = new ArrayList<>();
+            for (Map<String, Object> d : docs) {
+                rows.add(List.of(String.valueOf(d.get("topic")), String.valueOf(d.get("group")),
+                        String.valueOf(d.get("liveConsumers")),
+                        d.containsKey("pending") ? String.valueOf(d.get("pending")) : "-",
+                        d.containsKey("deadLettered") ? String.valueOf(d.get("deadLettered")) : "-"));
+            }
+            Views.printTable(out(), List.of("TOPIC", "GROUP", "CONSUMERS", "PENDING", "DEAD-LETTERED"), rows);
+            return ExitCodes.OK;
+        }
+
+        private static boolean validName(String s) {
+            return s != null && s.matches("[A-Za-z0-9_-]{1,127}");
+        }
+    }
+
+    /** {@code groups remove}: deletes an abandoned group's record, and with --purge its fallback data. */
+    @Command(name = "remove", mixinStandardHelpOptions = true,
+            description = {"Remove a consumer group that is gone for good: its record in ZooKeeper (so fallback "
+                    + "sends stop writing for it and it no longer holds a recovery), and with --purge its fallback "
+                    + "messages and dead letters in Redis.",
+                    "Refused (exit 4) while the group has a live consumer. Needs the writer identity (--zk-auth-file)."})
+    static final class Remove extends AdminCommand {
+        @Option(names = "--topic", paramLabel = "<topic>", required = true, description = "The topic.")
+        String topic;
+
+        @Option(names = "--group", paramLabel = "<group>", required = true, description = "The consumer group.")
+        String group;
+
+        @Option(names = "--purge", description = "Also delete the group's fallback messages and dead letters (needs "
+                + "--redis); without it they stay in Redis.")
+        boolean purge;
+
+        Remove(AdminEnvironment env) {
+            super(env);
+        }
+
+        @Override
+        int execute() {
+            checkName("--topic", topic);
+            checkName("--group", group);
+            common.requireZk();
+            if (purge && !common.hasRedis()) {
+                throw AdminException.usage("--purge needs --redis or --redis-cluster");
+            }
+            boolean removed;
+            try (ZkSession zk = zk()) {
+                int live = zk.liveConsumers(topic, group);
+                if (live > 0) {
+                    throw AdminException.precondition("group " + group + " of topic " + topic + " has " + live
+                            + " live consumer(s): it is not abandoned; not removed");
+                }
+                removed = zk.removeGroup(topic, group);
+            }
+            Long purged = null;
+            Long left = null;
+            if (common.hasRedis()) {
+                try (RedisFallbackStore store = common.openStore(env, err())) {
+                    if (purge) {
+                        purged = store.deleteGroup(topic, group);
+                    } else {
+                        left = store.backlog(topic, group);
+                    }
+                }
+            }
+            if (common.json) {
+                Map<String, Object> doc = new LinkedHashMap<>();
+                doc.put("namespace", common.namespace);
+                doc.put("topic", topic);
+                doc.put("group", group);
+                doc.put("removed", removed);
+                if (purged != null) {
+                    doc.put("purgedMessages", purged);
+                }
+                if (left != null) {
+                    doc.put("pendingLeftInRedis", left);
+                }
+                printJson(doc);
+            } else {
+                out().println(removed ? "removed group " + group + " of topic " + topic + " from the registry"
+                        : "group " + group + " of topic " + topic + " was not registered");
+                if (purged != null) {
+                    out().println("deleted " + purged + " fallback messages and dead letters of the group from Redis");
+                }
+                if (left != null && left > 0) {
+                    out().println("WARNING: " + left + " fallback messages of the group stay in Redis (use --purge "
+                            + "to delete them)");
+                }
+            }
+            return removed || purged != null ? ExitCodes.OK : ExitCodes.PRECONDITION_FAILED;
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package dev.smartmq.chaos.campaign;
+
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One campaign's shape: seed, length of the faulted phase, the client processes (producers with their sender
+ * modes, consumers with their group and ordering), the fault kinds drawn from, the gap between faults, and an
+ * optional planted defect, and optionally a fixed fault plan instead of the seeded one. Immutable.
+ */
+record CampaignConfig(long seed, long lengthMillis, Map<String, String> producers, Map<String, ConsumerSpec> consumers,
+                      Set<FaultKind> kinds, long intervalMillis, long minGapMillis, long maxGapMillis, String plant,
+                      long convergeBoundMillis, List<FaultSchedule.Planned> fixedPlan) {
+
+    /** A consumer process: its group and whether the subscription is ORDERED. */
+    record ConsumerSpec(String group, boolean ordered) {
+    }
+
+    static final String ORDERED_GROUP = "g-ordered";
+    static final String PLAIN_GROUP = "g-plain";
+
+    CampaignConfig {
+        // Insertion order is kept: the schedule picks targets by position, so a seed must see the same order.
+        producers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(producers));
+        consumers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(consumers));
+        kinds = Set.copyOf(kinds);
+        fixedPlan = List.copyOf(fixedPlan);
+    }
+
+    /**
+     * What fits a shared 2-core CI box inside {@code ./mvnw verify}: 2 producer JVMs (sync keyed ×2 + async keyless;
+     * sync keyed + async keyed + sync keyless), 2 consumer JVMs (one plain group, one ORDERED group), every fault kind.
+     * With the name server and 2 broker JVMs that is 7 child JVMs next to the test JVM.
+     */
+    static CampaignConfig ci(long seed, long lengthMillis) {
+        Map<String, String> producers = new LinkedHashMap<>();
+        producers.put("p0", "sync-keyed,sync-keyed,async-keyless");
+        producers.put("p1", "sync-keyed,async-keyed,sync-keyless");
+        Map<String, ConsumerSpec> consumers = new LinkedHashMap<>();
+        consumers.put("c0", new ConsumerSpec(PLAIN_GROUP, false));
+        consumers.put("c1", new ConsumerSpec(ORDERED_GROUP, true));
+        return new CampaignConfig(seed, lengthMillis, producers, consumers, EnumSet.allOf(FaultKind.class), 60, 2_500,
+                5_000, "", CampaignSettings.CONVERGENCE_BOUND.toMillis(), List.of());
+    }
+
+    /**
+     * The issue's full shape, for opt-in long runs: 3 producer JVMs and 4 consumer JVMs (two groups of two members,
+     * one ORDERED), every fault kind.
+     */
+    static CampaignConfig full(long seed, long lengthMillis) {
+        Map<String, String> producers = new LinkedHashMap<>();
+        producers.put("p0", "sync-keyed,sync-keyed,async-keyless");
+        producers.put("p1", "sync-keyed,async-keyed,sync-keyless");
+        producers.put("p2", "async-keyless,sync-keyed,sync-keyless");
+        Map<String, ConsumerSpec> consumers = new LinkedHashMap<>();
+        consumers.put("c0", new ConsumerSpec(PLAIN_GROUP, false));
+        consumers.put("c1", new ConsumerSpec(PLAIN_GROUP, false));
+        consumers.put("c2", new ConsumerSpec(ORDERED_GROUP, true));
+        consumers.put("c3", new ConsumerSpec(ORDERED_GROUP, true));
+        return new CampaignConfig(seed, lengthMillis, producers, consumers, EnumSet.allOf(FaultKind.class), 60, 3_000,
+                6_000, "", CampaignSettings.CONVERGENCE_BOUND.toMillis(), List.of());
+    }
+
+    /**
+     * A planted-defect run: only {@code onlyKinds}, and a short convergence bound (with messages lost on purpose the
+     * campaign never converges; waiting the full bound would only cost CI time).
+     */
+    CampaignConfig withPlant(String plant, Set<FaultKind> onlyKinds) {
+        return new CampaignConfig(seed, lengthMillis, producers, consumers, onlyKinds, intervalMillis, minGapMillis,
+                maxGapMillis, plant, 20_000, fixedPlan);
+    }
+
+    /**
+     * A scripted run: {@code plan} instead of a schedule drawn from the seed (regression tests of what a seed
+     * found, with the same injector, history and checkers).
+     */
+    CampaignConfig withFixedPlan(List<FaultSchedule.Planned> plan, long lengthMillis) {
+        return new CampaignConfig(seed, lengthMillis, producers, consumers, kinds, intervalMillis, minGapMillis,
+                maxGapMillis, this.plant, convergeBoundMillis, plan);
+    }
+
+    Set<String> groups() {
+        Set<String> g = new java.util.TreeSet<>();
+        consumers.values().forEach(c -> g.add(c.group()));
+        return g;
+    }
+
+    Set<String> orderedGroups() {
+        Set<String> g = new java.util.TreeSet<>();
+        consumers.values().stream().filter(ConsumerSpec::ordered).forEach(c -> g.add(c.group()));
+        return g;
+    }
+}

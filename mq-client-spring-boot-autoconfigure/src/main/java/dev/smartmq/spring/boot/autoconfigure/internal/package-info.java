@@ -1,0 +1,2 @@
+/** Implementation of the SmartMQ auto-configuration; not API. */
+package dev.smartmq.spring.boot.autoconfigure.internal;

@@ -1,0 +1,60 @@
+package dev.smartmq.testkit.process;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Kills every child JVM this JVM started and did not end itself, when this JVM exits.
+ *
+ * <p>Why a static registry (against our "no static mutable state" rule): a shutdown hook is JVM-global and
+ * must reach every child whichever fixture started it. Private to this package; every access holds {@link #LOCK}.
+ * (A parent killed with SIGKILL runs no hook: {@link ParentLink} in the child covers that case.)
+ */
+final class ProcessReaper {
+
+    private static final Object LOCK = new Object();
+    private static final Set<Process> CHILDREN = new LinkedHashSet<>();
+    private static boolean hookInstalled;
+
+    private ProcessReaper() {
+    }
+
+    static void register(Process process) {
+        synchronized (LOCK) {
+            if (!hookInstalled) {
+                Runtime.getRuntime().addShutdownHook(new Thread(ProcessReaper::killAll, "smartmq-process-reaper-1"));
+                hookInstalled = true;
+            }
+            CHILDREN.add(process);
+        }
+    }
+
+    static void unregister(Process process) {
+        synchronized (LOCK) {
+            CHILDREN.remove(process);
+        }
+    }
+
+    private static void killAll() {
+        List<Process> toKill;
+        synchronized (LOCK) {
+            toKill = new ArrayList<>(CHILDREN);
+            CHILDREN.clear();
+        }
+        for (Process p : toKill) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly(); // SIGKILL also ends a SIGSTOPped process
+        }
+        for (Process p : toKill) {
+            try {
+                p.waitFor(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,26 @@
+package dev.smartmq.samples.boot;
+
+import dev.smartmq.api.ReceivedMessage;
+import dev.smartmq.spring.core.SmartMQListener;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/** Group {@code inventory}: reserves stock for every paid order, from the MQ or from Redis alike. */
+@Component
+public class InventoryListener {
+    private static final Logger LOG = LoggerFactory.getLogger(InventoryListener.class);
+
+    /** Delivery is at least once: remember handled message ids (a real service keeps them in its database). */
+    private final Set<String> handled = ConcurrentHashMap.newKeySet();
+
+    @SmartMQListener(topic = OrderController.TOPIC, group = "inventory", tag = "paid")
+    public void onPaid(ReceivedMessage message) {
+        if (handled.add(message.id())) {
+            LOG.info("inventory: reserving stock for order {} (via {}, attempt {})", message.key(), message.route(),
+                    message.deliveryAttempt());
+        }
+    }
+}
