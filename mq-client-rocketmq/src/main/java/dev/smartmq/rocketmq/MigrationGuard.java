@@ -74,9 +74,14 @@ public final class MigrationGuard implements AutoCloseable {
      * Checks {@code topic} now, in the calling thread: the broker-side groups SmartMQ's registry does not know,
      * each logged at WARN and counted.
      *
-     * @throws TransportException if the brokers cannot be asked
+     * @throws TransportException if the brokers cannot be asked, or the registry is not reachable (its cached view
+     *                            could make every group look unregistered)
      */
     public Set<String> check(String topic) {
+        if (!registry.isReachable()) {
+            // The registry's cache may be stale or empty: every group would look unregistered. Next time.
+            throw TransportException.infrastructure("SmartMQ's registry (ZooKeeper) is not reachable", null);
+        }
         Set<String> registered = registry.groups(topic);
         Set<String> missing = new TreeSet<>();
         for (String group : transport.brokerConsumerGroups(topic, timeout)) {
@@ -130,7 +135,7 @@ public final class MigrationGuard implements AutoCloseable {
         try {
             check(topic);
         } catch (TransportException e) {
-            LOG.info("migration check of topic {} skipped: the brokers could not be asked ({}); next in {}", topic,
+            LOG.info("migration check of topic {} skipped: {}; next in {}", topic,
                     e.getMessage(), interval);
         } catch (RuntimeException e) {
             LOG.warn("migration check of topic {} failed: {}", topic, e.toString());
