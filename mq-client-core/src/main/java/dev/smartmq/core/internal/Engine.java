@@ -139,7 +139,6 @@ public final class Engine implements AutoCloseable {
         this.republisher = new Republisher(config, transport, store, sw, tracker, consumerId);
         tracker.addObserver(consumer);
         this.events = new EventBus(config.namespace(), clock);
-        events.bind(tracker);
         tracker.addObserver(events);
         try {
             registerGauges();
