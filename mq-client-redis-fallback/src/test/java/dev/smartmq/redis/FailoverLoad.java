@@ -44,12 +44,19 @@ final class FailoverLoad implements AutoCloseable {
     private final SmartMQ mq;
     private final List<Thread> threads = new ArrayList<>();
     private final long maxSends;
+    private final String padding;
     private final AtomicLong sends = new AtomicLong();
     private volatile boolean stopSending;
     private volatile boolean stopConsuming;
 
     FailoverLoad(RedisFallbackStore store, String namespace, int producers, long maxSends) {
+        this(store, namespace, producers, maxSends, 0);
+    }
+
+    /** @param padding extra body bytes per message (to fill replication buffers faster) */
+    FailoverLoad(RedisFallbackStore store, String namespace, int producers, long maxSends, int padding) {
         this.store = store;
+        this.padding = "x".repeat(padding);
         this.maxSends = maxSends;
         this.mq = SmartMQ.builder()
                 .config(SmartMQConfig.custom().namespace(namespace).shutdownTimeout(Duration.ofSeconds(2)).build())
@@ -85,7 +92,7 @@ final class FailoverLoad implements AutoCloseable {
         long n = 0;
         while (!stopSending && sends.incrementAndGet() <= maxSends) {
             String key = "k" + id + "-" + (n++ % 16);
-            Message m = Message.builder(TOPIC).key(key).body("m" + n).build();
+            Message m = Message.builder(TOPIC).key(key).body("m" + n + padding).build();
             SendRecorder.Attempt attempt = checker.beginSend(key);
             try {
                 SendReceipt r = producer.send(m);
