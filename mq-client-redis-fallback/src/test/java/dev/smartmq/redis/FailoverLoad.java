@@ -17,6 +17,7 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Load for the failover ITs: a SmartMQ engine held DEGRADED (stub switch, dead MQ) so every send goes to the
@@ -34,6 +35,8 @@ final class FailoverLoad implements AutoCloseable {
 
     final DeliveryChecker checker = DeliveryChecker.create();
     final AtomicLong acked = new AtomicLong();
+    /** Acknowledged sends per shard of the store. */
+    final AtomicLongArray ackedPerShard;
     final AtomicLong failed = new AtomicLong();
     final AtomicLong consumed = new AtomicLong();
     final AtomicLong consumerErrors = new AtomicLong();
@@ -57,6 +60,7 @@ final class FailoverLoad implements AutoCloseable {
     FailoverLoad(RedisFallbackStore store, String namespace, int producers, long maxSends, int padding) {
         this.store = store;
         this.padding = "x".repeat(padding);
+        this.ackedPerShard = new AtomicLongArray(store.shardCount());
         this.maxSends = maxSends;
         this.mq = SmartMQ.builder()
                 .config(SmartMQConfig.custom().namespace(namespace).shutdownTimeout(Duration.ofSeconds(2)).build())
@@ -98,6 +102,7 @@ final class FailoverLoad implements AutoCloseable {
                 SendReceipt r = producer.send(m);
                 attempt.ok(r);
                 acked.incrementAndGet();
+                ackedPerShard.incrementAndGet(store.shardFor(m));
             } catch (DeliveryException e) {
                 attempt.failed(e);
                 failed.incrementAndGet();
