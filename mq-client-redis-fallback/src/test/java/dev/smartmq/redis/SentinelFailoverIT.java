@@ -97,16 +97,18 @@ class SentinelFailoverIT {
         RedisServer former = group.currentMaster();
         RedisServer replica = group.dataServers().get(former == group.dataServers().get(0) ? 1 : 0);
         String windowStart = "master-killed";
+        long ackedAtPause = -1;
         if (laggingReplica) {
             // The replica stops reading the replication stream (a GC pause, a slow link): the master keeps
             // acknowledging, and its last second of writes is on no replica when it dies.
             windowStart = "replica-paused";
             load.checker.mark(windowStart);
             replica.pause();
-            long ackedAtPause = load.acked.get();
+            ackedAtPause = load.acked.get();
+            long pausedAt = ackedAtPause;
             long failedAtPause = load.failed.get();
             await("sends while the replica lags").atMost(Duration.ofSeconds(30))
-                    .until(() -> load.acked.get() >= ackedAtPause + 500 || load.failed.get() >= failedAtPause + 50);
+                    .until(() -> load.acked.get() >= pausedAt + 500 || load.failed.get() >= failedAtPause + 50);
         }
         long ackedAtKill = load.acked.get();
         load.checker.mark("master-killed");
@@ -146,10 +148,10 @@ class SentinelFailoverIT {
         WindowSummary failedWindows = report.windows(WindowKind.FAILED);
         long failoverWindow = report.millisBetween(windowStart, "replica-back").orElse(-1);
         String line = String.format("SENTINEL-FAILOVER replicaAcks=%d laggingReplica=%s sent=%d acked=%d failed=%d lost=%d duplicates=%d"
-                        + " ackedAtKill=%d failedWindows=%d longestFailedMs=%d failoverWindowMs=%d"
+                        + " ackedAtPause=%d ackedAtKill=%d failedWindows=%d longestFailedMs=%d failoverWindowMs=%d"
                         + " killToPromotedMs=%d consumerErrors=%d notReplicated=%d",
                 replicaAcks, laggingReplica, report.sent(), report.acked(), report.failed(), report.totalLost(),
-                report.totalDuplicates(), ackedAtKill, failedWindows.count(), failedWindows.longestMillis(),
+                report.totalDuplicates(), ackedAtPause, ackedAtKill, failedWindows.count(), failedWindows.longestMillis(),
                 failoverWindow, report.millisBetween("master-killed", "replica-promoted").orElse(-1),
                 load.consumerErrors.get(), store.notReplicatedAppends());
         LOG.info(line);
