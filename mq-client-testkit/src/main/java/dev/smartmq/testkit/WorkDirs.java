@@ -18,11 +18,16 @@ public final class WorkDirs {
     private WorkDirs() {
     }
 
+    /** The base directory (not created here): {@value #PROPERTY}, else {@code <java.io.tmpdir>/smartmq-testkit}. */
+    public static Path root() {
+        String base = System.getProperty(PROPERTY);
+        return base != null ? Paths.get(base) : Paths.get(System.getProperty("java.io.tmpdir"), "smartmq-testkit");
+    }
+
     /** A new, empty directory for one fixture instance, named after {@code prefix}. */
     public static Path create(String prefix) {
         try {
-            String base = System.getProperty(PROPERTY);
-            Path root = base != null ? Paths.get(base) : Paths.get(System.getProperty("java.io.tmpdir"), "smartmq-testkit");
+            Path root = root();
             Files.createDirectories(root);
             return Files.createTempDirectory(root, prefix + "-");
         } catch (IOException e) {

@@ -23,25 +23,53 @@ final class Infrastructure implements AutoCloseable {
     private Infrastructure() {
     }
 
-    /** Starts Redis, ZooKeeper and RocketMQ and creates the topics; on failure stops what did start. */
+    /**
+     * Starts Redis, ZooKeeper and RocketMQ and creates the topics; on failure stops what did start.
+     *
+     * @throws StartFailure naming the server that could not start and why
+     */
     static Infrastructure start(boolean brokerProxy, int queues, String... topics) {
         Infrastructure infra = new Infrastructure();
+        String starting = "redis-server";
         try {
             infra.redis = RedisServer.start();
+            starting = "ZooKeeper";
             infra.zooKeeper = ZooKeeperServer.start();
+            starting = "RocketMQ (name server and broker)";
             EmbeddedRocketMQ.Builder b = EmbeddedRocketMQ.builder();
             if (brokerProxy) {
                 b.withBrokerProxy();
             }
             infra.rocketMQ = b.build();
             infra.rocketMQ.start();
+            starting = "the RocketMQ topics " + String.join(", ", topics);
             for (String topic : topics) {
                 infra.rocketMQ.createTopic(topic, queues);
             }
             return infra;
         } catch (RuntimeException | Error e) {
             infra.close();
-            throw e;
+            throw new StartFailure(starting, e);
+        }
+    }
+
+    /** A server of the drill could not be started: {@link #what()} names it, the cause says why. */
+    static final class StartFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final String what;
+
+        StartFailure(String what, Throwable cause) {
+            super("could not start " + what + ": " + reason(cause), cause);
+            this.what = what;
+        }
+
+        String what() {
+            return what;
+        }
+
+        private static String reason(Throwable cause) {
+            String m = cause.getMessage();
+            return m == null || m.isBlank() ? cause.toString() : m;
         }
     }
 
@@ -60,7 +88,7 @@ final class Infrastructure implements AutoCloseable {
     String describe() {
         return "RocketMQ name server " + rocketMQ.nameServerAddress() + ", broker " + rocketMQ.brokerAddress()
                 + ", ZooKeeper " + zooKeeper.connectString() + ", Redis " + redis.host() + ":" + redis.port()
-                + " (pid " + redis.pid() + ")";
+                + " (pid " + redis.pid() + ", " + redis.binary() + ")";
     }
 
     @Override

@@ -191,6 +191,9 @@ public final class OrderPaymentDrill {
             }
         } catch (PhaseAbort e) {
             LOG.debug("drill aborted in phase {}", failedPhase);
+        } catch (Infrastructure.StartFailure e) {
+            fail(phase, e.getMessage());
+            LOG.debug("drill servers did not start", e);
         } catch (RuntimeException | Error e) {
             fail(phase, e.toString());
             LOG.error("drill failed in phase {}", phase, e);
@@ -360,6 +363,13 @@ public final class OrderPaymentDrill {
     private String summarize(CheckReport report, long degradeMs, long localDegradeMs, long recoverMs, long peak,
                              List<SwitchWatcher.Change> changes, OrderLoad load, List<DownstreamService> groups) {
         StringBuilder sb = new StringBuilder();
+        if (load == null) {
+            // Nothing was sent, so nothing was checked: no table, and above all no "CLEAN".
+            sb.append("== the drill did not run: ").append(failureDetail == null ? "it stopped before the load"
+                    : failureDetail).append('\n');
+            sb.append("DRILL INCOMPLETE: phase ").append(failedPhase).append(": ").append(failureDetail);
+            return sb.toString();
+        }
         sb.append("== drill report (").append(options).append(")\n");
         sb.append(report.toTable()).append('\n');
         long start = report.marks().isEmpty() ? 0 : report.marks().get(0).atMillis();

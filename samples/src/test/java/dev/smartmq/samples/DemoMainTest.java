@@ -43,6 +43,11 @@ class DemoMainTest {
             List<String> lines = text(out).lines().toList();
             assertTrue(lines.stream().anyMatch(l -> l.startsWith("DRILL INCOMPLETE: phase start-servers: ")),
                     text(out));
+            // What could not start, and why, in plain words.
+            assertTrue(lines.stream().anyMatch(l -> l.startsWith("== the drill did not run: could not start redis-server: ")
+                    && l.contains("not an executable file: /nonexistent/redis-server")), text(out));
+            // A drill that never ran checked nothing: it must not claim to be clean.
+            assertTrue(lines.stream().noneMatch(l -> l.contains("CLEAN")), text(out));
             assertEquals("RESULT sent=0 acked=0 lost=0 duplicates=0 order_violations=0 degrade_ms=-1 recover_ms=-1",
                     lines.get(lines.size() - 1));
         } finally {

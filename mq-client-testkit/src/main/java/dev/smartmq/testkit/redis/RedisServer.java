@@ -7,7 +7,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -45,14 +44,15 @@ import redis.clients.jedis.exceptions.JedisException;
  * Redis 7 postpones the AOF write for up to 2 s but still replies, so a SIGKILL can lose acknowledged
  * writes — we saw exactly that on a busy disk. {@link Builder#appendfsync(String)} selects another policy.
  *
- * <p>The binary is {@code redis-server} on the {@code PATH}, or the path in system property
- * {@value #BINARY_PROPERTY} or environment variable {@value #BINARY_ENV}. Every process started here is
+ * <p>The binary ({@link RedisBinary#resolve()}): the path in system property {@value #BINARY_PROPERTY} or
+ * environment variable {@value #BINARY_ENV}, else {@code redis-server} on the {@code PATH}, else the Redis 7
+ * binary shipped in a Maven artifact the testkit depends on. Every process started here is
  * killed by a JVM shutdown hook if it is still running when the JVM exits. Signals are only ever sent to
  * the pid this object started. Thread-safe: the fault methods are serialised.
  */
 public final class RedisServer implements AutoCloseable {
 
-    /** System property naming the {@code redis-server} binary. */
+    /** System property naming the {@code redis-server} binary ({@value RedisBinary#SHIPPED}: the shipped one). */
     public static final String BINARY_PROPERTY = "smartmq.redis.server";
     /** Environment variable naming the {@code redis-server} binary. */
     public static final String BINARY_ENV = "SMARTMQ_REDIS_SERVER";
@@ -65,7 +65,7 @@ public final class RedisServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisServer.class);
 
-    private final String binary;
+    private final RedisBinary binary;
     private final int port;
     private final Path dir;
     private final String password;
@@ -83,7 +83,7 @@ public final class RedisServer implements AutoCloseable {
     private boolean closed;
 
     private RedisServer(Builder b) {
-        this.binary = resolveBinary();
+        this.binary = RedisBinary.resolve();
         this.port = b.port != 0 ? b.port : (b.clusterNode ? FreePorts.findWithCompanions(10000) : FreePorts.find());
         this.dir = WorkDirs.create("redis-" + port);
         this.password = b.password;
@@ -167,38 +167,6 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
-    private static String resolveBinary() {
-        String configured = System.getProperty(BINARY_PROPERTY);
-        if (configured == null || configured.isBlank()) {
-            configured = System.getenv(BINARY_ENV);
-        }
-        if (configured != null && !configured.isBlank()) {
-            if (!Files.isExecutable(Paths.get(configured))) {
-                throw new IllegalStateException("redis-server named by " + BINARY_PROPERTY + "/" + BINARY_ENV
-                        + " is not an executable file: " + configured);
-            }
-            return configured;
-        }
-        String path = System.getenv("PATH");
-        List<String> dirs = new ArrayList<>();
-        if (path != null) {
-            dirs.addAll(List.of(path.split(java.io.File.pathSeparator)));
-        }
-        dirs.addAll(List.of("/usr/bin", "/usr/local/bin", "/usr/sbin"));
-        for (String d : dirs) {
-            if (d.isEmpty()) {
-                continue;
-            }
-            Path candidate = Paths.get(d, "redis-server");
-            if (Files.isExecutable(candidate)) {
-                return candidate.toString();
-            }
-        }
-        throw new IllegalStateException("redis-server was not found on the PATH (nor via -D" + BINARY_PROPERTY
-                + " or $" + BINARY_ENV + "). Install Redis 7: `apt-get install -y redis-server` "
-                + "(or point " + BINARY_PROPERTY + " at a redis-server binary).");
-    }
-
     synchronized RedisServer launch() {
         if (closed) {
             throw new IllegalStateException("redis-server on port " + port + " is closed");
@@ -207,7 +175,8 @@ public final class RedisServer implements AutoCloseable {
             throw new IllegalStateException("redis-server on port " + port + " is already running (pid "
                     + process.pid() + ")");
         }
-        List<String> command = new ArrayList<>(List.of(binary, configFile.toAbsolutePath().toString()));
+        List<String> command = new ArrayList<>(
+                List.of(binary.path().toString(), configFile.toAbsolutePath().toString()));
         if (sentinelMonitor != null) {
             command.add("--sentinel");
         }
@@ -292,6 +261,11 @@ public final class RedisServer implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    /** The executable this server runs, and where it came from. */
+    public RedisBinary binary() {
+        return binary;
     }
 
     public String host() {

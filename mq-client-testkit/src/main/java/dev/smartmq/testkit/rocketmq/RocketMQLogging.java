@@ -10,7 +10,9 @@ import org.apache.rocketmq.remoting.protocol.RemotingCommand;
 
 /**
  * JVM-wide settings RocketMQ reads once, from system properties, when its classes initialise. They are set
- * before the first RocketMQ server or client object is created, and never changed afterwards.
+ * before the first RocketMQ server or client object is created, and never changed afterwards: in a JUnit run by
+ * {@link RocketMQLoggingListener} when the test session opens (before any test class, so a RocketMQ client in a
+ * test's static field is covered too), otherwise by the first {@link EmbeddedRocketMQ}.
  *
  * <p>Why:
  * <ul>
