@@ -100,7 +100,8 @@ class SentinelFailoverIT {
         long ackedAtPause = -1;
         if (laggingReplica) {
             // The replica stops reading the replication stream (a GC pause, a slow link): the master keeps
-            // acknowledging, and its last second of writes is on no replica when it dies.
+            // acknowledging (2000 sends of 4 KiB: more than the socket buffers hold), and what does not fit is on
+            // no replica when it dies.
             windowStart = "replica-paused";
             load.checker.mark(windowStart);
             replica.pause();
@@ -108,7 +109,7 @@ class SentinelFailoverIT {
             long pausedAt = ackedAtPause;
             long failedAtPause = load.failed.get();
             await("sends while the replica lags").atMost(Duration.ofSeconds(30))
-                    .until(() -> load.acked.get() >= pausedAt + 500 || load.failed.get() >= failedAtPause + 50);
+                    .until(() -> load.acked.get() >= pausedAt + 2000 || load.failed.get() >= failedAtPause + 50);
         }
         long ackedAtKill = load.acked.get();
         load.checker.mark("master-killed");
