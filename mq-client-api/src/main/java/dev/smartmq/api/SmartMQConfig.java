@@ -109,6 +109,7 @@ public final class SmartMQConfig {
     private final Duration orphanReapInterval;
     private final Duration drainCheckInterval;
     private final Duration shutdownTimeout;
+    private final java.util.Set<String> republishTopics;
 
     private SmartMQConfig(Builder b) {
         this.namespace = b.namespace;
@@ -131,6 +132,7 @@ public final class SmartMQConfig {
         this.orphanReapInterval = b.orphanReapInterval;
         this.drainCheckInterval = b.drainCheckInterval;
         this.shutdownTimeout = b.shutdownTimeout;
+        this.republishTopics = java.util.Set.copyOf(b.republishTopics);
     }
 
     /** Whether {@code namespace} obeys {@link #NAMESPACE_RULE}. */
@@ -253,6 +255,15 @@ public final class SmartMQConfig {
         return shutdownTimeout;
     }
 
+    /**
+     * Topics whose fallback backlog is also re-published to the MQ once it is healthy again (RECOVERING and after),
+     * for consumers that read the MQ only (raw RocketMQ consumers in a mixed fleet). Empty by default. See the core
+     * README ("Mixed fleets") for the ordering and duplicate consequences.
+     */
+    public java.util.Set<String> republishTopics() {
+        return republishTopics;
+    }
+
     @Override
     public String toString() {
         return "SmartMQConfig{"
@@ -276,6 +287,7 @@ public final class SmartMQConfig {
                 + ", orphanReapInterval=" + orphanReapInterval
                 + ", drainCheckInterval=" + drainCheckInterval
                 + ", shutdownTimeout=" + shutdownTimeout
+                + ", republishTopics=" + republishTopics
                 + "}";
     }
 
@@ -301,6 +313,7 @@ public final class SmartMQConfig {
         private Duration orphanReapInterval = DEFAULT_ORPHAN_REAP_INTERVAL;
         private Duration drainCheckInterval = DEFAULT_DRAIN_CHECK_INTERVAL;
         private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
+        private java.util.Set<String> republishTopics = new java.util.LinkedHashSet<>();
 
         private Builder() {
         }
@@ -326,6 +339,7 @@ public final class SmartMQConfig {
             this.orphanReapInterval = base.orphanReapInterval;
             this.drainCheckInterval = base.drainCheckInterval;
             this.shutdownTimeout = base.shutdownTimeout;
+            this.republishTopics = new java.util.LinkedHashSet<>(base.republishTopics);
         }
 
         /** Namespace of the switch, registry and fallback keys; services that share a switch share a namespace. */
@@ -465,6 +479,14 @@ public final class SmartMQConfig {
         public Builder shutdownTimeout(Duration v) {
             ConfigurationException.check(nonNegative(v), "shutdownTimeout", v, "must not be negative");
             this.shutdownTimeout = v;
+            return this;
+        }
+
+        /** Topics whose fallback backlog is re-published to the MQ on recovery (see {@link SmartMQConfig#republishTopics()}). */
+        public Builder republishTopics(java.util.Collection<String> topics) {
+            ConfigurationException.check(topics != null && topics.stream().allMatch(t -> t != null && !t.isBlank()),
+                    "republishTopics", topics, "must be a collection of non-blank topic names");
+            this.republishTopics = new java.util.LinkedHashSet<>(topics);
             return this;
         }
 

@@ -74,6 +74,18 @@ public interface FallbackStore extends AutoCloseable {
     /** Moves a claimed message to its group's dead-letter list with {@code reason}. */
     void deadLetter(ClaimedMessage message, String reason);
 
+    /**
+     * Adds a message that was never claimed from this store (the MQ path gave up on it) to {@code group}'s
+     * dead-letter list with {@code reason}, so one dead-letter view holds the dead letters of both paths.
+     * The default refuses: the caller then leaves the message to the MQ's own dead-letter queue.
+     *
+     * @throws FallbackStoreException        if the write was not confirmed
+     * @throws UnsupportedOperationException if this store has no such list
+     */
+    default void deadLetterUnclaimed(Envelope envelope, String group, String reason, String consumerId) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot store MQ dead letters");
+    }
+
     /** Messages of (topic, group) not yet acknowledged: queued in all shards plus in flight. */
     long backlog(String topic, String group);
 

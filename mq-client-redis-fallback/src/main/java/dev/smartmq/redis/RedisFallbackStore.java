@@ -489,6 +489,27 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
         moveToDeadLetters(h.keys(), h.field(), h.raw(), Objects.requireNonNull(reason, "reason"), message.consumerId());
     }
 
+    /**
+     * Puts a message the MQ path gave up on into the dead-letter list of its (topic, group) shard (the shard its
+     * key maps to), so {@code smartmq-admin dlq list|show|replay|purge} sees the dead letters of both paths.
+     */
+    @Override
+    public void deadLetterUnclaimed(Envelope envelope, String group, String reason, String consumerId) {
+        requireStarted();
+        Objects.requireNonNull(envelope, "envelope");
+        Objects.requireNonNull(reason, "reason");
+        checkGroup(group);
+        checkName("topic", envelope.topic());
+        ShardKeys k = layout.shard(envelope.topic(), group, router.shardFor(envelope.message()));
+        byte[] record = DeadLetterCodec.encode(reason, System.currentTimeMillis(), consumerId,
+                EnvelopeCodec.encode(envelope, auth));
+        try {
+            ops.jedis().rpush(k.deadLetters(), record);
+        } catch (RuntimeException e) {
+            throw ops.failure("dead-letter MQ message " + envelope.id() + " in " + k.name(), e);
+        }
+    }
+
     private void moveToDeadLetters(ShardKeys k, byte[] field, byte[] raw, String reason, String consumerId) {
         byte[] record = DeadLetterCodec.encode(reason, System.currentTimeMillis(), consumerId, raw);
         try {

@@ -266,7 +266,7 @@ public final class RocketMQTransport implements PrimaryTransport {
             }
             if (group == null) {
                 group = new GroupConsumer(subscription.group(), subscription.ordering(), settings,
-                        config.consumeFrom, config.consumeThreads);
+                        config.consumeFrom, config.consumeThreads, listener.redelivery());
                 consumers.put(subscription.group(), group);
             }
             try {

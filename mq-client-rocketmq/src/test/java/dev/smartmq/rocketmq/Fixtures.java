@@ -27,13 +27,23 @@ final class Fixtures {
                 .nameServer(nameServer)
                 .producerGroup("smartmq-it-" + UUID.randomUUID().toString().substring(0, 8))
                 .sendTimeout(BUDGET)
+                // A loaded 2-core box misses 1-second name server calls (a subscribe failed on it).
+                .nameServerTimeout(Duration.ofSeconds(3))
                 .routeRefreshInterval(Duration.ofSeconds(1))
                 .consumeFrom(ConsumeFrom.FIRST_OFFSET)
                 .consumeThreads(4);
     }
 
     static Envelope envelope(Message message) {
-        return new Envelope(UUID.randomUUID().toString(), message, System.currentTimeMillis(), 0);
+        return new Envelope(uuidV7(), message, System.currentTimeMillis(), 0);
+    }
+
+    /** A UUIDv7 id like the engine's (the only form of {@code SMQ_ID} the transport trusts). */
+    static String uuidV7() {
+        java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
+        long msb = ((System.currentTimeMillis() & 0xFFFF_FFFF_FFFFL) << 16) | 0x7000L | r.nextInt(1 << 12);
+        long lsb = (r.nextLong() & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L;
+        return new UUID(msb, lsb).toString();
     }
 
     static Envelope envelope(String topic, String body) {

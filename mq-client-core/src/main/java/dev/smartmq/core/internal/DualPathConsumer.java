@@ -15,6 +15,7 @@ import dev.smartmq.spi.DegradationSwitch;
 import dev.smartmq.spi.Envelope;
 import dev.smartmq.spi.FallbackStore;
 import dev.smartmq.spi.IdempotencyGuard;
+import dev.smartmq.spi.NotDeliveredException;
 import dev.smartmq.spi.PrimaryTransport;
 import dev.smartmq.spi.TransportException;
 import dev.smartmq.spi.TransportListener;
@@ -61,8 +62,11 @@ import org.slf4j.LoggerFactory;
  * <p><b>ORDERED across instances.</b> Shards are split among the group's live instances (sorted ids, RocketMQ's
  * "allocate averagely"); an instance that cannot see itself among the live ones drains no shard. The MQ side
  * is paused while the effective state is DEGRADED, and while RECOVERING until this group's fallback backlog is
- * zero. Messages the MQ had fetched before the pause wait at a gate (up to a second each, then
- * RETRY_LATER), so no MQ message overtakes the fallback backlog.
+ * zero. Messages the MQ had fetched before the pause wait at a gate (up to a second each, then handed back
+ * as not delivered, which counts no attempt), so no MQ message overtakes the fallback backlog.
+ *
+ * <p><b>MQ path failures</b> follow the same rule ({@link MqPathRedelivery}): the transport gets
+ * {@code maxDeliveryAttempts} and the back-off, and the last failed attempt goes to the same dead-letter list.
  */
 final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveStateObserver {
     private static final Logger log = LoggerFactory.getLogger(DualPathConsumer.class);
@@ -78,6 +82,7 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
     private final Duration idempotencyTtl;
     private final String consumerId;
     private final Executor maintenance;
+    private final MqPathRedelivery mqRedelivery;
 
     private final ConcurrentMap<String, ActiveSubscription> subscriptions = new ConcurrentHashMap<>();
     private final DelayQueue<Work> queue = new DelayQueue<>();
@@ -107,6 +112,7 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
         this.idempotencyTtl = idempotencyTtl;
         this.consumerId = consumerId;
         this.maintenance = maintenance;
+        this.mqRedelivery = new MqPathRedelivery(config, store, metrics, consumerId);
     }
 
     String consumerId() {
@@ -171,7 +177,7 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
             return;
         }
         long deadline = System.nanoTime() + config.shutdownTimeout().toNanos();
-        cancel(sub);
+        cancel(sub, deadline);
         if (!sub.busy.awaitZero(deadline)) {
             log.warn("SmartMQ: handlers of {} still running after {}", sub.subscription, config.shutdownTimeout());
         }
@@ -191,7 +197,7 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
         }
         long deadline = System.nanoTime() + config.shutdownTimeout().toNanos();
         for (ActiveSubscription sub : subscriptions.values()) {
-            cancel(sub);
+            cancel(sub, deadline);
         }
         if (workersStarted) {
             for (int i = 0; i < config.consumerThreads(); i++) {
@@ -221,13 +227,14 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
         log.info("SmartMQ consumer {} closed ({} claimed messages returned to their shards)", consumerId, released);
     }
 
-    private void cancel(ActiveSubscription sub) {
+    private void cancel(ActiveSubscription sub, long deadline) {
         sub.cancelled = true;
         sub.gate.shut();
         TransportSubscription t = sub.transportSub;
         if (t != null) {
             try {
-                t.close();
+                // Stop pulling, let running MQ handlers finish within what is left, then persist offsets.
+                t.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             } catch (RuntimeException e) {
                 log.warn("SmartMQ: closing the MQ subscription {} failed", sub.subscription, e);
             }
@@ -258,7 +265,7 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
 
     private void subscribeTransport(ActiveSubscription sub) {
         try {
-            TransportSubscription t = transport.subscribe(sub.subscription, listenerFor(sub));
+            TransportSubscription t = transport.subscribe(sub.subscription, mqRedelivery.listener(listenerFor(sub)));
             synchronized (sub.gate) {
                 sub.transportSub = t;
                 if (!sub.gate.isOpen()) {
@@ -502,11 +509,12 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
 
     private TransportListener listenerFor(ActiveSubscription sub) {
         return rm -> {
+            // Neither reached the handler: the MQ offers it again without counting an attempt.
             if (sub.ordered && !sub.gate.awaitOpen(GATE_WAIT_MILLIS)) {
-                return ConsumeResult.RETRY_LATER;
+                throw new NotDeliveredException("ordered gate of " + sub.subscription + " closed");
             }
             if (sub.cancelled) {
-                return ConsumeResult.RETRY_LATER;
+                throw new NotDeliveredException(sub.subscription + " is closing");
             }
             sub.busy.increment();
             try {
@@ -514,8 +522,7 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
                 if (o.ok) {
                     return ConsumeResult.SUCCESS;
                 }
-                metrics.retriedMq.mark();
-                return ConsumeResult.RETRY_LATER;
+                return mqRedelivery.failed(sub.group, rm, o.reason);
             } finally {
                 sub.busy.decrement();
             }

@@ -75,6 +75,7 @@ public final class Engine implements AutoCloseable {
     private final DualPathConsumer consumer;
     private final Prober prober;
     private final DrainDecision drain;
+    private final Republisher republisher;
 
     /**
      * Builds the engine; registers its metrics (fails if {@code registry} already holds them) but starts
@@ -126,6 +127,7 @@ public final class Engine implements AutoCloseable {
                 consumerId, maintenanceExecutor);
         this.prober = new Prober(config, transport, sw, tracker, clock, metrics);
         this.drain = new DrainDecision(sw, store, tracker, clock, metrics);
+        this.republisher = new Republisher(config, transport, store, sw, tracker, consumerId);
         tracker.addObserver(consumer);
         try {
             registerGauges();
@@ -181,6 +183,11 @@ public final class Engine implements AutoCloseable {
                 config.drainCheckInterval().toNanos(), TimeUnit.NANOSECONDS);
         maintenanceExecutor.scheduleWithFixedDelay(consumer::reapOrphans, config.orphanReapInterval().toNanos(),
                 config.orphanReapInterval().toNanos(), TimeUnit.NANOSECONDS);
+        if (!config.republishTopics().isEmpty()) {
+            republisher.start();
+            maintenanceExecutor.scheduleWithFixedDelay(republisher::tick, config.drainCheckInterval().toNanos(),
+                    config.drainCheckInterval().toNanos(), TimeUnit.NANOSECONDS);
+        }
         SwitchStatus s = tracker.status();
         log.info("SmartMQ {} started: namespace '{}', switch {} (epoch {}, {}), {} fallback shards",
                 instanceId, config.namespace(), s.state(), s.epoch(), s.mode(), store.shardCount());
@@ -241,6 +248,7 @@ public final class Engine implements AutoCloseable {
         long start = System.nanoTime();
         if (previous == State.STARTED) {
             consumer.close();
+            republisher.close();
             router.close();
             try {
                 sw.removeListener(tracker);

@@ -46,6 +46,7 @@ final class EngineMetrics implements AutoCloseable {
     final Meter retriedMq;
     final Meter retriedFallback;
     final Meter deadLettered;
+    final Meter deadLetteredMq;
     final Meter duplicates;
     final Meter drained;
     final Counter orphansRecovered;
@@ -79,6 +80,7 @@ final class EngineMetrics implements AutoCloseable {
             retriedMq = add("consumer.retried.mq", new Meter());
             retriedFallback = add("consumer.retried.fallback", new Meter());
             deadLettered = add("consumer.dead-lettered.fallback", new Meter());
+            deadLetteredMq = add("consumer.dead-lettered.mq", new Meter());
             duplicates = add("consumer.duplicates", new Meter());
             drained = add("fallback.drained", new Meter());
             orphansRecovered = add("fallback.orphans-recovered", new Counter());

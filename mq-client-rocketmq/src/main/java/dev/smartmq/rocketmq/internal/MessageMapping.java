@@ -4,8 +4,10 @@ import dev.smartmq.api.InvalidMessageException;
 import dev.smartmq.api.Message;
 import dev.smartmq.api.ReceivedMessage;
 import dev.smartmq.api.Route;
+import dev.smartmq.rocketmq.RocketMQProperties;
 import dev.smartmq.spi.Envelope;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.apache.rocketmq.common.message.MessageConst;
@@ -16,8 +18,11 @@ import org.apache.rocketmq.common.message.MessageExt;
  *
  * <p>Sending: topic → topic, key → RocketMQ {@code KEYS}, tags → {@code TAGS}, user properties → user
  * properties, envelope id → {@link Envelope#ID_PROPERTY}, born time → {@link Envelope#BORN_PROPERTY}.
- * Receiving is the inverse; a message that did not come from SmartMQ (no id property) gets RocketMQ's
- * {@code msgId} as its id and RocketMQ's born timestamp.
+ *
+ * <p>Receiving is lenient: whatever RocketMQ accepted is delivered, also from a raw producer that breaks
+ * {@link Message}'s rules. What a {@link Message} cannot hold natively is carried in the properties named in
+ * {@link RocketMQProperties} (all keys, a tag expression-like tag, properties with names SmartMQ refuses). The id
+ * is {@code SMQ_ID} only in the form SmartMQ writes (a UUIDv7), otherwise RocketMQ's {@code msgId}.
  */
 public final class MessageMapping {
 
@@ -25,6 +30,9 @@ public final class MessageMapping {
     public static final int MAX_PROPERTIES_BYTES = Short.MAX_VALUE;
 
     private static final Pattern PROPERTY_NAME = Pattern.compile("[A-Za-z0-9_.-]+");
+    /** The text form of a UUIDv7 as SmartMQ writes it (lower case, version 7, RFC 9562 variant). */
+    private static final Pattern UUID_V7 =
+            Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
 
     private MessageMapping() {
     }
@@ -76,40 +84,85 @@ public final class MessageMapping {
         return out;
     }
 
-    /**
-     * The {@link ReceivedMessage} for a delivered RocketMQ message. Properties RocketMQ reserves and SmartMQ's
-     * own are not user properties; a foreign property whose name SmartMQ would refuse is left out, and of
-     * several space-separated keys the first one is the key.
-     */
+    /** Whether {@code id} has the form of the ids SmartMQ assigns (UUIDv7 text), the only {@code SMQ_ID} trusted. */
+    public static boolean isSmartMQId(String id) {
+        return id != null && UUID_V7.matcher(id).matches();
+    }
+
+    /** {@link #fromRocketMQ(MessageExt, String)} with the message's own topic. */
     public static ReceivedMessage fromRocketMQ(MessageExt ext) {
-        Message.Builder b = Message.builder(ext.getTopic()).body(ext.getBody());
+        return fromRocketMQ(ext, ext.getTopic());
+    }
+
+    /**
+     * The {@link ReceivedMessage} for a delivered RocketMQ message, delivered as {@code topic} (the topic without
+     * the namespace). Never refuses a message RocketMQ can carry; see the class comment for what goes where.
+     *
+     * @throws InvalidMessageException only when no {@link Message} can represent it at all (an empty body, which
+     *                                 only non-Java producers can send); the reason never quotes keys or values
+     */
+    public static ReceivedMessage fromRocketMQ(MessageExt ext, String topic) {
+        byte[] body = ext.getBody();
+        if (body == null || body.length == 0) {
+            throw new InvalidMessageException("the message has an empty body, which a SmartMQ message cannot have");
+        }
+        Message.Builder b = Message.builder(topic).body(body);
+        Map<String, String> unmapped = new LinkedHashMap<>();
+
         String keys = ext.getKeys();
         if (keys != null && !keys.isBlank()) {
-            b.key(keys.trim().split("\\s+")[0]);
+            String trimmed = keys.trim();
+            String first = trimmed.split("\\s+")[0];
+            boolean firstFits = first.length() <= Message.MAX_KEY_LENGTH;
+            if (firstFits) {
+                b.key(first);
+            }
+            if (!firstFits || !first.equals(trimmed)) {
+                b.property(RocketMQProperties.KEYS, keys);
+            }
         }
         String tags = ext.getTags();
-        if (tags != null && !tags.isBlank() && !tags.contains("||") && tags.chars().noneMatch(Character::isWhitespace)) {
-            b.tags(tags);
-        }
-        for (Map.Entry<String, String> p : ext.getProperties().entrySet()) {
-            String name = p.getKey();
-            if (MessageConst.STRING_HASH_SET.contains(name) || name.startsWith(Message.RESERVED_PROPERTY_PREFIX)
-                    || !PROPERTY_NAME.matcher(name).matches() || p.getValue() == null) {
-                continue;
+        if (tags != null && !tags.isEmpty()) {
+            if (!tags.isBlank() && !tags.contains("||") && tags.chars().noneMatch(Character::isWhitespace)) {
+                b.tags(tags);
+            } else {
+                b.property(RocketMQProperties.TAGS, tags);
             }
-            b.property(name, p.getValue());
         }
         String id = ext.getUserProperty(Envelope.ID_PROPERTY);
-        if (id == null || id.isEmpty()) {
+        boolean trusted = isSmartMQId(id);
+        for (Map.Entry<String, String> p : ext.getProperties().entrySet()) {
+            String name = p.getKey();
+            String value = p.getValue();
+            if (value == null || MessageConst.STRING_HASH_SET.contains(name)) {
+                continue; // RocketMQ's own: keys and tags above, the rest is transport detail
+            }
+            if (name.equals(Envelope.ID_PROPERTY) || name.equals(Envelope.BORN_PROPERTY)) {
+                if (!trusted) {
+                    unmapped.put(name, value); // a foreign producer's value: visible, never the identity
+                }
+                continue;
+            }
+            if (PROPERTY_NAME.matcher(name).matches() && !name.startsWith(Message.RESERVED_PROPERTY_PREFIX)
+                    && !name.startsWith(RocketMQProperties.PREFIX)
+                    && value.indexOf('\u0001') < 0 && value.indexOf('\u0002') < 0) {
+                b.property(name, value);
+            } else {
+                unmapped.put(name, value);
+            }
+        }
+        if (!unmapped.isEmpty()) {
+            b.property(RocketMQProperties.PROPERTIES, RocketMQProperties.encode(unmapped));
+        }
+        if (!trusted) {
             id = ext.getMsgId();
         }
         long born = ext.getBornTimestamp();
-        String bornText = ext.getUserProperty(Envelope.BORN_PROPERTY);
+        String bornText = trusted ? ext.getUserProperty(Envelope.BORN_PROPERTY) : null;
         if (bornText != null) {
             try {
                 born = Long.parseLong(bornText);
             } catch (NumberFormatException e) {
-                // A foreign producer used our property name: RocketMQ's own born time is the better answer.
                 born = ext.getBornTimestamp();
             }
         }

@@ -3,6 +3,7 @@ package dev.smartmq.rocketmq.internal;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +12,7 @@ import dev.smartmq.api.InvalidMessageException;
 import dev.smartmq.api.Message;
 import dev.smartmq.api.ReceivedMessage;
 import dev.smartmq.api.Route;
+import dev.smartmq.rocketmq.RocketMQProperties;
 import dev.smartmq.spi.Envelope;
 import java.util.Map;
 import org.apache.rocketmq.common.message.MessageConst;
@@ -26,13 +28,13 @@ class MessageMappingTest {
     @Test
     void envelopeMapsToRocketMQAndBack() {
         Message m = base().key("order-1").tags("paid").property("tenant", "t1").build();
-        Envelope env = new Envelope("0190-abc", m, 1234L, 0);
+        Envelope env = new Envelope("0190b2c4-5d6e-7f80-9a1b-2c3d4e5f6a7b", m, 1234L, 0);
         org.apache.rocketmq.common.message.Message out = MessageMapping.toRocketMQ(env);
         assertEquals("orders", out.getTopic());
         assertEquals("order-1", out.getKeys());
         assertEquals("paid", out.getTags());
         assertEquals("t1", out.getUserProperty("tenant"));
-        assertEquals("0190-abc", out.getUserProperty(Envelope.ID_PROPERTY));
+        assertEquals("0190b2c4-5d6e-7f80-9a1b-2c3d4e5f6a7b", out.getUserProperty(Envelope.ID_PROPERTY));
         assertEquals("1234", out.getUserProperty(Envelope.BORN_PROPERTY));
 
         MessageExt ext = new MessageExt();
@@ -42,7 +44,7 @@ class MessageMappingTest {
         ext.setReconsumeTimes(2);
         ext.setMsgId("RMQ-ID");
         ReceivedMessage r = MessageMapping.fromRocketMQ(ext);
-        assertEquals("0190-abc", r.id());
+        assertEquals("0190b2c4-5d6e-7f80-9a1b-2c3d4e5f6a7b", r.id());
         assertEquals(1234L, r.bornTimestamp());
         assertEquals(3, r.deliveryAttempt());
         assertEquals(Route.MQ, r.route());
@@ -69,7 +71,53 @@ class MessageMappingTest {
         assertEquals(1, r.deliveryAttempt());
         assertEquals("k1", r.key());
         assertNull(r.tags());
-        assertEquals(Map.of("ok", "v"), r.properties());
+        // Nothing RocketMQ carried is dropped: all keys, the tag and the unnamable property ride along.
+        assertEquals(Map.of("ok", "v", RocketMQProperties.KEYS, "k1 k2", RocketMQProperties.TAGS, "a b",
+                RocketMQProperties.PROPERTIES, "bad+name=v"), r.properties());
+        assertEquals(Map.of("bad name", "v"), RocketMQProperties.unmapped(r));
+    }
+
+    @Test
+    void smqIdIsTheIdOnlyInSmartMQsForm() {
+        for (String notOurs : new String[] {"victim-id", "0190b2c4-5d6e-4f80-9a1b-2c3d4e5f6a7b",
+                "0190B2C4-5D6E-7F80-9A1B-2C3D4E5F6A7B"}) {
+            MessageExt ext = new MessageExt();
+            ext.setTopic("orders");
+            ext.setBody(new byte[] {1});
+            ext.setMsgId("RMQ-ID");
+            ext.setBornTimestamp(99L);
+            ext.putUserProperty(Envelope.ID_PROPERTY, notOurs);
+            ext.putUserProperty(Envelope.BORN_PROPERTY, "5");
+            ReceivedMessage r = MessageMapping.fromRocketMQ(ext);
+            assertEquals("RMQ-ID", r.id(), notOurs);
+            assertEquals(99L, r.bornTimestamp(), "an untrusted SMQ_BORN is not used either");
+            assertTrue(RocketMQProperties.unmapped(r).containsKey(Envelope.ID_PROPERTY), "but kept visible");
+        }
+    }
+
+    @Test
+    void anOverlongKeyIsCarriedNotRefusedAndAnEmptyBodyIsRefusedWithoutQuotingIt() {
+        MessageExt ext = new MessageExt();
+        ext.setTopic("orders");
+        ext.setBody(new byte[] {1});
+        ext.setMsgId("RMQ-ID");
+        ext.setKeys("K".repeat(600));
+        ReceivedMessage r = MessageMapping.fromRocketMQ(ext);
+        assertNull(r.key());
+        assertEquals("K".repeat(600), r.properties().get(RocketMQProperties.KEYS));
+        ext.setBody(new byte[0]);
+        InvalidMessageException e = assertThrows(InvalidMessageException.class, () -> MessageMapping.fromRocketMQ(ext));
+        assertFalse(e.getMessage().contains("KKKK"));
+    }
+
+    @Test
+    void delayLevelsAreTheNearestRocketMQAllows() {
+        assertEquals(1, DelayLevels.nearest(java.time.Duration.ofMillis(200)));
+        assertEquals(1, DelayLevels.nearest(java.time.Duration.ofSeconds(2)));
+        assertEquals(2, DelayLevels.nearest(java.time.Duration.ofSeconds(4)));
+        assertEquals(3, DelayLevels.nearest(java.time.Duration.ofSeconds(8)));
+        assertEquals(5, DelayLevels.nearest(java.time.Duration.ofSeconds(60)));
+        assertEquals(18, DelayLevels.nearest(java.time.Duration.ofHours(5)));
     }
 
     @Test
