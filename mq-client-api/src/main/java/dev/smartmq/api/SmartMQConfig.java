@@ -94,6 +94,21 @@ public final class SmartMQConfig {
     /** Default of {@link #abandonedGroupTimeout()}. */
     public static final Duration DEFAULT_ABANDONED_GROUP_TIMEOUT = Duration.ofMinutes(10);
 
+    /** Default of {@link #brownoutWindowSize()}: the last 100 MQ sends (0 turns the brownout rule off). */
+    public static final int DEFAULT_BROWNOUT_WINDOW_SIZE = 100;
+
+    /** Default of {@link #brownoutMinimumCalls()}. */
+    public static final int DEFAULT_BROWNOUT_MINIMUM_CALLS = 50;
+
+    /** Default of {@link #brownoutFailureRateThreshold()}, in percent. */
+    public static final int DEFAULT_BROWNOUT_FAILURE_RATE_THRESHOLD = 50;
+
+    /** Default of {@link #brownoutSlowCallRateThreshold()}, in percent. */
+    public static final int DEFAULT_BROWNOUT_SLOW_CALL_RATE_THRESHOLD = 80;
+
+    /** Default of {@link #brownoutSlowCallDuration()} as a share of {@link #sendTimeout()}, in percent. */
+    public static final int DEFAULT_BROWNOUT_SLOW_CALL_PERCENT_OF_SEND_TIMEOUT = 80;
+
 
     private final String namespace;
     private final int failureThreshold;
@@ -117,6 +132,11 @@ public final class SmartMQConfig {
     private final Duration drainCheckInterval;
     private final Duration shutdownTimeout;
     private final Duration abandonedGroupTimeout;
+    private final int brownoutWindowSize;
+    private final int brownoutMinimumCalls;
+    private final int brownoutFailureRateThreshold;
+    private final int brownoutSlowCallRateThreshold;
+    private final Duration brownoutSlowCallDurationSet;
     private final java.util.Set<String> republishTopics;
 
     private SmartMQConfig(Builder b) {
@@ -142,6 +162,11 @@ public final class SmartMQConfig {
         this.drainCheckInterval = b.drainCheckInterval;
         this.shutdownTimeout = b.shutdownTimeout;
         this.abandonedGroupTimeout = b.abandonedGroupTimeout;
+        this.brownoutWindowSize = b.brownoutWindowSize;
+        this.brownoutMinimumCalls = b.brownoutMinimumCalls;
+        this.brownoutFailureRateThreshold = b.brownoutFailureRateThreshold;
+        this.brownoutSlowCallRateThreshold = b.brownoutSlowCallRateThreshold;
+        this.brownoutSlowCallDurationSet = b.brownoutSlowCallDuration;
         this.republishTopics = java.util.Set.copyOf(b.republishTopics);
     }
 
@@ -284,6 +309,46 @@ public final class SmartMQConfig {
     }
 
     /**
+     * Brownout rule: how many of the latest MQ sends the failure-rate / slow-call-rate window holds; 0 turns the
+     * rule off (only {@link #failureThreshold()} consecutive failures degrade). Only sends that count against the
+     * cluster enter the window (successes, and failures not attributed to one broker or one topic). Default
+     * {@link #DEFAULT_BROWNOUT_WINDOW_SIZE}.
+     */
+    public int brownoutWindowSize() {
+        return brownoutWindowSize;
+    }
+
+    /** Brownout rule: sends the window must hold before it may trip. Default {@link #DEFAULT_BROWNOUT_MINIMUM_CALLS}. */
+    public int brownoutMinimumCalls() {
+        return brownoutMinimumCalls;
+    }
+
+    /**
+     * Brownout rule: the share of failed sends in the window, in percent, at or above which the namespace degrades.
+     * Default {@link #DEFAULT_BROWNOUT_FAILURE_RATE_THRESHOLD}.
+     */
+    public int brownoutFailureRateThreshold() {
+        return brownoutFailureRateThreshold;
+    }
+
+    /**
+     * Brownout rule: the share of successful sends slower than {@link #brownoutSlowCallDuration()} in the window, in
+     * percent, at or above which the namespace degrades. Default {@link #DEFAULT_BROWNOUT_SLOW_CALL_RATE_THRESHOLD}.
+     */
+    public int brownoutSlowCallRateThreshold() {
+        return brownoutSlowCallRateThreshold;
+    }
+
+    /**
+     * Brownout rule: a successful send slower than this is a slow call. Default
+     * {@value #DEFAULT_BROWNOUT_SLOW_CALL_PERCENT_OF_SEND_TIMEOUT}% of {@link #sendTimeout()} (2.4 s of the default 3 s).
+     */
+    public Duration brownoutSlowCallDuration() {
+        return brownoutSlowCallDurationSet != null ? brownoutSlowCallDurationSet
+                : sendTimeout.multipliedBy(DEFAULT_BROWNOUT_SLOW_CALL_PERCENT_OF_SEND_TIMEOUT).dividedBy(100);
+    }
+
+    /**
      * Topics whose fallback backlog is also re-published to the MQ once it is healthy again (RECOVERING and after),
      * for consumers that read the MQ only (raw RocketMQ consumers in a mixed fleet). Empty by default. See the core
      * README ("Mixed fleets") for the ordering and duplicate consequences.
@@ -317,6 +382,11 @@ public final class SmartMQConfig {
                 + ", drainCheckInterval=" + drainCheckInterval
                 + ", shutdownTimeout=" + shutdownTimeout
                 + ", abandonedGroupTimeout=" + abandonedGroupTimeout
+                + ", brownoutWindowSize=" + brownoutWindowSize
+                + ", brownoutMinimumCalls=" + brownoutMinimumCalls
+                + ", brownoutFailureRateThreshold=" + brownoutFailureRateThreshold
+                + ", brownoutSlowCallRateThreshold=" + brownoutSlowCallRateThreshold
+                + ", brownoutSlowCallDuration=" + brownoutSlowCallDuration()
                 + ", republishTopics=" + republishTopics
                 + "}";
     }
@@ -345,6 +415,11 @@ public final class SmartMQConfig {
         private Duration drainCheckInterval = DEFAULT_DRAIN_CHECK_INTERVAL;
         private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
         private Duration abandonedGroupTimeout = DEFAULT_ABANDONED_GROUP_TIMEOUT;
+        private int brownoutWindowSize = DEFAULT_BROWNOUT_WINDOW_SIZE;
+        private int brownoutMinimumCalls = DEFAULT_BROWNOUT_MINIMUM_CALLS;
+        private int brownoutFailureRateThreshold = DEFAULT_BROWNOUT_FAILURE_RATE_THRESHOLD;
+        private int brownoutSlowCallRateThreshold = DEFAULT_BROWNOUT_SLOW_CALL_RATE_THRESHOLD;
+        private Duration brownoutSlowCallDuration;
         private java.util.Set<String> republishTopics = new java.util.LinkedHashSet<>();
 
         private Builder() {
@@ -373,6 +448,11 @@ public final class SmartMQConfig {
             this.drainCheckInterval = base.drainCheckInterval;
             this.shutdownTimeout = base.shutdownTimeout;
             this.abandonedGroupTimeout = base.abandonedGroupTimeout;
+            this.brownoutWindowSize = base.brownoutWindowSize;
+            this.brownoutMinimumCalls = base.brownoutMinimumCalls;
+            this.brownoutFailureRateThreshold = base.brownoutFailureRateThreshold;
+            this.brownoutSlowCallRateThreshold = base.brownoutSlowCallRateThreshold;
+            this.brownoutSlowCallDuration = base.brownoutSlowCallDurationSet;
             this.republishTopics = new java.util.LinkedHashSet<>(base.republishTopics);
         }
 
@@ -534,6 +614,44 @@ public final class SmartMQConfig {
             return this;
         }
 
+        /** Brownout rule: latest MQ sends the window holds, 0 (rule off) or 10-10000. */
+        public Builder brownoutWindowSize(int v) {
+            ConfigurationException.check(v == 0 || (v >= 10 && v <= 10_000), "brownoutWindowSize", v,
+                    "must be 0 (off) or between 10 and 10000");
+            this.brownoutWindowSize = v;
+            return this;
+        }
+
+        /** Brownout rule: sends the window must hold before it may trip, at least 1 (and at most the window). */
+        public Builder brownoutMinimumCalls(int v) {
+            ConfigurationException.check(v >= 1, "brownoutMinimumCalls", v, "must be at least 1");
+            this.brownoutMinimumCalls = v;
+            return this;
+        }
+
+        /** Brownout rule: failure rate in percent that degrades, 1-100. */
+        public Builder brownoutFailureRateThreshold(int percent) {
+            ConfigurationException.check(percent >= 1 && percent <= 100, "brownoutFailureRateThreshold", percent,
+                    "must be between 1 and 100");
+            this.brownoutFailureRateThreshold = percent;
+            return this;
+        }
+
+        /** Brownout rule: slow-call rate in percent that degrades, 1-100. */
+        public Builder brownoutSlowCallRateThreshold(int percent) {
+            ConfigurationException.check(percent >= 1 && percent <= 100, "brownoutSlowCallRateThreshold", percent,
+                    "must be between 1 and 100");
+            this.brownoutSlowCallRateThreshold = percent;
+            return this;
+        }
+
+        /** Brownout rule: a successful send slower than this is slow; positive, at most {@code sendTimeout}. */
+        public Builder brownoutSlowCallDuration(Duration v) {
+            ConfigurationException.check(positive(v), "brownoutSlowCallDuration", v, "must be positive");
+            this.brownoutSlowCallDuration = v;
+            return this;
+        }
+
         /** Topics whose fallback backlog is re-published to the MQ on recovery (see {@link SmartMQConfig#republishTopics()}). */
         public Builder republishTopics(java.util.Collection<String> topics) {
             ConfigurationException.check(topics != null && topics.stream().allMatch(t -> t != null && !t.isBlank()),
@@ -544,6 +662,12 @@ public final class SmartMQConfig {
 
         /** Validates combinations and builds the configuration. */
         public SmartMQConfig build() {
+            ConfigurationException.check(brownoutWindowSize == 0 || brownoutMinimumCalls <= brownoutWindowSize,
+                    "brownoutMinimumCalls", brownoutMinimumCalls,
+                    "must not exceed brownoutWindowSize (" + brownoutWindowSize + ")");
+            ConfigurationException.check(brownoutSlowCallDuration == null
+                            || brownoutSlowCallDuration.compareTo(sendTimeout) <= 0, "brownoutSlowCallDuration",
+                    brownoutSlowCallDuration, "must not exceed sendTimeout (" + sendTimeout + ")");
             ConfigurationException.check(pollBackoffMin.compareTo(pollBackoffMax) <= 0, "pollBackoffMin",
                     pollBackoffMin, "must not exceed pollBackoffMax (" + pollBackoffMax + ")");
             ConfigurationException.check(retryBackoffInitial.compareTo(retryBackoffMax) <= 0,

@@ -4,6 +4,7 @@ import dev.smartmq.api.InvalidMessageException;
 import dev.smartmq.api.Message;
 import dev.smartmq.api.Subscription;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -53,6 +54,27 @@ public interface PrimaryTransport extends AutoCloseable {
      * @throws TransportException when the MQ is not healthy
      */
     void probe(String probeTopic, Duration timeout);
+
+    /**
+     * Sets who is told about local broker isolation and re-admission. Called once by the engine before
+     * {@link #start()}. A transport that never isolates brokers ignores it.
+     */
+    default void brokerHealthListener(BrokerHealthListener listener) {
+    }
+
+    /** Names of the brokers this transport has isolated locally right now (empty if it never isolates). */
+    default Set<String> isolatedBrokers() {
+        return Set.of();
+    }
+
+    /**
+     * Probes every locally isolated broker once ({@code probeTopic}, within {@code timeout} each) and re-admits
+     * those that answer, telling the {@link BrokerHealthListener}. Called by the engine every
+     * {@code probeInterval} on its prober thread, on every instance (isolation is local). Never throws for a
+     * failed probe: the broker simply stays isolated.
+     */
+    default void probeIsolatedBrokers(String probeTopic, Duration timeout) {
+    }
 
     /** Shuts the MQ clients down. Idempotent. */
     @Override

@@ -3,15 +3,37 @@ package dev.smartmq.spi;
 import dev.smartmq.api.SmartMQException;
 import java.util.Objects;
 
-/** A primary-transport call failed; {@link #kind()} says whether the MQ or the input is at fault. */
+/**
+ * A primary-transport call failed; {@link #kind()} says whether the MQ or the input is at fault, and for an
+ * infrastructure failure {@link #scope()} says what it proves about the cluster and {@link #broker()} which broker
+ * it is attributed to, when the transport knows.
+ */
 public class TransportException extends SmartMQException {
     private static final long serialVersionUID = 1L;
 
     private final FailureKind kind;
+    private final FailureScope scope;
+    private final String broker;
 
     public TransportException(FailureKind kind, String message, Throwable cause) {
+        this(kind, FailureScope.UNATTRIBUTED, null, message, cause);
+    }
+
+    /**
+     * @param scope  what an infrastructure failure proves about the cluster (ignored for input failures)
+     * @param broker the broker the failure is attributed to, or {@code null}
+     */
+    public TransportException(FailureKind kind, FailureScope scope, String broker, String message, Throwable cause) {
         super(message, cause);
         this.kind = Objects.requireNonNull(kind, "kind");
+        this.scope = Objects.requireNonNull(scope, "scope");
+        this.broker = broker;
+    }
+
+    /** An infrastructure failure of {@code scope}, attributed to {@code broker} (may be null). */
+    public static TransportException infrastructure(FailureScope scope, String broker, String message,
+                                                    Throwable cause) {
+        return new TransportException(FailureKind.INFRASTRUCTURE, scope, broker, message, cause);
     }
 
     public static TransportException infrastructure(String message, Throwable cause) {
@@ -28,5 +50,23 @@ public class TransportException extends SmartMQException {
 
     public boolean isInfrastructure() {
         return kind == FailureKind.INFRASTRUCTURE;
+    }
+
+    /** What this failure proves about the cluster; {@link FailureScope#UNATTRIBUTED} unless the transport knows. */
+    public FailureScope scope() {
+        return scope;
+    }
+
+    /** Name of the broker the failure is attributed to, or {@code null}. */
+    public String broker() {
+        return broker;
+    }
+
+    /**
+     * Whether this failure counts towards degrading the namespace: an infrastructure failure that is
+     * {@link FailureScope#UNATTRIBUTED} or {@link FailureScope#CLUSTER}.
+     */
+    public boolean countsAgainstCluster() {
+        return isInfrastructure() && (scope == FailureScope.UNATTRIBUTED || scope == FailureScope.CLUSTER);
     }
 }

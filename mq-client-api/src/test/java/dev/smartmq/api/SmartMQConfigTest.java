@@ -81,4 +81,29 @@ class SmartMQConfigTest {
         assertEquals(base.toString(), copy.toString());
         assertEquals(7, SmartMQConfig.from(base).consumerThreads(9).build().failureThreshold());
     }
+
+    @Test
+    void brownoutDefaultsAndRules() {
+        SmartMQConfig d = SmartMQConfig.ofDefaults();
+        assertEquals(100, d.brownoutWindowSize());
+        assertEquals(50, d.brownoutMinimumCalls());
+        assertEquals(50, d.brownoutFailureRateThreshold());
+        assertEquals(80, d.brownoutSlowCallRateThreshold());
+        assertEquals(Duration.ofMillis(2400), d.brownoutSlowCallDuration(), "80 % of the default 3 s sendTimeout");
+        assertEquals(Duration.ofMillis(800),
+                SmartMQConfig.custom().sendTimeout(Duration.ofSeconds(1)).build().brownoutSlowCallDuration(),
+                "follows sendTimeout unless set");
+        assertEquals(0, SmartMQConfig.custom().brownoutWindowSize(0).build().brownoutWindowSize(), "0 = off");
+        rejects(b -> b.brownoutWindowSize(5), "brownoutWindowSize", "5");
+        rejects(b -> b.brownoutMinimumCalls(0), "brownoutMinimumCalls", "0");
+        rejects(b -> b.brownoutFailureRateThreshold(0), "brownoutFailureRateThreshold", "0");
+        rejects(b -> b.brownoutFailureRateThreshold(101), "brownoutFailureRateThreshold", "101");
+        rejects(b -> b.brownoutSlowCallRateThreshold(0), "brownoutSlowCallRateThreshold", "0");
+        rejects(b -> b.brownoutSlowCallDuration(Duration.ZERO), "brownoutSlowCallDuration", "PT0S");
+        rejects(b -> b.brownoutWindowSize(20).brownoutMinimumCalls(30).build(), "brownoutMinimumCalls", "30");
+        rejects(b -> b.sendTimeout(Duration.ofSeconds(1)).brownoutSlowCallDuration(Duration.ofSeconds(2)).build(),
+                "brownoutSlowCallDuration", "PT2S");
+        SmartMQConfig set = SmartMQConfig.custom().brownoutSlowCallDuration(Duration.ofMillis(500)).build();
+        assertEquals(set.toString(), SmartMQConfig.from(set).build().toString());
+    }
 }

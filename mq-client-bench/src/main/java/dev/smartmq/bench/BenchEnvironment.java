@@ -47,6 +47,7 @@ final class BenchEnvironment implements AutoCloseable {
     private EmbeddedRocketMQ rocketMQ;
     private ZooKeeperServer zooKeeper;
     private RedisServer redis;
+    private RedisServer redisReplica;
 
     /** Where the CPU of a round went (this JVM, redis-server, child tools, the machine). */
     CpuMeter cpu() {
@@ -96,13 +97,19 @@ final class BenchEnvironment implements AutoCloseable {
      * {@link RedisFallbackStore} and {@link ZkDegradationSwitch}, all with their defaults, in {@code namespace}.
      */
     SmartClient smartMQ(String namespace, SmartMQConfig.Builder config) {
+        return smartMQ(namespace, config, b -> b);
+    }
+
+    /** Same as {@link #smartMQ(String, SmartMQConfig.Builder)}, with the store's builder adjusted by {@code store}. */
+    SmartClient smartMQ(String namespace, SmartMQConfig.Builder config,
+                        java.util.function.UnaryOperator<RedisFallbackStore.Builder> storeOptions) {
         RocketMQTransport transport = RocketMQTransport.builder()
                 .nameServer(rocketMQ().nameServerAddress())
                 .producerGroup("bench-smart-" + namespace)
                 .build();
-        RedisFallbackStore store = RedisFallbackStore.builder()
+        RedisFallbackStore store = storeOptions.apply(RedisFallbackStore.builder()
                 .standalone(redis().host(), redis().port())
-                .namespace(namespace)
+                .namespace(namespace))
                 .build();
         ZkDegradationSwitch sw = ZkDegradationSwitch.builder()
                 .connectString(zooKeeper().connectString())
@@ -200,6 +207,26 @@ final class BenchEnvironment implements AutoCloseable {
         }
     }
 
+    /**
+     * A replica of {@link #redis()} ({@code replicaof}), started on first use; returns once its link is up.
+     */
+    synchronized RedisServer redisReplica() throws InterruptedException {
+        if (redisReplica == null) {
+            long t0 = System.nanoTime();
+            RedisServer master = redis();
+            redisReplica = RedisServer.builder().config("replicaof", RedisServer.HOST + " " + master.port()).start();
+            servers.push(redisReplica);
+            await("the Redis replica to be in sync", Duration.ofSeconds(60), () -> {
+                try (Jedis j = redisReplica.newClient()) {
+                    return j.info("replication").contains("master_link_status:up");
+                }
+            });
+            System.out.printf("  [env] redis-server replica pid %d on %s (%d ms)%n", redisReplica.pid(),
+                    redisReplica.hostAndPort(), ms(t0));
+        }
+        return redisReplica;
+    }
+
     /** Empties Redis (between rounds, untimed), so every round starts with the same memory and AOF state. */
     void flushRedis() {
         try (Jedis j = redis().newClient()) {
@@ -219,6 +246,7 @@ final class BenchEnvironment implements AutoCloseable {
         rocketMQ = null;
         zooKeeper = null;
         redis = null;
+        redisReplica = null;
     }
 
     private static void closeAll(Deque<AutoCloseable> deque) {

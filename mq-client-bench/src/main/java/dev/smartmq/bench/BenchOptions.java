@@ -24,6 +24,7 @@ public record BenchOptions(List<String> scenarios, int rounds, double secondsPer
 
     /** Every scenario, in the order they run. */
     public static final List<String> ALL_SCENARIOS = List.of("normal-sync", "normal-async", "degraded-sync",
+            "degraded-sync-replica-acks",
             "degraded-vs-redis", "drain", "failover", "idle");
 
     public static final int DEFAULT_ROUNDS = 5;

@@ -30,6 +30,14 @@ final class ChaosServers implements AutoCloseable {
     }
 
     static ChaosServers start() {
+        return start(1, true);
+    }
+
+    /**
+     * Like {@link #start()}, with {@code brokers} master brokers (each behind its own proxy) and RocketMQ's
+     * {@code autoCreateTopicEnable} as given; the probe topic has queues on every broker.
+     */
+    static ChaosServers start(int brokers, boolean autoCreateTopics) {
         long t0 = System.nanoTime();
         ZooKeeperServer zk = null;
         RedisServer redis = null;
@@ -37,7 +45,7 @@ final class ChaosServers implements AutoCloseable {
         try {
             zk = ZooKeeperServer.start();
             redis = RedisServer.start();
-            mq = EmbeddedRocketMQ.builder().withBrokerProxy().build();
+            mq = EmbeddedRocketMQ.builder().brokers(brokers).autoCreateTopics(autoCreateTopics).withBrokerProxy().build();
             mq.start();
             mq.createTopic(PROBE_TOPIC, 1);
             log.info("chaos servers up in {} ms: ZooKeeper {}, Redis {}, RocketMQ name server {}, broker {} (via proxy)",
@@ -70,9 +78,11 @@ final class ChaosServers implements AutoCloseable {
 
     /** Undoes every fault a row may have left behind: proxy healed, broker, ZooKeeper and Redis running. */
     void heal() {
-        brokerProxy().heal();
-        if (!rocketMQ.isBrokerRunning(0)) {
-            rocketMQ.startBroker();
+        for (int i = 0; i < rocketMQ.brokerCount(); i++) {
+            rocketMQ.brokerProxy(i).heal();
+            if (!rocketMQ.isBrokerRunning(i)) {
+                rocketMQ.startBroker(i);
+            }
         }
         if (!zooKeeper.isRunning()) {
             zooKeeper.restart();

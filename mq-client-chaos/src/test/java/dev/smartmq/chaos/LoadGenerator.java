@@ -51,6 +51,8 @@ final class LoadGenerator implements AutoCloseable {
     private final long maxMessages;
     private final Duration maxDuration;
     private final boolean async;
+    private final boolean keyless;
+    private final long slowCallNanos;
 
     private final List<Thread> workers = new ArrayList<>();
     private final List<CompletableFuture<?>> outstanding = new CopyOnWriteArrayList<>();
@@ -63,6 +65,7 @@ final class LoadGenerator implements AutoCloseable {
     private final AtomicLong failedInput = new AtomicLong();
     private final LongAccumulator maxCallNanos = new LongAccumulator(Math::max, 0);
     private final LongAccumulator maxCompletionNanos = new LongAccumulator(Math::max, 0);
+    private final AtomicLong slowCalls = new AtomicLong();
     private final List<Throwable> unexpected = new CopyOnWriteArrayList<>();
     private final Map<String, Sent> sent = new ConcurrentHashMap<>();
 
@@ -77,6 +80,8 @@ final class LoadGenerator implements AutoCloseable {
         this.maxMessages = b.maxMessages;
         this.maxDuration = b.maxDuration;
         this.async = b.async;
+        this.keyless = b.keyless;
+        this.slowCallNanos = b.slowCall.toNanos();
     }
 
     static Builder builder(String name, String topic, DeliveryChecker checker, SmartProducer... producers) {
@@ -118,7 +123,9 @@ final class LoadGenerator implements AutoCloseable {
     }
 
     private void send(SmartProducer producer, String key, long seq) {
-        Message message = Message.builder(topic).key(key).tags("chaos")
+        // A keyless load still tracks a logical key per message (the checker's order bookkeeping), but the
+        // message itself carries none, so the transport picks its queue freely.
+        Message message = Message.builder(topic).key(keyless ? null : key).tags("chaos")
                 .property("seq", Long.toString(seq))
                 .body("{\"key\":\"" + key + "\",\"seq\":" + seq + "}")
                 .build();
@@ -138,7 +145,11 @@ final class LoadGenerator implements AutoCloseable {
             }
             maxCallNanos.accumulate(System.nanoTime() - t0);
             CompletableFuture<?> done = f.whenComplete((receipt, error) -> {
-                maxCompletionNanos.accumulate(System.nanoTime() - t0);
+                long took = System.nanoTime() - t0;
+                maxCompletionNanos.accumulate(took);
+                if (took >= slowCallNanos) {
+                    slowCalls.incrementAndGet();
+                }
                 outcome(attempt, key, seq, receipt, error);
             });
             outstanding.add(done);
@@ -154,6 +165,9 @@ final class LoadGenerator implements AutoCloseable {
         }
         long took = System.nanoTime() - t0;
         maxCallNanos.accumulate(took);
+        if (took >= slowCallNanos) {
+            slowCalls.incrementAndGet();
+        }
         maxCompletionNanos.accumulate(took);
         outcome(attempt, key, seq, receipt, error);
     }
@@ -246,6 +260,11 @@ final class LoadGenerator implements AutoCloseable {
         return Duration.ofNanos(maxCompletionNanos.get());
     }
 
+    /** Sends whose outcome took at least the builder's {@code slowCall} (sync: the call; async: the completion). */
+    long slowCalls() {
+        return slowCalls.get();
+    }
+
     List<Throwable> unexpectedErrors() {
         return List.copyOf(unexpected);
     }
@@ -279,6 +298,8 @@ final class LoadGenerator implements AutoCloseable {
         private long maxMessages = 20_000L * ChaosSettings.factor();
         private Duration maxDuration = Duration.ofMinutes(3).multipliedBy(ChaosSettings.factor());
         private boolean async;
+        private boolean keyless;
+        private Duration slowCall = Duration.ofDays(1);
 
         private Builder(String name, String topic, DeliveryChecker checker, List<SmartProducer> producers) {
             this.name = name;
@@ -315,6 +336,18 @@ final class LoadGenerator implements AutoCloseable {
 
         Builder async(boolean v) {
             this.async = v;
+            return this;
+        }
+
+        /** Messages carry no key (the checker still tracks each thread's logical keys). */
+        Builder keyless(boolean v) {
+            this.keyless = v;
+            return this;
+        }
+
+        /** Outcomes at least this slow are counted in {@link LoadGenerator#slowCalls()}. */
+        Builder slowCall(Duration v) {
+            this.slowCall = v;
             return this;
         }
 

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.smartmq.api.ConsumeResult;
+import dev.smartmq.api.Subscription;
 import dev.smartmq.api.SwitchState;
 import dev.smartmq.core.event.SmartMQEvent;
 import dev.smartmq.core.fake.FakeTransport.Mode;
@@ -29,6 +31,9 @@ class EventsTest {
     void aFullDegradeAndRecoveryCycleIsPublishedInOrderOnTheEventsThread() {
         rig.start(Rig.fastConfig().failureThreshold(3).build());
         rig.sw.setLeader(false);
+        // A group consumes the fallback messages: messages for a topic without a group would (rightly) hold
+        // RECOVERING until abandonedGroupTimeout.
+        rig.mq.consumer().subscribe(Subscription.of("orders", "billing"), m -> ConsumeResult.SUCCESS);
         List<SmartMQEvent> all = new CopyOnWriteArrayList<>();
         List<String> threads = new CopyOnWriteArrayList<>();
         List<SmartMQEvent.DrainFinished> drains = new CopyOnWriteArrayList<>();

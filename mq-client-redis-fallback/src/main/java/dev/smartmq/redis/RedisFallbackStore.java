@@ -55,18 +55,19 @@ import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.JedisCluster;
 import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.JedisSentineled;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
 
 /**
- * SmartMQ's fallback store on Redis 7 (standalone or Cluster): a fixed number of FIFO shards per
+ * SmartMQ's fallback store on Redis 7 (standalone, Sentinel or Cluster): a fixed number of FIFO shards per
  * (topic, consumer group), at-least-once claim/ack with per-shard in-flight hashes, dead-letter lists, and
  * an idempotency guard. See the module README for the key layout, the value format and the protocol.
  *
  * <pre>{@code
  * RedisFallbackStore store = RedisFallbackStore.builder()
- *         .standalone("127.0.0.1", 6379)          // or .cluster(nodes), or .client(sharedUnifiedJedis)
+ *         .standalone("127.0.0.1", 6379)          // or .sentinel(name, sentinels), .cluster(nodes), .client(shared)
  *         .namespace("orders")
  *         .user("smartmq").password(secret)
  *         .build();
@@ -163,7 +164,7 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
         this.pipelineExecutor = pipelineExecutor;
         this.ops = new RedisOps(client, owned, pipelineExecutor);
         this.writer = new AppendWriter(ops, config.writerThreads, config.writerQueueCapacity, config.maxBatchSize,
-                config.maxBacklogPerShard);
+                config.maxBacklogPerShard, config.replicaAcks, config.replicaAckTimeout.toMillis());
         this.guard = new RedisIdempotencyGuard(client, layout);
         this.auth = config.envelopeKey == null ? null : new EnvelopeAuth(config.envelopeKey, config.namespace);
         this.tokenPrefix = Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
@@ -1242,6 +1243,11 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
         return new long[] {writer.appends(), writer.batches()};
     }
 
+    /** Appends written on the master but failed because too few replicas confirmed them (for tests). */
+    long notReplicatedAppends() {
+        return writer.notReplicated();
+    }
+
     /** The client (for tests in this package). */
     UnifiedJedis client() {
         return ops.jedis();
@@ -1261,7 +1267,9 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
     private record Settings(String target, String namespace, int shards, long maxBacklogPerShard, int maxBodySize,
                             String user, boolean passwordSet, boolean ssl, Duration connectTimeout,
                             Duration socketTimeout, int poolSize, int writerThreads, int maxBatchSize,
-                            int writerQueueCapacity, byte[] envelopeKey) {
+                            int writerQueueCapacity, byte[] envelopeKey, int replicaAcks,
+                            Duration replicaAckTimeout, String sentinelUser, boolean sentinelPasswordSet,
+                            boolean sentinelSsl) {
         @Override
         public String toString() {
             return target + ", namespace=" + namespace + ", shards=" + shards + ", maxBacklogPerShard="
@@ -1270,20 +1278,30 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
                     + ", connectTimeout=" + connectTimeout + ", socketTimeout=" + socketTimeout + ", poolSize="
                     + poolSize + ", writerThreads=" + writerThreads + ", maxBatchSize=" + maxBatchSize
                     + ", writerQueueCapacity=" + writerQueueCapacity
-                    + ", envelopeAuthentication=" + (envelopeKey == null ? "off" : "HMAC-SHA256");
+                    + ", envelopeAuthentication=" + (envelopeKey == null ? "off" : "HMAC-SHA256")
+                    + ", replicaAcks=" + (replicaAcks == 0 ? "off" : replicaAcks + " within " + replicaAckTimeout)
+                    + (target.startsWith("sentinel") ? ", sentinelUser=" + sentinelUser + ", sentinelPassword="
+                    + (sentinelPasswordSet ? "****" : "none") + ", sentinelSsl=" + sentinelSsl : "");
         }
     }
 
     // -------------------------------------------------------------------------------------------- builder
 
     /**
-     * Builds a {@link RedisFallbackStore}. Exactly one of {@link #standalone}, {@link #cluster} or
-     * {@link #client} is required. Each setter validates its value; {@link #build()} validates combinations.
+     * Builds a {@link RedisFallbackStore}. Exactly one of {@link #standalone}, {@link #sentinel},
+     * {@link #cluster} or {@link #client} is required. Each setter validates its value; {@link #build()} validates combinations.
      */
     public static final class Builder {
 
         private HostAndPort standalone;
         private Set<HostAndPort> cluster;
+        private String sentinelMaster;
+        private Set<HostAndPort> sentinels;
+        private String sentinelUser;
+        private String sentinelPassword;
+        private boolean sentinelSsl;
+        private int replicaAcks;
+        private Duration replicaAckTimeout = Duration.ZERO;
         private UnifiedJedis client;
         private String namespace = DEFAULT_NAMESPACE;
         private int shards = DEFAULT_SHARDS;
@@ -1316,6 +1334,64 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
         public Builder cluster(Set<HostAndPort> nodes) {
             ConfigurationException.check(nodes != null && !nodes.isEmpty(), "cluster", nodes, "must name at least one node");
             this.cluster = Set.copyOf(nodes);
+            return this;
+        }
+
+        /**
+         * A master watched by Redis Sentinel: the store asks the {@code sentinels} where {@code masterName} is,
+         * follows Sentinel's {@code +switch-master} announcements, and after a failover sends to the promoted
+         * master without a restart (calls in between fail with {@code UNAVAILABLE}). {@link #user},
+         * {@link #password} and {@link #ssl} apply to the data servers; {@link #sentinelPassword},
+         * {@link #sentinelUser} and {@link #sentinelSsl} to the Sentinels.
+         */
+        public Builder sentinel(String masterName, Set<HostAndPort> sentinels) {
+            ConfigurationException.check(masterName != null && !masterName.isBlank(), "masterName", masterName,
+                    "must not be blank");
+            ConfigurationException.check(sentinels != null && !sentinels.isEmpty(), "sentinels", sentinels,
+                    "must name at least one Sentinel");
+            this.sentinelMaster = masterName;
+            this.sentinels = Set.copyOf(sentinels);
+            return this;
+        }
+
+        /** ACL user for the Sentinels (Redis 6.2+); needs {@link #sentinelPassword}. */
+        public Builder sentinelUser(String user) {
+            ConfigurationException.check(user != null && !user.isBlank(), "sentinelUser", user, "must not be blank");
+            this.sentinelUser = user;
+            return this;
+        }
+
+        /** Password of the Sentinels ({@code requirepass} in sentinel.conf). Never logged. */
+        public Builder sentinelPassword(String password) {
+            if (password == null || password.isEmpty()) {
+                throw new ConfigurationException("sentinelPassword must not be empty");
+            }
+            this.sentinelPassword = password;
+            return this;
+        }
+
+        /** TLS to the Sentinels (with {@link #sslSocketFactory} if one is set, else the JVM's trust store). */
+        public Builder sentinelSsl(boolean ssl) {
+            this.sentinelSsl = ssl;
+            return this;
+        }
+
+        /**
+         * After each group-commit flush, {@code WAIT replicas timeout}: an append counts as stored only once
+         * {@code replicas} replicas confirmed it; one that did not reach them within {@code timeout} fails with
+         * {@code UNAVAILABLE} (the engine then tries its other path, and the caller sees a
+         * {@code DeliveryException} if none can store it). Such an append is on the master already and may still
+         * be delivered: a failed send may turn out to be delivered (a duplicate if the caller sends it again),
+         * never the other way round. On a cluster the {@code WAIT} goes to the master that owns the shard's slot.
+         * {@code timeout} must be below {@link #socketTimeout}. Off (0) by default.
+         */
+        public Builder replicaAcks(int replicas, Duration timeout) {
+            ConfigurationException.check(replicas >= 0 && replicas <= 16, "replicaAcks", replicas,
+                    "must be between 0 and 16");
+            ConfigurationException.check(replicas == 0 || positive(timeout), "replicaAckTimeout", timeout,
+                    "must be positive");
+            this.replicaAcks = replicas;
+            this.replicaAckTimeout = replicas == 0 ? Duration.ZERO : timeout;
             return this;
         }
 
@@ -1461,9 +1537,16 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
          * with {@code UNAVAILABLE}; a standalone client connects lazily.
          */
         public RedisFallbackStore build() {
-            int targets = (standalone != null ? 1 : 0) + (cluster != null ? 1 : 0) + (client != null ? 1 : 0);
-            ConfigurationException.check(targets == 1, "standalone/cluster/client", targets + " set",
+            int targets = (standalone != null ? 1 : 0) + (cluster != null ? 1 : 0) + (client != null ? 1 : 0)
+                    + (sentinels != null ? 1 : 0);
+            ConfigurationException.check(targets == 1, "standalone/cluster/sentinel/client", targets + " set",
                     "exactly one must be set");
+            ConfigurationException.check(sentinels != null || (sentinelUser == null && sentinelPassword == null
+                    && !sentinelSsl), "sentinelUser/sentinelPassword/sentinelSsl", "set", "apply only to sentinel(...)");
+            ConfigurationException.check(sentinelUser == null || sentinelPassword != null, "sentinelUser",
+                    sentinelUser, "needs a sentinelPassword");
+            ConfigurationException.check(replicaAcks == 0 || replicaAckTimeout.compareTo(socketTimeout) < 0,
+                    "replicaAckTimeout", replicaAckTimeout, "must be below socketTimeout (" + socketTimeout + ")");
             if (client != null) {
                 ConfigurationException.check(user == null && password == null && !ssl, "user/password/ssl",
                         "set", "apply only when the store builds its own client (configure the shared client instead)");
@@ -1501,6 +1584,9 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
             if (standalone != null) {
                 return new RedisFallbackStore(this, new JedisPooled(standalone, clientConfig, pool), true, null);
             }
+            if (sentinels != null) {
+                return new RedisFallbackStore(this, sentineled(clientConfig, pool), true, null);
+            }
             ExecutorService exec = newPipelineExecutor();
             try {
                 JedisCluster jc = new JedisCluster(cluster, clientConfig, 3, socketTimeout.multipliedBy(3), pool);
@@ -1509,6 +1595,31 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
                 exec.shutdownNow();
                 throw new FallbackStoreException(Reason.UNAVAILABLE, "cannot reach Redis Cluster " + cluster
                         + ": " + e.getMessage(), e);
+            }
+        }
+
+        private JedisSentineled sentineled(JedisClientConfig masterConfig, ConnectionPoolConfig pool) {
+            DefaultJedisClientConfig.Builder sc = DefaultJedisClientConfig.builder()
+                    .connectionTimeoutMillis((int) connectTimeout.toMillis())
+                    .socketTimeoutMillis((int) socketTimeout.toMillis())
+                    .clientName("smartmq-fallback-sentinel");
+            if (sentinelPassword != null) {
+                sc.password(sentinelPassword);
+            }
+            if (sentinelUser != null) {
+                sc.user(sentinelUser);
+            }
+            if (sentinelSsl) {
+                sc.ssl(true);
+                if (sslSocketFactory != null) {
+                    sc.sslSocketFactory(sslSocketFactory);
+                }
+            }
+            try {
+                return new JedisSentineled(sentinelMaster, masterConfig, pool, sentinels, sc.build());
+            } catch (RuntimeException e) {
+                throw new FallbackStoreException(Reason.UNAVAILABLE, "cannot find master '" + sentinelMaster
+                        + "' through Sentinels " + sentinels + ": " + e.getMessage(), e);
             }
         }
 
@@ -1530,10 +1641,12 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
         private Settings settings() {
             String target = standalone != null ? "standalone=" + standalone
                     : cluster != null ? "cluster=" + cluster
+                    : sentinels != null ? "sentinel=" + sentinelMaster + "@" + sentinels
                     : client != null ? "client=" + client.getClass().getSimpleName() + " (shared)" : "no target";
             return new Settings(target, namespace, shards, maxBacklogPerShard, maxBodySize, user, password != null,
                     ssl, connectTimeout, socketTimeout, poolSize, writerThreads, maxBatchSize, writerQueueCapacity,
-                    envelopeKey == null ? null : envelopeKey.clone());
+                    envelopeKey == null ? null : envelopeKey.clone(), replicaAcks, replicaAckTimeout, sentinelUser,
+                    sentinelPassword != null, sentinelSsl);
         }
 
         @Override

@@ -50,4 +50,36 @@ class RedisFallbackStoreBuilderTest {
             assertThrows(IllegalStateException.class, () -> store.claim("t", "g", 0, "c", 1));
         }
     }
+
+    @Test
+    void sentinelAndReplicaAckSettingsAreValidated() {
+        java.util.Set<redis.clients.jedis.HostAndPort> sentinels =
+                java.util.Set.of(new redis.clients.jedis.HostAndPort("127.0.0.1", 26379));
+        assertTrue(assertThrows(ConfigurationException.class,
+                () -> RedisFallbackStore.builder().sentinel(" ", sentinels)).getMessage().contains("masterName"));
+        assertThrows(ConfigurationException.class,
+                () -> RedisFallbackStore.builder().sentinel("m", java.util.Set.of()));
+        assertThrows(ConfigurationException.class, () -> RedisFallbackStore.builder().sentinel("m", sentinels)
+                .standalone("127.0.0.1", 6379).build());
+        assertTrue(assertThrows(ConfigurationException.class, () -> RedisFallbackStore.builder()
+                .standalone("127.0.0.1", 6379).sentinelPassword("pw").build()).getMessage()
+                .contains("apply only to sentinel"));
+        assertTrue(assertThrows(ConfigurationException.class, () -> RedisFallbackStore.builder()
+                .sentinel("m", sentinels).sentinelUser("u").build()).getMessage().contains("sentinelPassword"));
+        assertTrue(assertThrows(ConfigurationException.class, () -> RedisFallbackStore.builder()
+                .replicaAcks(-1, Duration.ofMillis(100))).getMessage().contains("replicaAcks"));
+        assertTrue(assertThrows(ConfigurationException.class, () -> RedisFallbackStore.builder()
+                .replicaAcks(1, Duration.ZERO)).getMessage().contains("replicaAckTimeout"));
+        assertTrue(assertThrows(ConfigurationException.class, () -> RedisFallbackStore.builder()
+                .standalone("127.0.0.1", 6379).socketTimeout(Duration.ofSeconds(1))
+                .replicaAcks(1, Duration.ofSeconds(1)).build()).getMessage().contains("below socketTimeout"));
+    }
+
+    @Test
+    void replicaAcksAndSentinelPasswordAppearInToStringWithoutTheSecret() {
+        try (RedisFallbackStore store = RedisFallbackStore.builder().standalone("127.0.0.1", 6399)
+                .replicaAcks(2, Duration.ofMillis(300)).build()) {
+            assertTrue(store.toString().contains("replicaAcks=2 within PT0.3S"), store.toString());
+        }
+    }
 }

@@ -4,12 +4,17 @@ import dev.smartmq.api.ConfigurationException;
 import dev.smartmq.api.InvalidMessageException;
 import dev.smartmq.api.Message;
 import dev.smartmq.api.Subscription;
+import dev.smartmq.rocketmq.internal.BrokerIsolatedException;
+import dev.smartmq.rocketmq.internal.BrokerIsolation;
 import dev.smartmq.rocketmq.internal.ClientSettings;
 import dev.smartmq.rocketmq.internal.FailureClassifier;
 import dev.smartmq.rocketmq.internal.GroupConsumer;
-import dev.smartmq.rocketmq.internal.KeyHashQueueSelector;
+import dev.smartmq.rocketmq.internal.IsolationAwareSelector;
+import dev.smartmq.rocketmq.internal.IsolationAwareSelector.Selection;
 import dev.smartmq.rocketmq.internal.MessageMapping;
+import dev.smartmq.spi.BrokerHealthListener;
 import dev.smartmq.spi.Envelope;
+import dev.smartmq.spi.FailureScope;
 import dev.smartmq.spi.PrimaryTransport;
 import dev.smartmq.spi.TransportException;
 import dev.smartmq.spi.TransportListener;
@@ -19,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -35,10 +41,15 @@ import org.apache.rocketmq.acl.common.SessionCredentials;
 import org.apache.rocketmq.client.Validators;
 import org.apache.rocketmq.client.exception.MQBrokerException;
 import org.apache.rocketmq.client.exception.MQClientException;
+import org.apache.rocketmq.client.impl.factory.MQClientInstance;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
 import org.apache.rocketmq.client.producer.SendCallback;
 import org.apache.rocketmq.client.producer.SendResult;
 import org.apache.rocketmq.client.producer.SendStatus;
+import org.apache.rocketmq.common.constant.PermName;
+import org.apache.rocketmq.common.message.MessageQueue;
+import org.apache.rocketmq.remoting.protocol.body.ClusterInfo;
+import org.apache.rocketmq.remoting.protocol.route.TopicRouteData;
 import org.apache.rocketmq.remoting.exception.RemotingException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -104,6 +115,8 @@ public final class RocketMQTransport implements PrimaryTransport {
     public static final ConsumeFrom DEFAULT_CONSUME_FROM = ConsumeFrom.LAST_OFFSET;
     /** Default of {@link Builder#consumeThreads(int)}. */
     public static final int DEFAULT_CONSUME_THREADS = 8;
+    /** Default of {@link Builder#brokerIsolationThreshold(int)}. */
+    public static final int DEFAULT_BROKER_ISOLATION_THRESHOLD = 3;
 
     private static final Logger LOG = LoggerFactory.getLogger(RocketMQTransport.class);
     private static final Pattern GROUP = Pattern.compile("[A-Za-z0-9_-]{1,120}");
@@ -111,6 +124,8 @@ public final class RocketMQTransport implements PrimaryTransport {
     // Extra time an async future gets beyond its budget, so RocketMQ's own timeout (the better error) wins.
     private static final Duration ASYNC_GRACE = Duration.ofMillis(500);
     private static final byte[] PROBE_BODY = "smartmq-probe".getBytes(StandardCharsets.UTF_8);
+    // How long a "this topic has no route" verdict (asked of the name server) is reused for the same topic.
+    private static final long NO_ROUTE_VERDICT_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private enum State { LATENT, STARTED, CLOSED }
 
@@ -120,6 +135,12 @@ public final class RocketMQTransport implements PrimaryTransport {
     private final DefaultMQProducer producer;
     private final ThreadPoolExecutor asyncExecutor;
     private final Map<String, GroupConsumer> consumers = new ConcurrentHashMap<>();
+    private final BrokerIsolation isolation;
+    private final IsolationAwareSelector selector;
+    private final Map<String, NoRouteVerdict> noRouteVerdicts = new ConcurrentHashMap<>();
+
+    private record NoRouteVerdict(FailureScope scope, long atNanos) {
+    }
 
     private RocketMQTransport(Builder b) {
         this.config = b.copy();
@@ -150,6 +171,8 @@ public final class RocketMQTransport implements PrimaryTransport {
                 });
         asyncExecutor.allowCoreThreadTimeOut(true);
         producer.setAsyncSenderExecutor(asyncExecutor);
+        this.isolation = new BrokerIsolation(b.brokerIsolationThreshold, System::nanoTime);
+        this.selector = new IsolationAwareSelector(isolation);
     }
 
     public static Builder builder() {
@@ -206,36 +229,35 @@ public final class RocketMQTransport implements PrimaryTransport {
         // RocketMQ's own async mode: our executor (RocketMQ's asyncSenderExecutor) only looks up the route and
         // writes the request; the reply completes the callback on RocketMQ's callback threads. So as many sends
         // are in flight as callers start, not as many as there are executor threads.
+        String topic = envelope.topic();
+        Selection selection = new Selection(envelope.message().key());
         SendCallback callback = new SendCallback() {
             @Override
             public void onSuccess(SendResult result) {
                 try {
-                    future.complete(receipt(result, what));
+                    TransportReceipt r = receipt(result, what);
+                    succeeded(selection);
+                    future.complete(r);
                 } catch (TransportException e) {
-                    future.completeExceptionally(e);
+                    future.completeExceptionally(attribute(topic, selection, e, what));
                 }
             }
 
             @Override
             public void onException(Throwable e) {
-                future.completeExceptionally(FailureClassifier.toTransportException(what, e));
+                future.completeExceptionally(attribute(topic, selection, e, what));
             }
         };
         try {
-            String key = envelope.message().key();
             long timeoutMillis = Math.max(1, timeout.toMillis());
-            if (key != null) {
-                producer.send(msg, KeyHashQueueSelector.INSTANCE, key, callback, timeoutMillis);
-            } else {
-                producer.send(msg, callback, timeoutMillis);
-            }
+            producer.send(msg, selector, selection, callback, timeoutMillis);
         } catch (MQClientException e) {
             if (e.getCause() instanceof RejectedExecutionException) {
                 // Sends are backing up behind a slow MQ (or the transport is closing): that is the MQ's state.
                 future.completeExceptionally(TransportException.infrastructure(
                         what + " rejected: " + config.asyncSendQueueCapacity + " async sends already queued", e));
             } else {
-                future.completeExceptionally(FailureClassifier.toTransportException(what, e));
+                future.completeExceptionally(attribute(topic, selection, e, what));
             }
             return future;
         } catch (InterruptedException e) {
@@ -243,13 +265,14 @@ public final class RocketMQTransport implements PrimaryTransport {
             future.completeExceptionally(FailureClassifier.toTransportException(what, e));
             return future;
         } catch (Exception e) {
-            future.completeExceptionally(FailureClassifier.toTransportException(what, e));
+            future.completeExceptionally(attribute(topic, selection, e, what));
             return future;
         }
         return future.orTimeout(timeout.plus(ASYNC_GRACE).toMillis(), TimeUnit.MILLISECONDS)
                 .exceptionallyCompose(e -> CompletableFuture.failedFuture(
                         e instanceof TimeoutException
-                                ? TransportException.infrastructure(what + " timed out after " + timeout, e)
+                                ? attribute(topic, selection,
+                                        TransportException.infrastructure(what + " timed out after " + timeout, e), what)
                                 : e));
     }
 
@@ -292,6 +315,178 @@ public final class RocketMQTransport implements PrimaryTransport {
             throw FailureClassifier.input("probe of topic " + probeTopic, e);
         }
         doSend(null, msg, System.nanoTime() + timeout.toNanos(), "probe of topic " + probeTopic);
+    }
+
+    /**
+     * Makes sure {@code topic} (typically {@code SmartMQConfig.probeTopic()}) exists: if the name server knows it,
+     * nothing happens; if not, a probe message is sent, which creates it when the broker auto-creates topics. Call it
+     * at start-up, after {@link #start()}: without the probe topic the MQ is never found healthy again after a degrade.
+     *
+     * @return whether the topic was created now
+     * @throws ConfigurationException naming the topic and the {@code mqadmin updateTopic} command, if it does not exist
+     *                                and the broker does not create topics
+     * @throws TransportException     ({@code INFRASTRUCTURE}) if the name server or the brokers cannot be asked
+     */
+    public boolean ensureTopic(String topic, Duration timeout) {
+        checkStarted();
+        Objects.requireNonNull(timeout, "timeout");
+        String ns = config.namespace;
+        String wrapped = ns == null ? topic : org.apache.rocketmq.remoting.protocol.NamespaceUtil.wrapNamespace(ns, topic);
+        var api = producer.getDefaultMQProducerImpl().getMqClientFactory().getMQClientAPIImpl();
+        try {
+            api.getTopicRouteInfoFromNameServer(wrapped, timeout.toMillis());
+            return false;
+        } catch (MQClientException e) {
+            if (e.getResponseCode() != org.apache.rocketmq.remoting.protocol.ResponseCode.TOPIC_NOT_EXIST) {
+                throw TransportException.infrastructure("looking up topic " + topic + ": " + e.getErrorMessage(), e);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw TransportException.infrastructure("looking up topic " + topic, e);
+        } catch (Exception e) {
+            throw TransportException.infrastructure("looking up topic " + topic + ": " + e, e);
+        }
+        try {
+            probe(topic, timeout);
+        } catch (TransportException e) {
+            if (String.valueOf(e.getMessage()).contains("No route info")
+                    || (e.getCause() != null && String.valueOf(e.getCause().getMessage()).contains("No route info"))) {
+                throw new ConfigurationException("topic '" + wrapped + "' does not exist and the broker does not create"
+                        + " topics automatically (autoCreateTopicEnable=false); create it: mqadmin updateTopic -n "
+                        + config.nameServer + " -c <cluster> -t " + wrapped);
+            }
+            throw e;
+        }
+        LOG.info("topic {} did not exist; created by a probe send (the broker auto-creates topics)", wrapped);
+        return true;
+    }
+
+    /**
+     * The consumer groups the brokers of {@code topic} know for it (online, or with committed offsets), without the
+     * RocketMQ namespace; what {@link MigrationGuard} compares with SmartMQ's registry. Additive, read-only: one
+     * route lookup, then one query per broker of the route, each bounded by {@code timeout}.
+     *
+     * @throws TransportException ({@code INFRASTRUCTURE}) if the route or a broker cannot be asked
+     */
+    public java.util.Set<String> brokerConsumerGroups(String topic, Duration timeout) {
+        checkStarted();
+        Objects.requireNonNull(timeout, "timeout");
+        String ns = config.namespace;
+        String wrapped = ns == null ? topic : org.apache.rocketmq.remoting.protocol.NamespaceUtil.wrapNamespace(ns, topic);
+        var api = producer.getDefaultMQProducerImpl().getMqClientFactory().getMQClientAPIImpl();
+        java.util.Set<String> groups = new java.util.TreeSet<>();
+        try {
+            var route = api.getTopicRouteInfoFromNameServer(wrapped, timeout.toMillis());
+            for (var broker : route.getBrokerDatas()) {
+                String addr = broker.selectBrokerAddr();
+                if (addr == null) {
+                    continue;
+                }
+                for (String g : api.queryTopicConsumeByWho(addr, wrapped, timeout.toMillis()).getGroupList()) {
+                    groups.add(ns == null ? g : org.apache.rocketmq.remoting.protocol.NamespaceUtil.withoutNamespace(g, ns));
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw TransportException.infrastructure("asking the brokers of " + topic + " for its groups", e);
+        } catch (Exception e) {
+            throw TransportException.infrastructure("asking the brokers of " + topic + " for its groups: " + e, e);
+        }
+        return groups;
+    }
+
+    @Override
+    public void brokerHealthListener(BrokerHealthListener listener) {
+        isolation.listener(listener);
+    }
+
+    @Override
+    public Set<String> isolatedBrokers() {
+        return isolation.isolatedNames();
+    }
+
+    /**
+     * Probes each locally isolated broker: refreshes the routes it served from the name server, then sends a probe
+     * message to a queue of {@code probeTopic} on that broker (or, if the probe topic has no queue there, reads a
+     * queue offset from it). Re-admits the broker when the probe succeeds and every topic it was isolated for lists
+     * it again, so its keys find their queues. A broker out of every route for
+     * {@link BrokerIsolation#FORGET_AFTER_NANOS} is forgotten.
+     */
+    @Override
+    public void probeIsolatedBrokers(String probeTopic, Duration timeout) {
+        if (state.get() != State.STARTED) {
+            return;
+        }
+        MQClientInstance factory = producer.getDefaultMQProducerImpl().getMqClientFactory();
+        for (BrokerIsolation.Isolated i : isolation.isolated()) {
+            String broker = i.broker();
+            refreshRoute(factory, probeTopic);
+            i.topics().forEach(t -> refreshRoute(factory, t));
+            boolean probeTopicThere = routeHas(factory, probeTopic, broker);
+            String readTopic = i.topics().stream().filter(t -> routeHas(factory, t, broker)).findFirst().orElse(null);
+            if (!probeTopicThere && readTopic == null) {
+                if (isolation.isolatedLongerThanForgetTime(i)) {
+                    isolation.readmit(broker, "forgotten: out of every route for "
+                            + TimeUnit.NANOSECONDS.toMinutes(BrokerIsolation.FORGET_AFTER_NANOS) + " minutes");
+                }
+                continue;
+            }
+            try {
+                if (probeTopicThere) {
+                    probeBroker(probeTopic, broker, timeout);
+                } else {
+                    String addr = factory.findBrokerAddressInPublish(broker);
+                    if (addr == null) {
+                        continue;
+                    }
+                    factory.getMQClientAPIImpl().getMaxOffset(addr,
+                            new MessageQueue(producer.withNamespace(readTopic), broker, 0),
+                            Math.max(1, timeout.toMillis()));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (Exception e) {
+                LOG.debug("probe of isolated broker {} failed: {}", broker, e.toString());
+                continue;
+            }
+            boolean everyTopicListsIt = i.topics().stream()
+                    .allMatch(t -> routeHas(factory, t, broker) || !hasRoute(factory, t));
+            if (everyTopicListsIt) {
+                isolation.readmit(broker, (probeTopicThere ? "a probe of " + probeTopic : "an offset read of " + readTopic)
+                        + " on it succeeded");
+            }
+        }
+    }
+
+    private void probeBroker(String probeTopic, String broker, Duration timeout) throws Exception {
+        org.apache.rocketmq.common.message.Message msg =
+                new org.apache.rocketmq.common.message.Message(probeTopic, "probe", PROBE_BODY);
+        SendResult r = producer.send(msg, (queues, m, arg) -> queues.stream()
+                .filter(q -> q.getBrokerName().equals(broker)).findFirst()
+                .orElseThrow(() -> new IllegalStateException(probeTopic + " has no queue on " + broker)),
+                null, Math.max(1, timeout.toMillis()));
+        if (r == null || r.getSendStatus() != SendStatus.SEND_OK) {
+            throw new IllegalStateException("probe of " + broker + " returned " + (r == null ? null : r.getSendStatus()));
+        }
+    }
+
+    private void refreshRoute(MQClientInstance factory, String topic) {
+        try {
+            factory.updateTopicRouteInfoFromNameServer(producer.withNamespace(topic));
+        } catch (RuntimeException e) {
+            LOG.debug("route refresh of {} failed: {}", topic, e.toString());
+        }
+    }
+
+    private boolean hasRoute(MQClientInstance factory, String topic) {
+        return factory.getTopicRouteTable().get(producer.withNamespace(topic)) != null;
+    }
+
+    private boolean routeHas(MQClientInstance factory, String topic, String broker) {
+        TopicRouteData route = factory.getTopicRouteTable().get(producer.withNamespace(topic));
+        return route != null && route.getQueueDatas().stream().anyMatch(q -> q.getBrokerName().equals(broker)
+                && PermName.isWriteable(q.getPerm()) && q.getWriteQueueNums() > 0);
     }
 
     @Override
@@ -349,38 +544,126 @@ public final class RocketMQTransport implements PrimaryTransport {
         if (remainingMillis <= 0) {
             throw TransportException.infrastructure(what + " timed out before it started (queued too long)", null);
         }
+        String key = envelope == null ? null : envelope.message().key();
+        String topic = envelope == null ? msg.getTopic() : envelope.topic();
+        Selection selection = new Selection(key);
         SendResult result;
         try {
-            String key = envelope == null ? null : envelope.message().key();
             if (key != null) {
-                result = producer.send(msg, KeyHashQueueSelector.INSTANCE, key, remainingMillis);
+                result = producer.send(msg, selector, selection, remainingMillis);
             } else {
-                result = sendKeyless(msg, deadline, remainingMillis, what);
+                result = sendKeyless(msg, topic, selection, deadline, remainingMillis, what);
             }
         } catch (Exception e) {
             // MQClientException, RemotingException, MQBrokerException, InterruptedException, runtime failures.
-            throw FailureClassifier.toTransportException(what, e);
+            throw attribute(topic, selection, e, what);
         }
-        return receipt(result, what);
+        TransportReceipt r;
+        try {
+            r = receipt(result, what);
+        } catch (TransportException e) {
+            throw attribute(topic, selection, e, what);
+        }
+        succeeded(selection);
+        return r;
+    }
+
+    private void succeeded(Selection selection) {
+        MessageQueue q = selection.queue();
+        if (q != null) {
+            isolation.recordSuccess(q.getBrokerName());
+        }
+    }
+
+    /**
+     * The classified failure, with what it proves about the cluster (DESIGN.md §4): a keyed send refused because its
+     * queue is on an isolated broker is {@link FailureScope#BROKER_ISOLATED}; a failure on a broker is scored by
+     * {@link BrokerIsolation} ({@code BROKER} while other brokers of the topic serve, else {@code CLUSTER}); a topic
+     * without a route is {@code TOPIC} when the name server answers that the topic has none, {@code CLUSTER} when
+     * the name server cannot be reached.
+     */
+    private TransportException attribute(String topic, Selection selection, Throwable failure, String what) {
+        String isolatedBroker = BrokerIsolatedException.brokerIn(failure);
+        if (isolatedBroker != null) {
+            return TransportException.infrastructure(FailureScope.BROKER_ISOLATED, isolatedBroker,
+                    what + " not attempted: its queue lives on broker " + isolatedBroker + ", isolated locally", null);
+        }
+        TransportException te = FailureClassifier.toTransportException(what, failure);
+        if (!te.isInfrastructure() || te.scope() != FailureScope.UNATTRIBUTED) {
+            return te;
+        }
+        MessageQueue q = selection.queue();
+        Throwable cause = te.getCause() != null ? te.getCause() : failure == te ? null : failure;
+        if (q != null) {
+            FailureScope scope = isolation.recordFailure(topic, q.getBrokerName(), te.getMessage());
+            return TransportException.infrastructure(scope, q.getBrokerName(), te.getMessage(), cause);
+        }
+        if (FailureClassifier.isNoRoute(failure)) {
+            return TransportException.infrastructure(noRouteScope(topic), null, te.getMessage(), cause);
+        }
+        return te;
+    }
+
+    /**
+     * What "no route" for {@code topic} proves (at most one name server question a second per topic): a topic this
+     * transport has sent to before lost every broker that served it ({@code CLUSTER}); otherwise, if the name server
+     * cannot be reached or lists no broker at all, the cluster is gone ({@code CLUSTER}); if it lists live brokers,
+     * this one topic has no route: it was never created ({@code TOPIC}).
+     */
+    private FailureScope noRouteScope(String topic) {
+        if (isolation.wasRouted(topic)) {
+            return FailureScope.CLUSTER;
+        }
+        long now = System.nanoTime();
+        NoRouteVerdict v = noRouteVerdicts.get(topic);
+        if (v != null && now - v.atNanos() < NO_ROUTE_VERDICT_NANOS) {
+            return v.scope();
+        }
+        FailureScope scope;
+        try {
+            ClusterInfo cluster = producer.getDefaultMQProducerImpl().getMqClientFactory().getMQClientAPIImpl()
+                    .getBrokerClusterInfo(config.nameServerTimeout.toMillis());
+            boolean brokersAlive = cluster != null && cluster.getBrokerAddrTable() != null
+                    && cluster.getBrokerAddrTable().values().stream()
+                    .anyMatch(b -> b.getBrokerAddrs() != null && !b.getBrokerAddrs().isEmpty());
+            scope = brokersAlive ? FailureScope.TOPIC : FailureScope.CLUSTER;
+        } catch (RemotingException e) {
+            scope = FailureScope.CLUSTER;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            scope = FailureScope.UNATTRIBUTED;
+        } catch (MQBrokerException | RuntimeException e) {
+            scope = FailureScope.UNATTRIBUTED; // cannot tell (e.g. the name server refused the question): counts
+        }
+        if (noRouteVerdicts.size() > 1_000) {
+            noRouteVerdicts.clear();
+        }
+        noRouteVerdicts.put(topic, new NoRouteVerdict(scope, now));
+        return scope;
     }
 
     /**
      * A keyless sync send with up to {@code retriesWhenSendFailed} more attempts inside the same budget, each
      * only after a failure that proves the request never reached a broker's store
-     * ({@link FailureClassifier#neverReachedTheStore}); latency fault tolerance steers the next attempt away from
-     * the broker that failed. A timeout is never retried: the broker may have stored the message, and the
+     * ({@link FailureClassifier#neverReachedTheStore}); the failed broker is scored in {@link BrokerIsolation}, so
+     * the next attempt goes to a healthy broker where there is one. A timeout is never retried: the broker may have stored the message, and the
      * engine's fallback is the retry.
      */
-    private SendResult sendKeyless(org.apache.rocketmq.common.message.Message msg, long deadline,
-                                   long firstAttemptMillis, String what) throws Exception {
+    private SendResult sendKeyless(org.apache.rocketmq.common.message.Message msg, String topic, Selection selection,
+                                   long deadline, long firstAttemptMillis, String what) throws Exception {
         long budgetMillis = firstAttemptMillis;
         for (int attempt = 0; ; attempt++) {
             try {
-                return producer.send(msg, budgetMillis);
+                return producer.send(msg, selector, selection, budgetMillis);
             } catch (MQClientException | RemotingException | MQBrokerException e) {
                 budgetMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
                 if (attempt >= config.retriesWhenSendFailed || budgetMillis <= 0 || !FailureClassifier.neverReachedTheStore(e)) {
                     throw e;
+                }
+                MessageQueue failed = selection.queue();
+                if (failed != null) {
+                    // Scored now, so the next pick avoids the broker; the last attempt is scored by the caller.
+                    isolation.recordFailure(topic, failed.getBrokerName(), e.toString());
                 }
                 LOG.debug("{}: attempt {} never reached a broker ({}), retrying within the budget", what,
                         attempt + 1, e.toString());
@@ -428,6 +711,7 @@ public final class RocketMQTransport implements PrimaryTransport {
         private int asyncSendQueueCapacity = DEFAULT_ASYNC_SEND_QUEUE_CAPACITY;
         private ConsumeFrom consumeFrom = DEFAULT_CONSUME_FROM;
         private int consumeThreads = DEFAULT_CONSUME_THREADS;
+        private int brokerIsolationThreshold = DEFAULT_BROKER_ISOLATION_THRESHOLD;
 
         private Builder() {
         }
@@ -448,6 +732,7 @@ public final class RocketMQTransport implements PrimaryTransport {
             c.asyncSendQueueCapacity = asyncSendQueueCapacity;
             c.consumeFrom = consumeFrom;
             c.consumeThreads = consumeThreads;
+            c.brokerIsolationThreshold = brokerIsolationThreshold;
             return c;
         }
 
@@ -564,6 +849,18 @@ public final class RocketMQTransport implements PrimaryTransport {
         }
 
         /**
+         * Consecutive infrastructure failures of sends on one broker that isolate it locally while other brokers of
+         * the topic serve (keyless sends avoid it; keyed sends whose queue lives on it fail at once, and the engine
+         * stores them in the fallback store); 1-100. A probe re-admits it.
+         */
+        public Builder brokerIsolationThreshold(int failures) {
+            ConfigurationException.check(failures >= 1 && failures <= 100, "brokerIsolationThreshold", failures,
+                    "must be between 1 and 100");
+            this.brokerIsolationThreshold = failures;
+            return this;
+        }
+
+        /**
          * Builds the transport (not started).
          *
          * @throws ConfigurationException if {@code nameServer} is missing
@@ -585,7 +882,8 @@ public final class RocketMQTransport implements PrimaryTransport {
                     + ", nameServerTimeout=" + nameServerTimeout + ", routeRefreshInterval=" + routeRefreshInterval
                     + ", retriesWhenSendFailed=" + retriesWhenSendFailed + ", maxBodySize=" + maxBodySize
                     + ", asyncSendThreads=" + asyncSendThreads + ", asyncSendQueueCapacity=" + asyncSendQueueCapacity
-                    + ", consumeFrom=" + consumeFrom + ", consumeThreads=" + consumeThreads;
+                    + ", consumeFrom=" + consumeFrom + ", consumeThreads=" + consumeThreads
+                    + ", brokerIsolationThreshold=" + brokerIsolationThreshold;
         }
     }
 }

@@ -5,6 +5,10 @@ import dev.smartmq.api.InvalidMessageException;
 import dev.smartmq.api.Message;
 import dev.smartmq.api.SendReceipt;
 import dev.smartmq.api.SmartProducer;
+import dev.smartmq.spi.Envelope;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -15,11 +19,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.rocketmq.client.exception.MQBrokerException;
 import org.apache.rocketmq.client.exception.MQClientException;
+import org.apache.rocketmq.client.producer.MessageQueueSelector;
 import org.apache.rocketmq.client.producer.SendCallback;
+import org.apache.rocketmq.client.producer.SendResult;
+import org.apache.rocketmq.client.producer.SendStatus;
 import org.apache.rocketmq.common.message.MessageConst;
+import org.apache.rocketmq.common.message.MessageExt;
 import org.apache.rocketmq.remoting.exception.RemotingException;
 import org.apache.rocketmq.remoting.exception.RemotingTimeoutException;
 import org.apache.rocketmq.remoting.protocol.ResponseCode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A drop-in for the sending side of RocketMQ's {@code DefaultMQProducer}: it takes RocketMQ's own
@@ -36,22 +46,36 @@ import org.apache.rocketmq.remoting.protocol.ResponseCode;
  * SendResult r = producer.send(new Message("orders", "paid", orderId, body));
  * }</pre>
  *
- * <p>Mapping: topic, tags, keys (one key: it becomes SmartMQ's ordering and sharding key) and user properties
- * are kept; {@code r.getMsgId()} is SmartMQ's id (the one consumers see). Failures keep RocketMQ's types:
- * bad input is an {@link MQClientException} with {@code ResponseCode.MESSAGE_ILLEGAL}; a message stored
- * nowhere is an {@link MQClientException} whose cause is the {@link DeliveryException}. RocketMQ features
- * SmartMQ does not carry (delay levels and delivery times, transactions, several keys) are rejected, not
- * silently dropped.
+ * <p>Mapping ({@link #toSmartMQ(org.apache.rocketmq.common.message.Message, String)}): topic, tags, keys (the
+ * first is SmartMQ's ordering and sharding key, all of them stay RocketMQ's {@code KEYS}) and user properties are
+ * kept; RocketMQ's system properties of a forwarded or re-sent message are dropped, as SmartMQ's own id is;
+ * {@code r.getMsgId()} is SmartMQ's id (the one consumers see). Ordered sends ({@code MessageQueueSelector}),
+ * batches and oneway sends are supported. Failures keep RocketMQ's types: bad input is an
+ * {@link MQClientException} with {@code ResponseCode.MESSAGE_ILLEGAL}; a message stored nowhere is an
+ * {@link MQClientException} whose cause is the {@link DeliveryException}. RocketMQ features SmartMQ does not
+ * carry (delay levels and delivery times, transactions, request/reply, TTL, priority) are rejected, never sent
+ * without the feature.
  *
  * <p>Thread-safe. Closing it closes the {@link SmartProducer} it wraps.
  */
 public final class SmartRocketMQProducer implements AutoCloseable {
 
-    // Set by RocketMQ's Message constructors and harmless to drop (SmartMQ always waits for the store).
-    private static final Set<String> CARRIED_SYSTEM_PROPERTIES = Set.of(
-            MessageConst.PROPERTY_KEYS, MessageConst.PROPERTY_TAGS, MessageConst.PROPERTY_WAIT_STORE_MSG_OK);
+    /**
+     * RocketMQ features SmartMQ does not carry: a new message with one is rejected (never sent without the
+     * feature); a received {@link MessageExt} has had them served and is forwarded without them.
+     */
+    static final Set<String> FEATURE_PROPERTIES = Set.of(MessageConst.PROPERTY_DELAY_TIME_LEVEL,
+            MessageConst.PROPERTY_TIMER_DELIVER_MS, MessageConst.PROPERTY_TIMER_DELAY_SEC,
+            MessageConst.PROPERTY_TIMER_DELAY_MS, MessageConst.PROPERTY_TRANSACTION_PREPARED,
+            MessageConst.PROPERTY_TRANSACTION_ID, MessageConst.PROPERTY_MESSAGE_TTL,
+            MessageConst.PROPERTY_MESSAGE_REPLY_TO_CLIENT, MessageConst.PROPERTY_CORRELATION_ID,
+            MessageConst.PROPERTY_MESSAGE_TYPE, MessageConst.PROPERTY_PRIORITY, MessageConst.PROPERTY_SHARDING_KEY,
+            MessageConst.PROPERTY_LITE_TOPIC);
+
+    private static final Logger LOG = LoggerFactory.getLogger(SmartRocketMQProducer.class);
 
     private final SmartProducer delegate;
+    private volatile boolean closed;
 
     public SmartRocketMQProducer(SmartProducer delegate) {
         this.delegate = Objects.requireNonNull(delegate, "delegate");
@@ -108,9 +132,150 @@ public final class SmartRocketMQProducer implements AutoCloseable {
         });
     }
 
+    /**
+     * Like {@code DefaultMQProducer.start()}; nothing to do: the {@link SmartProducer} is started with
+     * {@code SmartMQ}. After {@link #shutdown()} it throws, as RocketMQ's does.
+     */
+    public void start() throws MQClientException {
+        if (closed) {
+            throw new MQClientException("the producer was shut down", null);
+        }
+    }
+
+    /**
+     * Ordered send, like {@code DefaultMQProducer.send(msg, selector, arg)}: {@code String.valueOf(arg)} becomes
+     * SmartMQ's ordering key, so every message of one {@code arg} goes to one RocketMQ queue (the transport's key
+     * hash over the topic's queues) and, in fallback, to one shard: per-{@code arg} order holds on both paths and
+     * across a degrade / recover cycle. The selector is called to check it accepts the message (as RocketMQ calls
+     * it), but its queue is not the one used: see the module README. The message's own keys are kept as RocketMQ's
+     * {@code KEYS}.
+     */
+    public SmartSendResult send(org.apache.rocketmq.common.message.Message msg, MessageQueueSelector selector,
+            Object arg) throws MQClientException, RemotingException, MQBrokerException, InterruptedException {
+        return sendNow(toSmartMQ(msg, orderingKey(selector, arg)));
+    }
+
+    /** {@link #send(org.apache.rocketmq.common.message.Message, MessageQueueSelector, Object)} bounded in time. */
+    public SmartSendResult send(org.apache.rocketmq.common.message.Message msg, MessageQueueSelector selector,
+            Object arg, long timeoutMillis)
+            throws MQClientException, RemotingException, MQBrokerException, InterruptedException {
+        return await(msg.getTopic(), sendAsyncOrFail(toSmartMQ(msg, orderingKey(selector, arg))), timeoutMillis);
+    }
+
+    /** {@link #send(org.apache.rocketmq.common.message.Message, MessageQueueSelector, Object)} with a callback. */
+    public void send(org.apache.rocketmq.common.message.Message msg, MessageQueueSelector selector, Object arg,
+            SendCallback callback) throws MQClientException, RemotingException, InterruptedException {
+        Objects.requireNonNull(callback, "callback");
+        complete(sendAsyncOrFail(toSmartMQ(msg, orderingKey(selector, arg))), callback);
+    }
+
+    /**
+     * Sends a batch, like {@code DefaultMQProducer.send(Collection)}: every message reaches every group, in the
+     * order given. Checked as a whole first (one bad message rejects the batch before anything is sent, as
+     * RocketMQ rejects the batch); then sent one by one, so it is <b>not atomic</b>: a message stored nowhere
+     * fails the call with an exception naming the ids already stored. The result's {@code msgId} is the
+     * SmartMQ ids joined by commas (RocketMQ's batch form).
+     */
+    public SendResult send(Collection<? extends org.apache.rocketmq.common.message.Message> msgs)
+            throws MQClientException, RemotingException, MQBrokerException, InterruptedException {
+        if (msgs == null || msgs.isEmpty()) {
+            throw new MQClientException(ResponseCode.MESSAGE_ILLEGAL, "the batch is null or empty");
+        }
+        List<Message> batch = new ArrayList<>(msgs.size());
+        for (org.apache.rocketmq.common.message.Message msg : msgs) {
+            batch.add(toSmartMQ(msg));
+        }
+        List<String> ids = new ArrayList<>(batch.size());
+        for (Message m : batch) {
+            try {
+                ids.add(sendNow(m).getMsgId());
+            } catch (MQClientException e) {
+                throw new MQClientException("batch send stopped at message " + (ids.size() + 1) + " of "
+                        + batch.size() + "; stored before it: " + ids + ": " + e.getErrorMessage(), e);
+            }
+        }
+        SendResult result = new SendResult();
+        result.setSendStatus(SendStatus.SEND_OK);
+        result.setMsgId(String.join(",", ids));
+        result.setQueueOffset(-1);
+        return result;
+    }
+
+    /**
+     * Like {@code DefaultMQProducer.sendOneway}: returns without waiting for the store. Bad input still throws
+     * ({@code MESSAGE_ILLEGAL}) before anything is sent; a message then stored nowhere is logged at ERROR with its
+     * topic and the reason (never its body), since there is no caller to tell.
+     */
+    public void sendOneway(org.apache.rocketmq.common.message.Message msg)
+            throws MQClientException, RemotingException, InterruptedException {
+        oneway(msg.getTopic(), sendAsyncOrFail(toSmartMQ(msg)));
+    }
+
+    /** Ordered oneway send; see {@link #send(org.apache.rocketmq.common.message.Message, MessageQueueSelector, Object)}. */
+    public void sendOneway(org.apache.rocketmq.common.message.Message msg, MessageQueueSelector selector, Object arg)
+            throws MQClientException, RemotingException, InterruptedException {
+        oneway(msg.getTopic(), sendAsyncOrFail(toSmartMQ(msg, orderingKey(selector, arg))));
+    }
+
+    private static void oneway(String topic, CompletableFuture<SendReceipt> future) {
+        future.whenComplete((receipt, failure) -> {
+            if (failure != null) {
+                LOG.error("oneway send to topic {} was stored nowhere: {}", topic, String.valueOf(failure));
+            }
+        });
+    }
+
+    private static String orderingKey(MessageQueueSelector selector, Object arg) throws MQClientException {
+        Objects.requireNonNull(selector, "selector");
+        if (arg == null) {
+            throw new MQClientException(ResponseCode.MESSAGE_ILLEGAL, "the selector's arg is null: an ordered send"
+                    + " needs one (it is the ordering key)");
+        }
+        String key = String.valueOf(arg);
+        if (key.isEmpty() || key.length() > Message.MAX_KEY_LENGTH || key.chars().anyMatch(Character::isWhitespace)) {
+            throw new MQClientException(ResponseCode.MESSAGE_ILLEGAL, "the selector's arg must print as 1-"
+                    + Message.MAX_KEY_LENGTH + " characters without whitespace (it is the ordering key)");
+        }
+        return key;
+    }
+
+    private SmartSendResult sendNow(Message message) throws MQClientException {
+        try {
+            return new SmartSendResult(delegate.send(message));
+        } catch (InvalidMessageException e) {
+            throw new MQClientException(ResponseCode.MESSAGE_ILLEGAL, e.getMessage(), e);
+        } catch (DeliveryException e) {
+            throw new MQClientException(e.getMessage(), e);
+        }
+    }
+
+    private static SmartSendResult await(String topic, CompletableFuture<SendReceipt> future, long timeoutMillis)
+            throws MQClientException, RemotingTimeoutException, InterruptedException {
+        try {
+            return new SmartSendResult(future.get(timeoutMillis, TimeUnit.MILLISECONDS));
+        } catch (TimeoutException e) {
+            throw new RemotingTimeoutException("SmartMQ send to " + topic + " got no receipt within "
+                    + timeoutMillis + " ms (it may still be stored)");
+        } catch (ExecutionException e) {
+            throw translate(e.getCause());
+        }
+    }
+
+    private static void complete(CompletableFuture<SendReceipt> future, SendCallback callback) {
+        future.whenComplete((receipt, failure) -> {
+            if (failure == null) {
+                callback.onSuccess(new SmartSendResult(receipt));
+            } else {
+                callback.onException(translate(failure instanceof CompletionException && failure.getCause() != null
+                        ? failure.getCause() : failure));
+            }
+        });
+    }
+
     /** Closes the wrapped {@link SmartProducer}. */
     @Override
     public void close() {
+        closed = true;
         delegate.close();
     }
 
@@ -135,33 +300,67 @@ public final class SmartRocketMQProducer implements AutoCloseable {
     }
 
     /**
+     * Converts a RocketMQ message to a SmartMQ one: {@link #toSmartMQ(org.apache.rocketmq.common.message.Message,
+     * String)} with the message's own first key as SmartMQ's key.
+     */
+    static Message toSmartMQ(org.apache.rocketmq.common.message.Message msg) throws MQClientException {
+        return toSmartMQ(msg, null);
+    }
+
+    /**
      * Converts a RocketMQ message to a SmartMQ one.
+     *
+     * <ul>
+     *   <li>keys: one key is SmartMQ's key; several ({@code setKeys(Collection)}, {@code "k1 k2"}) give the first
+     *       as SmartMQ's key and all of them in {@link RocketMQProperties#KEYS}, which the transport sends as
+     *       RocketMQ's {@code KEYS} (so the broker indexes every key) and the consumer facade shows as
+     *       {@code getKeys()}; {@code orderingKey}, when given (the selector's {@code arg}), is SmartMQ's key
+     *       instead, and the message's own keys all go to {@link RocketMQProperties#KEYS};</li>
+     *   <li>RocketMQ's features SmartMQ does not carry (delay level, delivery time, transaction, reply, priority,
+     *       sharding key, TTL) are rejected, unless the message is a received {@link MessageExt} (then they were
+     *       already served by the broker and are dropped: it is forwarded as a plain message);</li>
+     *   <li>every other RocketMQ system property ({@code UNIQ_KEY}, {@code MIN_OFFSET}, {@code REAL_TOPIC}, ...:
+     *       what a received or already-sent message carries) is dropped, as is SmartMQ's own id of a received
+     *       message: the send gets a new SmartMQ id (RocketMQ keeps {@code UNIQ_KEY}; a forward here is a new
+     *       message);</li>
+     * </ul>
      *
      * @throws MQClientException ({@code MESSAGE_ILLEGAL}) for what SmartMQ cannot carry or does not accept
      */
-    static Message toSmartMQ(org.apache.rocketmq.common.message.Message msg) throws MQClientException {
+    static Message toSmartMQ(org.apache.rocketmq.common.message.Message msg, String orderingKey)
+            throws MQClientException {
         if (msg == null) {
             throw new MQClientException(ResponseCode.MESSAGE_ILLEGAL, "the message is null");
         }
+        boolean received = msg instanceof MessageExt;
         try {
             Message.Builder b = Message.builder(msg.getTopic()).tags(msg.getTags()).body(msg.getBody());
             String keys = msg.getKeys();
-            if (keys != null && !keys.isBlank()) {
-                String trimmed = keys.trim();
-                if (trimmed.contains(MessageConst.KEY_SEPARATOR)) {
-                    throw new InvalidMessageException("several keys ('" + keys + "') are not supported: SmartMQ uses"
-                            + " one key for ordering and sharding");
+            String trimmed = keys == null || keys.isBlank() ? null : keys.trim();
+            if (orderingKey != null) {
+                b.key(orderingKey);
+                if (trimmed != null) {
+                    b.property(RocketMQProperties.KEYS, trimmed);
                 }
-                b.key(trimmed);
+            } else if (trimmed != null) {
+                String[] all = trimmed.split("\\s+");
+                b.key(all[0]);
+                if (all.length > 1) {
+                    b.property(RocketMQProperties.KEYS, trimmed);
+                }
             }
             for (Map.Entry<String, String> p : msg.getProperties().entrySet()) {
                 String name = p.getKey();
-                if (CARRIED_SYSTEM_PROPERTIES.contains(name)) {
-                    continue;
-                }
-                if (MessageConst.STRING_HASH_SET.contains(name)) {
+                if (FEATURE_PROPERTIES.contains(name)) {
+                    if (received) {
+                        continue;
+                    }
                     throw new InvalidMessageException("RocketMQ feature property '" + name
-                            + "' (delay, transaction, ...) is not supported through SmartMQ");
+                            + "' (delay, delivery time, transaction, ...) is not supported through SmartMQ");
+                }
+                if (MessageConst.STRING_HASH_SET.contains(name) || name.startsWith(MessageConst.PROPERTY_TRANSIENT_PREFIX)
+                        || name.equals(Envelope.ID_PROPERTY) || name.equals(Envelope.BORN_PROPERTY)) {
+                    continue; // transport detail of an earlier send or delivery (or ours): a forward is a new message
                 }
                 b.property(name, p.getValue());
             }

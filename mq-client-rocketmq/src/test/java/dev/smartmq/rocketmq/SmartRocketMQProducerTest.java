@@ -111,13 +111,16 @@ class SmartRocketMQProducerTest {
         SmartRocketMQProducer producer = new SmartRocketMQProducer(answering(new SendReceipt("x", Route.MQ, 0, null)));
         org.apache.rocketmq.common.message.Message delayed = rocketMessage();
         delayed.setDelayTimeLevel(3);
-        org.apache.rocketmq.common.message.Message twoKeys = new org.apache.rocketmq.common.message.Message(
-                "orders", "paid", "k1 k2", new byte[] {1});
+        org.apache.rocketmq.common.message.Message timed = rocketMessage();
+        timed.setDeliverTimeMs(System.currentTimeMillis() + 60_000);
+        org.apache.rocketmq.common.message.Message transactional = rocketMessage();
+        org.apache.rocketmq.common.message.MessageAccessor.putProperty(transactional,
+                org.apache.rocketmq.common.message.MessageConst.PROPERTY_TRANSACTION_PREPARED, "true");
         org.apache.rocketmq.common.message.Message badTopic = new org.apache.rocketmq.common.message.Message(
                 "bad topic", new byte[] {1});
         org.apache.rocketmq.common.message.Message empty = new org.apache.rocketmq.common.message.Message(
                 "orders", new byte[0]);
-        for (var msg : List.of(delayed, twoKeys, badTopic, empty)) {
+        for (var msg : List.of(delayed, timed, transactional, badTopic, empty)) {
             MQClientException e = assertThrows(MQClientException.class, () -> producer.send(msg), msg.toString());
             assertEquals(ResponseCode.MESSAGE_ILLEGAL, e.getResponseCode());
         }
@@ -181,5 +184,48 @@ class SmartRocketMQProducerTest {
         RecordingProducer delegate = answering(new SendReceipt("x", Route.MQ, 0, null));
         new SmartRocketMQProducer(delegate).shutdown();
         assertTrue(delegate.closed);
+    }
+
+    @Test
+    void selectorArgIsTheOrderingKeyAndTheMessagesKeysStayRocketMQKeys() throws Exception {
+        RecordingProducer delegate = answering(new SendReceipt("x", Route.FALLBACK, 0, null));
+        SmartRocketMQProducer producer = new SmartRocketMQProducer(delegate);
+        org.apache.rocketmq.client.producer.MessageQueueSelector selector = (mqs, m, arg) -> mqs.get(0);
+        producer.send(rocketMessage(), selector, 42L);
+        assertEquals("42", delegate.sent.get(0).key());
+        assertEquals("order-7", delegate.sent.get(0).properties().get(RocketMQProperties.KEYS));
+        MQClientException e = assertThrows(MQClientException.class, () -> producer.send(rocketMessage(), selector,
+                null));
+        assertEquals(ResponseCode.MESSAGE_ILLEGAL, e.getResponseCode());
+        assertEquals(1, delegate.sent.size());
+    }
+
+    @Test
+    void batchSendsEveryMessageInOrderAndRejectsABadOneBeforeSendingAny() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        RecordingProducer delegate = new RecordingProducer(m -> CompletableFuture.completedFuture(
+                new SendReceipt("id-" + n.incrementAndGet(), Route.MQ, 0, null)));
+        SmartRocketMQProducer producer = new SmartRocketMQProducer(delegate);
+        SendResult r = producer.send(List.of(rocketMessage(), rocketMessage(), rocketMessage()));
+        assertEquals("id-1,id-2,id-3", r.getMsgId());
+        assertEquals(3, delegate.sent.size());
+        org.apache.rocketmq.common.message.Message delayed = rocketMessage();
+        delayed.setDelayTimeLevel(2);
+        MQClientException e = assertThrows(MQClientException.class,
+                () -> producer.send(List.of(rocketMessage(), delayed)));
+        assertEquals(ResponseCode.MESSAGE_ILLEGAL, e.getResponseCode());
+        assertEquals(3, delegate.sent.size(), "nothing of the bad batch was sent");
+    }
+
+    @Test
+    void onewaySendsAndStillRejectsBadInput() throws Exception {
+        RecordingProducer delegate = answering(new SendReceipt("x", Route.MQ, 0, null));
+        SmartRocketMQProducer producer = new SmartRocketMQProducer(delegate);
+        producer.sendOneway(rocketMessage());
+        assertEquals(1, delegate.sent.size());
+        org.apache.rocketmq.common.message.Message delayed = rocketMessage();
+        delayed.setDelayTimeLevel(2);
+        MQClientException e = assertThrows(MQClientException.class, () -> producer.sendOneway(delayed));
+        assertEquals(ResponseCode.MESSAGE_ILLEGAL, e.getResponseCode());
     }
 }

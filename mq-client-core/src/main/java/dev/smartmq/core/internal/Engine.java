@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * <p>Threads (all daemons, all ended by {@link #close()}):
  * <ul>
  *   <li>{@code smartmq-switch-1}: switch callbacks and switch writes of the failure detector;</li>
- *   <li>{@code smartmq-prober-1}: prober and drain decision (leader work; may block for probeTimeout);</li>
+ *   <li>{@code smartmq-prober-1}: prober and drain decision (leader work; may block for probeTimeout), and the
+ *       re-admission probes of brokers the transport isolated locally (every instance);</li>
  *   <li>{@code smartmq-maintenance-1}: orphan reaper, backlog gauges, ORDERED gates, retries of store writes;</li>
  *   <li>{@code smartmq-timer-1}: sweeps the time-outs of async sends and hands a drill's expiry to the switch
  *       thread, nothing else (never blocks);</li>
@@ -116,7 +117,7 @@ public final class Engine implements AutoCloseable {
         String consumerId = host + "-" + pid + "-" + uuid;
 
         this.metrics = new EngineMetrics(registry, metricPrefix);
-        this.detector = new FailureDetector(config.failureThreshold());
+        this.detector = new FailureDetector(config);
         this.tracker = new SwitchTracker(sw, config, clock, instanceId, metrics, detector);
 
         this.switchExecutor = Executors.newSingleThreadExecutor(switchThreads);
@@ -140,11 +141,11 @@ public final class Engine implements AutoCloseable {
         this.republisher = new Republisher(config, transport, store, sw, tracker, consumerId);
         tracker.addObserver(consumer);
         this.events = new EventBus(config.namespace(), clock);
-        events.bind(tracker);
         tracker.addObserver(events);
         this.reporter = new InstanceReporter(sw, tracker, metrics, consumer::subscriptionNames, clock, instanceId,
                 host, pid);
         tracker.addObserver(reporter);
+        transport.brokerHealthListener(new BrokerHealthRecorder(metrics, config.namespace()));
         try {
             registerGauges();
         } catch (RuntimeException e) {
@@ -160,6 +161,9 @@ public final class Engine implements AutoCloseable {
 
     private void registerGauges() {
         metrics.gauge("detector.consecutive-failures", (Gauge<Integer>) detector::consecutiveFailures);
+        metrics.gauge("detector.failure-rate", (Gauge<Integer>) detector::failureRate);
+        metrics.gauge("detector.slow-call-rate", (Gauge<Integer>) detector::slowCallRate);
+        metrics.gauge("transport.brokers.isolated", (Gauge<Integer>) () -> transport.isolatedBrokers().size());
         metrics.gauge("switch.state", (Gauge<Integer>) () -> tracker.status().state().ordinal());
         metrics.gauge("switch.effective-state", (Gauge<Integer>) () -> tracker.effectiveState().ordinal());
         metrics.gauge("switch.epoch", (Gauge<Long>) () -> tracker.status().epoch());
@@ -207,6 +211,8 @@ public final class Engine implements AutoCloseable {
                 config.drainCheckInterval().toNanos(), config.drainCheckInterval().toNanos(), TimeUnit.NANOSECONDS);
         maintenanceExecutor.scheduleWithFixedDelay(SurvivingJob.of("orphan reaper", consumer::reapOrphans),
                 config.orphanReapInterval().toNanos(), config.orphanReapInterval().toNanos(), TimeUnit.NANOSECONDS);
+        proberExecutor.scheduleWithFixedDelay(SurvivingJob.of("isolated-broker probe", prober::probeIsolatedBrokers),
+                config.probeInterval().toNanos(), config.probeInterval().toNanos(), TimeUnit.NANOSECONDS);
         if (!config.republishTopics().isEmpty()) {
             republisher.start();
             maintenanceExecutor.scheduleWithFixedDelay(SurvivingJob.of("republisher", republisher::tick),

@@ -31,6 +31,12 @@ final class EngineMetrics implements AutoCloseable {
     final Meter sendsFailed;
     final Meter sendsRejected;
     final Meter failovers;
+    final Meter sendsIsolated;
+    final Meter sendsNoRoute;
+    final Meter brokerFailures;
+    final Counter brownoutTrips;
+    final Counter brokerIsolations;
+    final Counter brokerReadmissions;
     final Timer latencyMq;
     final Timer latencyFallback;
 
@@ -68,6 +74,12 @@ final class EngineMetrics implements AutoCloseable {
             sendsFailed = add("producer.sends.failed", new Meter());
             sendsRejected = add("producer.sends.rejected", new Meter());
             failovers = add("producer.failovers", new Meter());
+            sendsIsolated = add("producer.sends.isolated", new Meter());
+            sendsNoRoute = add("producer.sends.no-route", new Meter());
+            brokerFailures = add("producer.failures.broker", new Meter());
+            brownoutTrips = add("detector.brownout-trips", new Counter());
+            brokerIsolations = add("transport.brokers.isolations", new Counter());
+            brokerReadmissions = add("transport.brokers.readmissions", new Counter());
             latencyMq = add("producer.latency.mq", latencyTimer());
             latencyFallback = add("producer.latency.fallback", latencyTimer());
             transitionsSeen = add("switch.transitions", new Counter());

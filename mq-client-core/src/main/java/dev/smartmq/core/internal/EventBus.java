@@ -33,29 +33,23 @@ final class EventBus implements SmartMQEventPublisher, SwitchTracker.EffectiveSt
     private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
     private final NamedThreadFactory threads = new NamedThreadFactory("events");
     private final ExecutorService executor = Executors.newSingleThreadExecutor(threads);
-    private volatile SwitchTracker tracker;
 
     EventBus(String namespace, Clock clock) {
         this.namespace = namespace;
         this.clock = clock;
     }
 
-    /** Lets local-degradation events carry their reason. */
-    void bind(SwitchTracker t) {
-        this.tracker = t;
-    }
-
     // EffectiveStateObserver (any engine thread; never blocks).
 
     @Override
     public void onEffectiveStateChanged(SwitchState previous, SwitchState current) {
-        SwitchTracker t = tracker;
-        SwitchTracker.LocalDegradation local = t == null ? null : t.localDegradation();
-        boolean locallyDegraded = current == SwitchState.DEGRADED && local != null;
-        publish(new SmartMQEvent.StateTransition(namespace, clock.instant(), previous, current, locallyDegraded));
-        if (locallyDegraded) {
-            publish(new SmartMQEvent.LocalDegradation(namespace, local.since(), local.reason()));
-        }
+        publish(new SmartMQEvent.StateTransition(namespace, clock.instant(), previous, current, false));
+    }
+
+    @Override
+    public void onLocalDegradation(SwitchState previous, SwitchTracker.LocalDegradation local) {
+        publish(new SmartMQEvent.StateTransition(namespace, clock.instant(), previous, SwitchState.DEGRADED, true));
+        publish(new SmartMQEvent.LocalDegradation(namespace, local.since(), local.reason()));
     }
 
     @Override

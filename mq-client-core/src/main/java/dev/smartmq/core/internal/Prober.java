@@ -27,6 +27,9 @@ import org.slf4j.LoggerFactory;
  *       since it degraded, ends the local degradation. The unpublished transition is then dropped: the MQ
  *       came back before anyone else needed to hear about the outage.</li>
  * </ul>
+ *
+ * <p>{@link #probeIsolatedBrokers()} runs on the same thread, on every instance: brokers the transport isolated
+ * locally are probed there and re-admitted by the transport when they answer.
  */
 final class Prober {
     private static final Logger log = LoggerFactory.getLogger(Prober.class);
@@ -113,6 +116,20 @@ final class Prober {
             tracker.endLocalDegradation(localSuccesses + " consecutive probes succeeded before the switch "
                     + "could be told");
             localSuccesses = 0;
+        }
+    }
+
+    /**
+     * Probes the brokers the transport isolated locally and lets it re-admit those that answer (DESIGN.md §4).
+     * Every instance does this for itself, leader or not: isolation is local.
+     */
+    void probeIsolatedBrokers() {
+        try {
+            if (!transport.isolatedBrokers().isEmpty()) {
+                transport.probeIsolatedBrokers(config.probeTopic(), config.probeTimeout());
+            }
+        } catch (RuntimeException e) {
+            log.warn("SmartMQ: probing isolated brokers failed: {}", e.toString());
         }
     }
 

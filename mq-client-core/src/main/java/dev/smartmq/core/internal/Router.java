@@ -11,6 +11,7 @@ import dev.smartmq.api.SwitchState;
 import dev.smartmq.api.SwitchStatus;
 import dev.smartmq.spi.DegradationSwitch;
 import dev.smartmq.spi.Envelope;
+import dev.smartmq.spi.FailureScope;
 import dev.smartmq.spi.FallbackStore;
 import dev.smartmq.spi.PrimaryTransport;
 import dev.smartmq.spi.TransportException;
@@ -52,6 +53,7 @@ final class Router implements SmartProducer {
     private final AsyncSendGuard asyncGuard;
     private final InFlightCounter inFlight = new InFlightCounter();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final TopicWarnings noRouteWarnings = new TopicWarnings(TimeUnit.MINUTES.toNanos(1), System::nanoTime);
 
     Router(SmartMQConfig config, PrimaryTransport transport, FallbackStore store, DegradationSwitch sw,
            SwitchTracker tracker, FailureDetector detector, MessageIds ids, Clock clock, EngineMetrics metrics,
@@ -176,9 +178,14 @@ final class Router implements SmartProducer {
     }
 
     private SendReceipt onMqSuccess(Envelope envelope, long epoch, long start, TransportReceipt receipt) {
-        detector.recordSuccess();
+        long took = System.nanoTime() - start;
+        String trip = detector.recordSuccess(took);
         metrics.sendsMq.mark();
-        metrics.latencyMq.update(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        metrics.latencyMq.update(took, TimeUnit.NANOSECONDS);
+        if (trip != null) {
+            metrics.brownoutTrips.inc();
+            tracker.requestDegrade(trip + ", last took " + TimeUnit.NANOSECONDS.toMillis(took) + " ms");
+        }
         return new SendReceipt(envelope.id(), Route.MQ, epoch, receipt == null ? null : receipt.transportMessageId());
     }
 
@@ -188,14 +195,49 @@ final class Router implements SmartProducer {
                 + e.getMessage(), e);
     }
 
+    /**
+     * Feeds an infrastructure failure to the detector by what the transport says it proves (DESIGN.md §4): only a
+     * failure of the cluster counts; a broker isolated locally or a topic without a route falls back per message.
+     */
     private void onInfrastructureFailure(Envelope envelope, Throwable e) {
+        FailureScope scope = e instanceof TransportException te ? te.scope() : FailureScope.UNATTRIBUTED;
+        switch (scope) {
+            case BROKER_ISOLATED -> {
+                metrics.sendsIsolated.mark();
+                log.debug("SmartMQ: the queue of {} lives on an isolated broker; storing it in the fallback store",
+                        envelope.id());
+                return;
+            }
+            case TOPIC -> {
+                metrics.sendsNoRoute.mark();
+                if (noRouteWarnings.due(envelope.topic())) {
+                    log.warn("SmartMQ: topic '{}' has no route on the MQ ({}); its messages go to the fallback store "
+                            + "one by one (the namespace is not degraded). Create the topic on the cluster. "
+                            + "(logged once a minute per topic)", envelope.topic(), e.getMessage());
+                }
+                return;
+            }
+            case BROKER -> {
+                metrics.failovers.mark();
+                metrics.brokerFailures.mark();
+                log.debug("SmartMQ: MQ send of {} failed on one broker ({}); storing it in the fallback store",
+                        envelope.id(), e.getMessage());
+                return;
+            }
+            default -> {
+                // UNATTRIBUTED, CLUSTER: evidence against the cluster as a whole.
+            }
+        }
         metrics.failovers.mark();
-        boolean tripped = detector.recordInfrastructureFailure();
+        String trip = detector.recordClusterFailure();
         log.debug("SmartMQ: MQ send of {} failed ({}); storing it in the fallback store", envelope.id(),
                 e.getMessage());
-        if (tripped) {
-            tracker.requestDegrade(detector.consecutiveFailures() + " consecutive infrastructure failures of MQ "
-                    + "sends (threshold " + detector.threshold() + "), last: " + e.getMessage());
+        if (trip != null) {
+            if (trip.startsWith("brownout")) {
+                metrics.brownoutTrips.inc();
+            }
+            tracker.requestDegrade(trip + ", last (" + scope + (e instanceof TransportException te
+                    && te.broker() != null ? " on " + te.broker() : "") + "): " + e.getMessage());
         }
     }
 

@@ -45,6 +45,14 @@ final class SwitchTracker implements SwitchListener {
     interface EffectiveStateObserver {
         void onEffectiveStateChanged(SwitchState previous, SwitchState current);
 
+        /**
+         * This instance degraded on its own ({@code local} is the degradation it started, passed here because the
+         * tracker's own field may already be cleared by the publication when an observer looks). Must not block.
+         */
+        default void onLocalDegradation(SwitchState previous, LocalDegradation local) {
+            onEffectiveStateChanged(previous, SwitchState.DEGRADED);
+        }
+
         /** A newer switch document was adopted; {@code byThisInstance}: this instance wrote it. Must not block. */
         default void onSwitchDocument(SwitchStatus previous, SwitchStatus current, boolean byThisInstance) {
         }
@@ -229,17 +237,19 @@ final class SwitchTracker implements SwitchListener {
             return;
         }
         SwitchState before;
+        LocalDegradation started;
         synchronized (lock) {
             if (local != null || known.epoch() != s.epoch()) {
                 return;
             }
             before = known.state();
-            local = new LocalDegradation(s.epoch(), now, reason);
+            started = new LocalDegradation(s.epoch(), now, reason);
+            local = started;
         }
         metrics.localDegradations.inc();
         log.warn("SmartMQ namespace '{}': {} -> DEGRADED locally ({}), publishing to the switch (by {})",
                 config.namespace(), before, reason, actor);
-        fire(before, SwitchState.DEGRADED);
+        fireLocal(before, started);
         schedulePublish();
     }
 
@@ -346,6 +356,19 @@ final class SwitchTracker implements SwitchListener {
         for (EffectiveStateObserver o : observers) {
             try {
                 o.onEffectiveStateChanged(before, after);
+            } catch (RuntimeException e) {
+                log.error("SmartMQ: effective-state observer failed", e);
+            }
+        }
+    }
+
+    private void fireLocal(SwitchState before, LocalDegradation started) {
+        if (before == SwitchState.DEGRADED) {
+            return;
+        }
+        for (EffectiveStateObserver o : observers) {
+            try {
+                o.onLocalDegradation(before, started);
             } catch (RuntimeException e) {
                 log.error("SmartMQ: effective-state observer failed", e);
             }

@@ -26,7 +26,7 @@ class SwitchTrackerPublishTest {
         FakeSwitch sw = new FakeSwitch(clock);
         SmartMQConfig config = SmartMQConfig.custom().namespace("test").minDwellTime(Duration.ZERO).build();
         EngineMetrics metrics = new EngineMetrics(new MetricRegistry(), "smartmq");
-        SwitchTracker tracker = new SwitchTracker(sw, config, clock, "me", metrics, new FailureDetector(3));
+        SwitchTracker tracker = new SwitchTracker(sw, config, clock, "me", metrics, new FailureDetector(SmartMQConfig.custom().failureThreshold(3).build()));
         ExecutorService switchThread = Executors.newSingleThreadExecutor();
         AtomicInteger submitted = new AtomicInteger();
         CountDownLatch release = new CountDownLatch(1);

@@ -4,7 +4,9 @@ import dev.smartmq.spi.FallbackStoreException;
 import dev.smartmq.spi.FallbackStoreException.Reason;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -16,6 +18,7 @@ import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
+import redis.clients.jedis.util.JedisClusterCRC16;
 
 /**
  * Group commit of appends. Producer threads enqueue; writer threads ({@code smartmq-redis-writer-<n>}) each
@@ -29,6 +32,16 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
  * was not read (connection lost or timed out), when it waited in the queue beyond its deadline (then it was
  * never sent), or when it was queued behind a batch that lost the connection (then it was never sent
  * either: failing it at once beats making it wait for another timeout). Nothing is dropped silently.
+ *
+ * <p>Replica acknowledgement ({@code replicaAcks > 0}): each pipeline ends with {@code WAIT replicas timeout} on
+ * the same connection (on a cluster: one {@code WAIT} per slot of the batch, each routed to the master that owns
+ * that slot, after that node's appends), so it covers every append before it on that connection. An append
+ * whose {@code WAIT} reported fewer replicas (or whose {@code WAIT} reply was not read) fails with
+ * {@link Reason#UNAVAILABLE}: its value IS on the master and may still be delivered (if that master survives),
+ * so the caller, who sees the failure, gets a duplicate at worst if it stores the message elsewhere - never a
+ * success for a write that is not replicated.
+ *
+ * <p>Thread rules: {@link #submit} from any thread; each queue is drained by its own writer thread only.
  */
 public final class AppendWriter {
 
@@ -62,17 +75,31 @@ public final class AppendWriter {
     private final RedisOps ops;
     private final int maxBatch;
     private final long maxBacklog;
+    private final int replicaAcks;
+    private final long replicaAckTimeoutMillis;
     private final List<BlockingQueue<Pending>> queues = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong appends = new AtomicLong();
     private final GroupOverflows overflows = new GroupOverflows();
+    private final AtomicLong notReplicated = new AtomicLong();
     private volatile boolean running = true;
 
     public AppendWriter(RedisOps ops, int threads, int queueCapacity, int maxBatch, long maxBacklog) {
+        this(ops, threads, queueCapacity, maxBatch, maxBacklog, 0, 0);
+    }
+
+    /**
+     * @param replicaAcks             replicas that must confirm each flush ({@code WAIT}); 0 = do not wait
+     * @param replicaAckTimeoutMillis the {@code WAIT} timeout (below the socket timeout)
+     */
+    public AppendWriter(RedisOps ops, int threads, int queueCapacity, int maxBatch, long maxBacklog,
+                        int replicaAcks, long replicaAckTimeoutMillis) {
         this.ops = ops;
         this.maxBatch = maxBatch;
         this.maxBacklog = maxBacklog;
+        this.replicaAcks = replicaAcks;
+        this.replicaAckTimeoutMillis = replicaAckTimeoutMillis;
         int perQueue = Math.max(1, queueCapacity / threads);
         for (int i = 0; i < threads; i++) {
             BlockingQueue<Pending> q = new ArrayBlockingQueue<>(perQueue);
@@ -156,6 +183,7 @@ public final class AppendWriter {
         batches.incrementAndGet();
         appends.addAndGet(live.size());
         List<Response<Object>> responses = new ArrayList<>(live.size());
+        List<Response<Long>> waits = new ArrayList<>(live.size());
         RuntimeException batchError = null;
         AbstractPipeline pipeline = null;
         try {
@@ -165,6 +193,7 @@ public final class AppendWriter {
                         ? pipeline.eval(Scripts.APPEND.body(), p.keys, p.args)
                         : pipeline.evalsha(Scripts.APPEND.sha(), p.keys, p.args));
             }
+            addWaits(pipeline, live, waits);
             pipeline.sync();
         } catch (RuntimeException e) {
             batchError = e;
@@ -188,7 +217,11 @@ public final class AppendWriter {
                 continue;
             }
             try {
-                complete(p, responses.get(i).get());
+                Object reply = responses.get(i).get();
+                if (isWritten(reply) && replicaAcks > 0 && !replicated(p, i < waits.size() ? waits.get(i) : null)) {
+                    continue;
+                }
+                complete(p, reply);
             } catch (JedisNoScriptException e) {
                 noScript.add(p);
             } catch (JedisDataException e) {
@@ -203,7 +236,11 @@ public final class AppendWriter {
         }
         for (Pending p : noScript) {
             try {
-                complete(p, ops.eval(Scripts.APPEND, p.keys, p.args));
+                if (replicaAcks > 0) {
+                    sendAlone(p);
+                } else {
+                    complete(p, ops.eval(Scripts.APPEND, p.keys, p.args));
+                }
             } catch (RuntimeException e) {
                 fail(p, ops.failure("append to " + p.where, e));
             }
@@ -217,6 +254,71 @@ public final class AppendWriter {
                         + (batchError != null ? batchError.getMessage() : "replies not read") + ")");
             }
         }
+    }
+
+    /**
+     * Adds the {@code WAIT}s of a batch after its appends: {@code waits.get(i)} is the one covering
+     * {@code live.get(i)}. One per batch on a single server (Sentinel or standalone); on a cluster one per slot,
+     * routed by the slot's key to the master that owns it, after that master's appends on the same connection.
+     */
+    private void addWaits(AbstractPipeline pipeline, List<Pending> live, List<Response<Long>> waits) {
+        if (replicaAcks <= 0) {
+            return;
+        }
+        if (!ops.isCluster()) {
+            Response<Long> w = pipeline.waitReplicas(live.get(0).keys.get(0), replicaAcks, replicaAckTimeoutMillis);
+            live.forEach(p -> waits.add(w));
+            return;
+        }
+        Map<Integer, Response<Long>> perSlot = new HashMap<>();
+        for (Pending p : live) {
+            byte[] key = p.keys.get(0);
+            waits.add(perSlot.computeIfAbsent(JedisClusterCRC16.getSlot(key),
+                    slot -> pipeline.waitReplicas(key, replicaAcks, replicaAckTimeoutMillis)));
+        }
+    }
+
+    /** Whether the append's {@code WAIT} saw enough replicas; if not, fails it (its value is on the master). */
+    private boolean replicated(Pending p, Response<Long> wait) {
+        long acked;
+        String why;
+        try {
+            if (wait == null) {
+                throw new IllegalStateException("WAIT was not sent");
+            }
+            Long n = wait.get();
+            acked = n == null ? 0 : n;
+            why = acked + " of " + replicaAcks + " replica(s) confirmed it within " + replicaAckTimeoutMillis + " ms";
+        } catch (RuntimeException e) {
+            acked = -1;
+            why = "the replica acknowledgement (WAIT) was not read: " + e.getMessage();
+        }
+        if (acked >= replicaAcks) {
+            return true;
+        }
+        notReplicated.incrementAndGet();
+        fail(p, new FallbackStoreException(Reason.UNAVAILABLE, "append to " + p.where + " not acknowledged: "
+                + why + " (it is on the master and may still be delivered)", null));
+        return false;
+    }
+
+    /** One append and its {@code WAIT} in a pipeline of their own (the NOSCRIPT retry with replica acks). */
+    private void sendAlone(Pending p) {
+        Response<Object> reply;
+        Response<Long> wait;
+        try (AbstractPipeline pipeline = ops.pipeline()) {
+            reply = pipeline.eval(Scripts.APPEND.body(), p.keys, p.args);
+            wait = pipeline.waitReplicas(p.keys.get(0), replicaAcks, replicaAckTimeoutMillis);
+            pipeline.sync();
+        }
+        Object r = reply.get();
+        if (!isWritten(r) || replicated(p, wait)) {
+            complete(p, r);
+        }
+    }
+
+    private static boolean isWritten(Object reply) {
+        return reply instanceof Long l && l == 1L;
     }
 
     private void complete(Pending p, Object reply) {
@@ -286,6 +388,11 @@ public final class AppendWriter {
     /** Messages not stored for a group because its shard was full, per group (the others got them). */
     public java.util.Map<String, Long> overflows() {
         return overflows.counts();
+    }
+
+    /** Appends written on the master that failed because too few replicas confirmed them. */
+    public long notReplicated() {
+        return notReplicated.get();
     }
 
     /** Appends sent so far. */

@@ -87,6 +87,21 @@ public final class FailureClassifier {
         return false;
     }
 
+    /**
+     * Whether {@code failure} is RocketMQ's "no route info" for a topic: the name server returned no route (or none
+     * could be fetched) before any broker was chosen.
+     */
+    public static boolean isNoRoute(Throwable failure) {
+        int depth = 0;
+        for (Throwable t = failure; t != null && depth < 16; t = t.getCause(), depth++) {
+            if (t instanceof MQClientException e && (e.getResponseCode() == ClientErrorCode.NOT_FOUND_TOPIC_EXCEPTION
+                    || (e.getErrorMessage() != null && e.getErrorMessage().startsWith("No route info")))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Classifies a broker response code (from {@code MQBrokerException} or a wrapping {@code MQClientException}). */
     public static FailureKind classifyResponseCode(int responseCode) {
         // MESSAGE_ILLEGAL: the broker rejected the message itself (properties too long, body too big for the

@@ -17,7 +17,9 @@ import org.apache.rocketmq.common.message.MessageExt;
  * Maps SmartMQ messages to RocketMQ messages and back. Stateless.
  *
  * <p>Sending: topic → topic, key → RocketMQ {@code KEYS}, tags → {@code TAGS}, user properties → user
- * properties, envelope id → {@link Envelope#ID_PROPERTY}, born time → {@link Envelope#BORN_PROPERTY}.
+ * properties, envelope id → {@link Envelope#ID_PROPERTY}, born time → {@link Envelope#BORN_PROPERTY}; a property
+ * {@link RocketMQProperties#KEYS} (set by {@code SmartRocketMQProducer} for several keys or an ordered send) is
+ * RocketMQ's {@code KEYS} instead of the key.
  *
  * <p>Receiving is lenient: whatever RocketMQ accepted is delivered, also from a raw producer that breaks
  * {@link Message}'s rules. What a {@link Message} cannot hold natively is carried in the properties named in
@@ -77,7 +79,11 @@ public final class MessageMapping {
         org.apache.rocketmq.common.message.Message out =
                 new org.apache.rocketmq.common.message.Message(m.topic(), m.tags(), m.key(), m.body());
         for (Map.Entry<String, String> p : m.properties().entrySet()) {
-            out.putUserProperty(p.getKey(), p.getValue());
+            if (p.getKey().equals(RocketMQProperties.KEYS)) {
+                out.setKeys(p.getValue()); // all of RocketMQ's keys (the drop-in producer's), indexed by the broker
+            } else {
+                out.putUserProperty(p.getKey(), p.getValue());
+            }
         }
         out.putUserProperty(Envelope.ID_PROPERTY, envelope.id());
         out.putUserProperty(Envelope.BORN_PROPERTY, Long.toString(envelope.bornTimestamp()));

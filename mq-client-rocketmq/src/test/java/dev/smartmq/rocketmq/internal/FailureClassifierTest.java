@@ -257,4 +257,15 @@ class FailureClassifierTest {
         assertFalse(FailureClassifier.neverReachedTheStore(new MQClientException("Send [1] times, still failed",
                 new RemotingSendRequestException("127.0.0.1:10911"))));
     }
+
+    @Test
+    void noRouteIsRecognisedInBothOfRocketMQsWordings() {
+        assertTrue(FailureClassifier.isNoRoute(new MQClientException("No route info of this topic: orders", null)
+                .setResponseCode(ClientErrorCode.NOT_FOUND_TOPIC_EXCEPTION)));
+        assertTrue(FailureClassifier.isNoRoute(new MQClientException("No route info for this topic, orders", null)));
+        assertTrue(FailureClassifier.isNoRoute(new RuntimeException("wrapped",
+                new MQClientException("No route info for this topic, orders", null))));
+        assertFalse(FailureClassifier.isNoRoute(new MQClientException("Send [1] times, still failed", null)));
+        assertFalse(FailureClassifier.isNoRoute(new RemotingConnectException("127.0.0.1:1")));
+    }
 }

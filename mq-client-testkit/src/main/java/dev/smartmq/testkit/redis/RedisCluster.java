@@ -20,7 +20,10 @@ import redis.clients.jedis.exceptions.JedisException;
  *
  * <p>Each node is a {@link RedisServer}, so one node can be killed, paused or restarted
  * ({@link #nodes()}); with no replicas, a dead master makes the cluster refuse its slots until it is back
- * (it keeps its identity in its {@code nodes.conf}). {@link #close()} stops every node.
+ * (it keeps its identity in its {@code nodes.conf}). With {@link #start(int, int) replicas} each master gets
+ * that many replicas ({@code CLUSTER REPLICATE}); a dead master's replica is promoted after
+ * {@code cluster-node-timeout} (3 s), and the former master, restarted, becomes its replica.
+ * {@link #close()} stops every node. Thread rules: query methods from any thread; start/close from one.
  */
 public final class RedisCluster implements AutoCloseable {
 
@@ -33,9 +36,12 @@ public final class RedisCluster implements AutoCloseable {
     private static final int SLOTS = 16384;
 
     private final List<RedisServer> nodes;
+    /** How many of {@link #nodes} are the masters it was formed with (the first ones). */
+    private final int masters;
 
-    private RedisCluster(List<RedisServer> nodes) {
+    private RedisCluster(List<RedisServer> nodes, int masters) {
         this.nodes = Collections.unmodifiableList(nodes);
+        this.masters = masters;
     }
 
     /** Starts a 3-master cluster. */
@@ -45,13 +51,26 @@ public final class RedisCluster implements AutoCloseable {
 
     /** Starts a cluster of {@code masters} masters (at least 3, as Redis requires). */
     public static RedisCluster start(int masters) {
+        return start(masters, 0);
+    }
+
+    /**
+     * Starts a cluster of {@code masters} masters (at least 3) with {@code replicasPerMaster} replicas each
+     * (0 to 2); returns once every node reports {@code cluster_state:ok} and every replica's link is up.
+     */
+    public static RedisCluster start(int masters, int replicasPerMaster) {
         if (masters < 3) {
             throw new IllegalArgumentException("masters must be at least 3, but was " + masters);
         }
+        if (replicasPerMaster < 0 || replicasPerMaster > 2) {
+            throw new IllegalArgumentException("replicasPerMaster must be between 0 and 2, but was "
+                    + replicasPerMaster);
+        }
+        int total = masters * (1 + replicasPerMaster);
         List<RedisServer> started = new ArrayList<>();
         Set<Integer> ports = new HashSet<>();
         try {
-            while (started.size() < masters) {
+            while (started.size() < total) {
                 RedisServer node = RedisServer.builder().clusterNode().start();
                 if (!ports.add(node.port())) {
                     node.close(); // the free-port probe raced; take another
@@ -59,9 +78,12 @@ public final class RedisCluster implements AutoCloseable {
                 }
                 started.add(node);
             }
-            RedisCluster cluster = new RedisCluster(new ArrayList<>(started));
+            RedisCluster cluster = new RedisCluster(new ArrayList<>(started), masters);
             cluster.form();
             cluster.awaitHealthy(DEFAULT_FORMATION_TIMEOUT);
+            if (replicasPerMaster > 0) {
+                cluster.attachReplicas();
+            }
             LOG.info("Redis Cluster ready: {}", cluster.hostAndPorts());
             return cluster;
         } catch (RuntimeException e) {
@@ -71,7 +93,7 @@ public final class RedisCluster implements AutoCloseable {
     }
 
     private void form() {
-        int n = nodes.size();
+        int n = masters;
         for (int i = 0; i < n; i++) {
             int from = i * SLOTS / n;
             int to = (i + 1) * SLOTS / n - 1;
@@ -80,9 +102,61 @@ public final class RedisCluster implements AutoCloseable {
             }
         }
         try (Jedis first = nodes.get(0).newClient()) {
-            for (int i = 1; i < n; i++) {
+            for (int i = 1; i < nodes.size(); i++) {
                 first.clusterMeet(RedisServer.HOST, nodes.get(i).port());
             }
+        }
+    }
+
+    /** Replica {@code j} of master {@code i} is node {@code masters + j * masters + i}. */
+    private void attachReplicas() {
+        for (int r = masters; r < nodes.size(); r++) {
+            String masterId;
+            try (Jedis m = nodes.get(r % masters).newClient()) {
+                masterId = m.clusterMyId();
+            }
+            try (Jedis replica = nodes.get(r).newClient()) {
+                replica.clusterReplicate(masterId);
+            }
+        }
+        long deadline = System.nanoTime() + DEFAULT_FORMATION_TIMEOUT.toNanos();
+        for (RedisServer replica : replicas()) {
+            while (!replicationInfo(replica).contains("master_link_status:up")) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("replica " + replica.port() + " not in sync within "
+                            + DEFAULT_FORMATION_TIMEOUT + ": " + replicationInfo(replica));
+                }
+                sleepPoll();
+            }
+        }
+        awaitHealthy(DEFAULT_FORMATION_TIMEOUT);
+    }
+
+    /** {@code INFO replication} of a node, or the error text. */
+    public static String replicationInfo(RedisServer node) {
+        try (Jedis j = node.newClient()) {
+            return j.info("replication");
+        } catch (JedisException e) {
+            return "error: " + e;
+        }
+    }
+
+    /** The nodes the cluster was formed with as masters, in slot order (a failover may have changed roles). */
+    public List<RedisServer> masters() {
+        return nodes.subList(0, masters);
+    }
+
+    /** The nodes started as replicas ({@code replicas().get(j * masters + i)} replicates master {@code i}). */
+    public List<RedisServer> replicas() {
+        return nodes.subList(masters, nodes.size());
+    }
+
+    private static void sleepPoll() {
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the cluster", e);
         }
     }
 
@@ -123,7 +197,10 @@ public final class RedisCluster implements AutoCloseable {
         throw new IllegalStateException("Redis Cluster not healthy within " + timeout + "; last: " + lastInfo);
     }
 
-    /** The nodes, in slot order (node 0 owns the lowest slots). */
+    /**
+     * Every node: the masters first, in slot order (node 0 owns the lowest slots), then the replicas (see
+     * {@link #replicas()}).
+     */
     public List<RedisServer> nodes() {
         return nodes;
     }

@@ -75,6 +75,8 @@ public final class RedisServer implements AutoCloseable {
     private final String appendfsync;
     private final Duration startupTimeout;
     private final Path configFile;
+    /** {@code sentinel monitor} arguments when this process is a Sentinel ({@code --sentinel}), else null. */
+    private final String sentinelMonitor;
 
     private Process process;
     private boolean paused;
@@ -90,8 +92,13 @@ public final class RedisServer implements AutoCloseable {
         this.clusterNode = b.clusterNode;
         this.appendfsync = b.appendfsync;
         this.startupTimeout = b.startupTimeout;
-        this.configFile = dir.resolve("redis.conf");
-        writeConfig(b.extraConfig);
+        this.configFile = dir.resolve(b.sentinelMonitor != null ? "sentinel.conf" : "redis.conf");
+        this.sentinelMonitor = b.sentinelMonitor;
+        if (sentinelMonitor != null) {
+            writeSentinelConfig(b);
+        } else {
+            writeConfig(b.extraConfig);
+        }
     }
 
     /** Starts a server with the defaults: free port, no password. */
@@ -136,6 +143,30 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
+    private void writeSentinelConfig(Builder b) {
+        String master = sentinelMonitor.split(" ")[0];
+        List<String> lines = new ArrayList<>();
+        lines.add("port " + port);
+        lines.add("bind " + HOST);
+        lines.add("daemonize no");
+        lines.add("dir " + dir.toAbsolutePath());
+        lines.add("logfile " + dir.resolve("redis.log").toAbsolutePath());
+        if (password != null) {
+            lines.add("requirepass " + password);       // clients (and other Sentinels) must AUTH
+            lines.add("sentinel sentinel-pass " + password);
+        }
+        lines.add("sentinel monitor " + sentinelMonitor);
+        if (b.sentinelMasterPassword != null) {
+            lines.add("sentinel auth-pass " + master + " " + b.sentinelMasterPassword);
+        }
+        b.extraConfig.forEach((k, v) -> lines.add("sentinel " + k + " " + master + " " + v));
+        try {
+            Files.write(configFile, lines, StandardCharsets.UTF_8); // Sentinel rewrites it: must be writable
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + configFile, e);
+        }
+    }
+
     synchronized RedisServer launch() {
         if (closed) {
             throw new IllegalStateException("redis-server on port " + port + " is closed");
@@ -144,7 +175,12 @@ public final class RedisServer implements AutoCloseable {
             throw new IllegalStateException("redis-server on port " + port + " is already running (pid "
                     + process.pid() + ")");
         }
-        ProcessBuilder pb = new ProcessBuilder(binary.path().toString(), configFile.toAbsolutePath().toString())
+        List<String> command = new ArrayList<>(
+                List.of(binary.path().toString(), configFile.toAbsolutePath().toString()));
+        if (sentinelMonitor != null) {
+            command.add("--sentinel");
+        }
+        ProcessBuilder pb = new ProcessBuilder(command)
                 .directory(dir.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("stdout.log").toFile()));
@@ -401,7 +437,8 @@ public final class RedisServer implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "RedisServer{" + HOST + ":" + port + (clusterNode ? ", cluster" : "") + ", dir=" + dir
+        return "RedisServer{" + HOST + ":" + port + (clusterNode ? ", cluster" : "")
+                + (sentinelMonitor != null ? ", sentinel" : "") + ", dir=" + dir
                 + (password != null ? ", requirepass=****" : "") + (aclUser != null ? ", aclUser=" + aclUser : "")
                 + "}";
     }
@@ -415,6 +452,8 @@ public final class RedisServer implements AutoCloseable {
         private boolean clusterNode;
         private String appendfsync = DEFAULT_APPENDFSYNC;
         private Duration startupTimeout = DEFAULT_STARTUP_TIMEOUT;
+        private String sentinelMonitor;
+        private String sentinelMasterPassword;
         private final Map<String, String> extraConfig = new LinkedHashMap<>();
 
         private Builder() {
@@ -478,6 +517,19 @@ public final class RedisServer implements AutoCloseable {
         /** A node of a {@link RedisCluster} ({@code cluster-enabled yes}, bus port = port + 10000 free). */
         Builder clusterNode() {
             this.clusterNode = true;
+            return this;
+        }
+
+        /**
+         * A Sentinel ({@code redis-server --sentinel}) monitoring {@code masterName} at {@code master} with
+         * {@code quorum}; {@link #config} entries become {@code sentinel <directive> <masterName> <value>}
+         * (e.g. {@code down-after-milliseconds}), {@link #requirePass} protects the Sentinel itself, and
+         * {@code masterPassword} (nullable) is the {@code auth-pass} of the monitored servers. Used by
+         * {@link RedisSentinelGroup}.
+         */
+        Builder sentinel(String masterName, HostAndPort master, int quorum, String masterPassword) {
+            this.sentinelMonitor = masterName + " " + master.getHost() + " " + master.getPort() + " " + quorum;
+            this.sentinelMasterPassword = masterPassword;
             return this;
         }
 

@@ -597,6 +597,18 @@ public class SmartMQProperties {
         private Duration drainCheckInterval = Duration.ofSeconds(1);
         /** How long close waits for handlers and sends in progress. */
         private Duration shutdownTimeout = Duration.ofSeconds(10);
+        /** How long a group may have no live consumer before it stops holding RECOVERING (its messages are kept). */
+        private Duration abandonedGroupTimeout = Duration.ofMinutes(10);
+        /** Brownout rule: the latest MQ sends the failure-rate / slow-call-rate window holds; 0 turns the rule off. */
+        private int brownoutWindowSize = 100;
+        /** Brownout rule: sends the window must hold before it may trip. */
+        private int brownoutMinimumCalls = 50;
+        /** Brownout rule: failure rate in percent at or above which the namespace degrades. */
+        private int brownoutFailureRateThreshold = 50;
+        /** Brownout rule: slow-call rate in percent at or above which the namespace degrades. */
+        private int brownoutSlowCallRateThreshold = 80;
+        /** Brownout rule: a successful send slower than this is slow; unset means 80% of send-timeout. */
+        private Duration brownoutSlowCallDuration = null;
         /** Lease of an ORDERED subscription on a fallback shard (renewed every third of it); another instance takes the shard only once it is free. */
         private Duration orderedShardLease = Duration.ofSeconds(30);
         /** Topics whose fallback backlog is also re-published to the MQ on recovery, for MQ-only consumers of a mixed fleet; none by default. */
@@ -754,6 +766,54 @@ public class SmartMQProperties {
             this.shutdownTimeout = v;
         }
 
+        public Duration getAbandonedGroupTimeout() {
+            return abandonedGroupTimeout;
+        }
+
+        public void setAbandonedGroupTimeout(Duration v) {
+            this.abandonedGroupTimeout = v;
+        }
+
+        public int getBrownoutWindowSize() {
+            return brownoutWindowSize;
+        }
+
+        public void setBrownoutWindowSize(int v) {
+            this.brownoutWindowSize = v;
+        }
+
+        public int getBrownoutMinimumCalls() {
+            return brownoutMinimumCalls;
+        }
+
+        public void setBrownoutMinimumCalls(int v) {
+            this.brownoutMinimumCalls = v;
+        }
+
+        public int getBrownoutFailureRateThreshold() {
+            return brownoutFailureRateThreshold;
+        }
+
+        public void setBrownoutFailureRateThreshold(int v) {
+            this.brownoutFailureRateThreshold = v;
+        }
+
+        public int getBrownoutSlowCallRateThreshold() {
+            return brownoutSlowCallRateThreshold;
+        }
+
+        public void setBrownoutSlowCallRateThreshold(int v) {
+            this.brownoutSlowCallRateThreshold = v;
+        }
+
+        public Duration getBrownoutSlowCallDuration() {
+            return brownoutSlowCallDuration;
+        }
+
+        public void setBrownoutSlowCallDuration(Duration v) {
+            this.brownoutSlowCallDuration = v;
+        }
+
         public Duration getOrderedShardLease() {
             return orderedShardLease;
         }
@@ -803,6 +863,12 @@ public class SmartMQProperties {
             PropertyCheck.apply("smartmq.engine.drain-check-interval", drainCheckInterval, b::drainCheckInterval);
             PropertyCheck.apply("smartmq.engine.shutdown-timeout", shutdownTimeout, b::shutdownTimeout);
             PropertyCheck.apply("smartmq.engine.republish-topics", republishTopics, b::republishTopics);
+            PropertyCheck.apply("smartmq.engine.abandoned-group-timeout", abandonedGroupTimeout, b::abandonedGroupTimeout);
+            PropertyCheck.apply("smartmq.engine.brownout-window-size", brownoutWindowSize, b::brownoutWindowSize);
+            PropertyCheck.apply("smartmq.engine.brownout-minimum-calls", brownoutMinimumCalls, b::brownoutMinimumCalls);
+            PropertyCheck.apply("smartmq.engine.brownout-failure-rate-threshold", brownoutFailureRateThreshold, b::brownoutFailureRateThreshold);
+            PropertyCheck.apply("smartmq.engine.brownout-slow-call-rate-threshold", brownoutSlowCallRateThreshold, b::brownoutSlowCallRateThreshold);
+            PropertyCheck.apply("smartmq.engine.brownout-slow-call-duration", brownoutSlowCallDuration, b::brownoutSlowCallDuration);
             PropertyCheck.apply("smartmq.engine.ordered-shard-lease", orderedShardLease, b::orderedShardLease);
             return PropertyCheck.build("smartmq.engine", b::build);
         }
