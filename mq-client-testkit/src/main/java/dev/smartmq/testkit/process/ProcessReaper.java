@@ -7,13 +7,16 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Kills every child JVM this JVM started and did not end itself, when this JVM exits.
+ * Kills every child process the testkit's fixtures started (child JVMs, {@code redis-server}s) and did not end
+ * themselves, when this JVM exits, even if a test failed before it could close its fixture. Descendants go first
+ * (an AOF rewrite child), and SIGKILL also ends a SIGSTOPped process.
  *
  * <p>Why a static registry (against our "no static mutable state" rule): a shutdown hook is JVM-global and
- * must reach every child whichever fixture started it. Private to this package; every access holds {@link #LOCK}.
- * (A parent killed with SIGKILL runs no hook: {@link ParentLink} in the child covers that case.)
+ * must reach every child whichever fixture, extension or test class started it. It exposes only
+ * register/unregister; every access holds {@link #LOCK}. (A parent killed with SIGKILL runs no hook:
+ * {@link ParentLink} in a child JVM covers that case.) For the testkit's own fixtures, not a user API.
  */
-final class ProcessReaper {
+public final class ProcessReaper {
 
     private static final Object LOCK = new Object();
     private static final Set<Process> CHILDREN = new LinkedHashSet<>();
@@ -22,17 +25,17 @@ final class ProcessReaper {
     private ProcessReaper() {
     }
 
-    static void register(Process process) {
+    public static void register(Process process) {
         synchronized (LOCK) {
             if (!hookInstalled) {
-                Runtime.getRuntime().addShutdownHook(new Thread(ProcessReaper::killAll, "smartmq-process-reaper-1"));
+                Runtime.getRuntime().addShutdownHook(new Thread(ProcessReaper::killAll, "smartmq-testkit-reaper-1"));
                 hookInstalled = true;
             }
             CHILDREN.add(process);
         }
     }
 
-    static void unregister(Process process) {
+    public static void unregister(Process process) {
         synchronized (LOCK) {
             CHILDREN.remove(process);
         }

@@ -2,6 +2,7 @@ package dev.smartmq.testkit.redis;
 
 import dev.smartmq.testkit.FreePorts;
 import dev.smartmq.testkit.WorkDirs;
+import dev.smartmq.testkit.process.ProcessReaper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -190,7 +191,7 @@ public final class RedisServer implements AutoCloseable {
             throw new UncheckedIOException("cannot start " + binary, e);
         }
         paused = false;
-        ChildProcessReaper.register(process);
+        ProcessReaper.register(process);
         awaitPing();
         LOG.info("redis-server pid {} listening on {}:{} (dir {})", process.pid(), HOST, port, dir);
         return this;
@@ -333,7 +334,7 @@ public final class RedisServer implements AutoCloseable {
         process.destroyForcibly();
         waitExit(10);
         paused = false;
-        ChildProcessReaper.unregister(process);
+        ProcessReaper.unregister(process);
     }
 
     /** SIGSTOP: the process freezes; clients connect but get no answer until {@link #resume()}. */
@@ -385,7 +386,7 @@ public final class RedisServer implements AutoCloseable {
         if (!waitExit(10)) {
             killNow();
         }
-        ChildProcessReaper.unregister(process);
+        ProcessReaper.unregister(process);
     }
 
     /** Stops the server for good. The directory is left for post-mortems (it lives under target/). */
@@ -399,7 +400,7 @@ public final class RedisServer implements AutoCloseable {
             if (process.isAlive()) {
                 stopNow();
             }
-            ChildProcessReaper.unregister(process);
+            ProcessReaper.unregister(process);
         }
     }
 
