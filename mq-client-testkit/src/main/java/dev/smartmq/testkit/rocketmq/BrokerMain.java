@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import org.apache.rocketmq.broker.BrokerController;
 import org.apache.rocketmq.common.BrokerConfig;
-import org.apache.rocketmq.common.MixAll;
 import org.apache.rocketmq.remoting.netty.NettyClientConfig;
 import org.apache.rocketmq.remoting.netty.NettyServerConfig;
 import org.apache.rocketmq.store.config.MessageStoreConfig;
@@ -33,7 +32,6 @@ public final class BrokerMain {
     static final String READY = "SMARTMQ BROKER READY";
 
     private static final String HOST = "127.0.0.1";
-    private static final int CONSUME_QUEUE_FILE_SIZE = 20 * 30_000;
 
     private BrokerMain() {
     }
@@ -51,43 +49,11 @@ public final class BrokerMain {
         int advertised = Integer.parseInt(System.getProperty(ADVERTISED_PORT, Integer.toString(port)));
         Path store = Path.of(NameServerMain.required(STORE));
 
-        BrokerConfig broker = new BrokerConfig();
-        broker.setBrokerClusterName(System.getProperty(CLUSTER, EmbeddedRocketMQ.DEFAULT_CLUSTER_NAME));
-        broker.setBrokerName(name);
-        broker.setBrokerId(MixAll.MASTER_ID);
-        broker.setBrokerIP1(HOST);
-        broker.setBrokerIP2(HOST);
-        broker.setListenPort(port);
-        broker.setNamesrvAddr(NameServerMain.required(NAMESRV));
-        broker.setFetchNamesrvAddrByAddressServer(false);
-        broker.setAutoCreateTopicEnable(Boolean.parseBoolean(System.getProperty(AUTO_CREATE, "true")));
-        broker.setAutoCreateSubscriptionGroup(true);
-        broker.setRocketmqHome(store.toString());
-        broker.setWaitTimeMillsInSendQueue(EmbeddedRocketMQ.BUSY_TOLERANCE_MILLIS);
-        broker.setSendMessageThreadPoolNums(2);
-        broker.setPullMessageThreadPoolNums(4);
-        broker.setLitePullMessageThreadPoolNums(2);
-        broker.setAckMessageThreadPoolNums(2);
-        broker.setQueryMessageThreadPoolNums(2);
-        broker.setAdminBrokerThreadPoolNums(2);
-        broker.setClientManageThreadPoolNums(2);
-        broker.setConsumerManageThreadPoolNums(2);
-        broker.setHeartbeatThreadPoolNums(2);
-        broker.setProcessReplyMessageThreadPoolNums(2);
-
-        MessageStoreConfig storeConfig = new MessageStoreConfig();
-        storeConfig.setStorePathRootDir(store.toString());
-        storeConfig.setStorePathCommitLog(store.resolve("commitlog").toString());
-        storeConfig.setStorePathDLedgerCommitLog(store.resolve("dledger-commitlog").toString());
-        storeConfig.setStorePathEpochFile(store.resolve("epochFileCheckpoint").toString());
-        storeConfig.setStorePathBrokerIdentity(store.resolve("brokerIdentity").toString());
-        storeConfig.setMappedFileSizeCommitLog(EmbeddedRocketMQ.DEFAULT_COMMIT_LOG_FILE_SIZE);
-        storeConfig.setOsPageCacheBusyTimeOutMills(EmbeddedRocketMQ.BUSY_TOLERANCE_MILLIS);
-        storeConfig.setMappedFileSizeConsumeQueue(CONSUME_QUEUE_FILE_SIZE);
-        storeConfig.setMaxIndexNum(10_000);
-        storeConfig.setMaxHashSlotNum(40_000);
-        storeConfig.setTimerWheelEnable(false);
-        storeConfig.setHaListenPort(0);
+        BrokerConfig broker = EmbeddedRocketMQ.testBrokerConfig(
+                System.getProperty(CLUSTER, EmbeddedRocketMQ.DEFAULT_CLUSTER_NAME), name, port,
+                NameServerMain.required(NAMESRV), Boolean.parseBoolean(System.getProperty(AUTO_CREATE, "true")), store);
+        MessageStoreConfig storeConfig = EmbeddedRocketMQ.testStoreConfig(store,
+                EmbeddedRocketMQ.DEFAULT_COMMIT_LOG_FILE_SIZE);
 
         NettyServerConfig server = new NettyServerConfig();
         server.setBindAddress(HOST);

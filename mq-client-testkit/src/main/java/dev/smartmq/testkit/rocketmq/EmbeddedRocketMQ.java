@@ -485,19 +485,24 @@ public final class EmbeddedRocketMQ implements AutoCloseable {
         }
     }
 
-    private BrokerController newBrokerController(BrokerNode node) {
+    /**
+     * The broker settings of every test broker, in this JVM or in its own ({@link BrokerMain}): one place, so an
+     * embedded and a forked broker behave alike.
+     */
+    static BrokerConfig testBrokerConfig(String cluster, String name, int listenPort, String nameServer,
+                                         boolean autoCreate, Path home) {
         BrokerConfig broker = new BrokerConfig();
-        broker.setBrokerClusterName(clusterName);
-        broker.setBrokerName(node.name);
+        broker.setBrokerClusterName(cluster);
+        broker.setBrokerName(name);
         broker.setBrokerId(MixAll.MASTER_ID);
         broker.setBrokerIP1(HOST);
         broker.setBrokerIP2(HOST);
-        broker.setListenPort(node.listenPort);
-        broker.setNamesrvAddr(nameServerAddress());
+        broker.setListenPort(listenPort);
+        broker.setNamesrvAddr(nameServer);
         broker.setFetchNamesrvAddrByAddressServer(false);
-        broker.setAutoCreateTopicEnable(autoCreateTopics);
+        broker.setAutoCreateTopicEnable(autoCreate);
         broker.setAutoCreateSubscriptionGroup(true);
-        broker.setRocketmqHome(workDir.toString());
+        broker.setRocketmqHome(home.toString());
         // Small pools: a test broker serves a handful of clients on a shared 2-core machine.
         // RocketMQ's flow control assumes a dedicated machine: a send that waits 200 ms in the broker's queue
         // (or a page-cache write slower than 1 s) is refused as "broker busy". A test broker shares two cores
@@ -514,8 +519,11 @@ public final class EmbeddedRocketMQ implements AutoCloseable {
         broker.setConsumerManageThreadPoolNums(2);
         broker.setHeartbeatThreadPoolNums(2);
         broker.setProcessReplyMessageThreadPoolNums(2);
+        return broker;
+    }
 
-        Path store = node.storeDir;
+    /** The store settings of every test broker (small files; see {@link #testBrokerConfig}). */
+    static MessageStoreConfig testStoreConfig(Path store, int commitLogFileSize) {
         MessageStoreConfig storeConfig = new MessageStoreConfig();
         storeConfig.setStorePathRootDir(store.toString());
         storeConfig.setStorePathCommitLog(store.resolve("commitlog").toString());
@@ -531,6 +539,13 @@ public final class EmbeddedRocketMQ implements AutoCloseable {
         storeConfig.setTimerWheelEnable(false);
         // HA is never used (masters only); 0 lets the OS pick the port so restarts never collide.
         storeConfig.setHaListenPort(0);
+        return storeConfig;
+    }
+
+    private BrokerController newBrokerController(BrokerNode node) {
+        BrokerConfig broker = testBrokerConfig(clusterName, node.name, node.listenPort, nameServerAddress(),
+                autoCreateTopics, workDir);
+        MessageStoreConfig storeConfig = testStoreConfig(node.storeDir, commitLogFileSize);
 
         NettyServerConfig server = new NettyServerConfig();
         server.setBindAddress(HOST);
