@@ -17,16 +17,13 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Regression test of the defect {@link KnownDefects#ORDERED_CONSUMER_THREAD_LEAK}, found by the campaign (seeds
  * 20261201, 7, 99 on today's main): a client process whose SmartMQ subscription is ORDERED does not exit after
- * {@code SmartMQ.close()} — RocketMQ's non-daemon {@code ConsumeMessageScheduledThread_1} is still alive. Off by
- * default (the fix belongs to another branch): run it with {@code -Dsmartmq.campaign.regressions=true}. The plain
+ * {@code SmartMQ.close()} — RocketMQ's non-daemon {@code ConsumeMessageScheduledThread_1} is still alive. The plain
  * subscription is the control: the same process exits.
  */
-@EnabledIfSystemProperty(named = "smartmq.campaign.regressions", matches = "true")
 class OrderedConsumerCloseIT {
 
     private static EmbeddedRocketMQ rocketMQ;
