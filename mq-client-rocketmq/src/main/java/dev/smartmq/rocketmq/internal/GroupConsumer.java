@@ -223,6 +223,7 @@ public final class GroupConsumer {
         consumer.setAwaitTerminationMillisWhenShutdown(Math.max(1000, remainingMillis(deadline)));
         synchronized (this) {
             consumer.shutdown();
+            PopServiceShutdown.afterShutdown(consumer); // RocketMQ leaves its POP service's thread running
         }
         lastReturned.clear();
     }
