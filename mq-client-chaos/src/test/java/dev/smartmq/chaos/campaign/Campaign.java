@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
 final class Campaign {
 
     private static final Logger log = LoggerFactory.getLogger(Campaign.class);
-    static final long POST_HEAL_LOAD_MS = 5_000;
+    static final long POST_HEAL_LOAD_MS = 3_000;
+    static final long CONVERGENCE_POLL_MS = 500;
 
     private final CampaignServers servers;
     private final CampaignConfig config;
@@ -55,8 +56,9 @@ final class Campaign {
         FaultSchedule.Topology topology = new FaultSchedule.Topology(servers.rocketMQ().brokerCount(),
                 List.copyOf(config.producers().keySet()), List.copyOf(config.consumers().keySet()));
         List<FaultSchedule.Planned> plan = !config.fixedPlan().isEmpty() ? config.fixedPlan()
-                : FaultSchedule.plan(config.seed(), config.lengthMillis(), topology, config.kinds(),
-                        config.minGapMillis(), config.maxGapMillis());
+                : FaultSchedule.withLateJoins(FaultSchedule.plan(config.seed(), config.lengthMillis(), topology,
+                        config.kinds(), config.minGapMillis(), config.maxGapMillis()), config.seed(),
+                        config.lengthMillis(), List.copyOf(config.lateConsumers().keySet()));
         StringBuilder schedule = new StringBuilder("schedule of seed " + config.seed() + ":\n");
         plan.forEach(p -> schedule.append("  ").append(p).append('\n'));
         System.out.print(schedule);
@@ -70,7 +72,7 @@ final class Campaign {
             inParallel(config.consumers().keySet(), fleet::start);
             awaitGroups(observer, topic);
             inParallel(config.producers().keySet(), fleet::start);
-            Sampler sampler = new Sampler(observer, store, topic, config.groups());
+            Sampler sampler = new Sampler(observer, store, topic, config.allGroups());
             sampler.start();
             FaultInjector injector = new FaultInjector(servers, fleet, observer, plan, config);
             injector.start();
@@ -81,10 +83,12 @@ final class Campaign {
             long healedAt = System.currentTimeMillis();
             Thread.sleep(POST_HEAL_LOAD_MS); // producers keep sending on a healthy cluster
             inParallel(config.producers().keySet(), fleet::stop);
-            long convergedAt = awaitConvergence(observer, sampler, healedAt + config.convergeBoundMillis());
+            long convergedAt = awaitConvergence(observer, sampler, injector, healedAt + config.convergeBoundMillis());
             boolean converged = convergedAt > 0;
             long convergeMillis = converged ? convergedAt - healedAt : -1;
-            inParallel(config.consumers().keySet(), fleet::stop);
+            List<String> consumers = new ArrayList<>(config.consumers().keySet());
+            consumers.addAll(config.lateConsumers().keySet());
+            inParallel(consumers, fleet::stop);
             sampler.stop();
             long endTime = System.currentTimeMillis();
 
@@ -94,7 +98,7 @@ final class Campaign {
             List<Verdict> verdicts = new ArrayList<>();
             Verdict lost = LostChecker.check(history, config.groups());
             Verdict caller = CallerViewChecker.check(history, CampaignSettings.CALLER_BUDGET);
-            Verdict dups = DuplicateChecker.check(history, config.groups(), faults);
+            Verdict dups = DuplicateChecker.check(history, config.allGroups(), faults);
             Verdict order = OrderChecker.check(history, config.orderedGroups(), faults);
             Verdict sw = SwitchHistoryChecker.check(switchHistory, CampaignSettings.MIN_DWELL_TIME);
             verdicts.add(lost);
@@ -105,22 +109,19 @@ final class Campaign {
             verdicts.add(dups);
             verdicts.add(order);
             verdicts.add(sw);
+            verdicts.add(LeaderWriterChecker.check(switchHistory, history));
+            for (String late : config.lateGroups()) {
+                verdicts.add(LateGroupChecker.check(history, late, faults));
+            }
             verdicts.add(FleetDegradeChecker.check(switchHistory, faults, servers.rocketMQ().brokerCount(),
                     Boolean.getBoolean(FleetDegradeChecker.STRICT_PROPERTY)));
             verdicts.add(new Verdict("observed-epochs", sampler.epochRegressions() == 0, sampler.epochRegressions(),
                     Map.of(), sampler.epochRegressions() == 0 ? List.of() : List.of("the observer saw an epoch go back")));
             List<String> leftBehind = new ArrayList<>(fleet.leftBehind());
-            List<String> knownDefects = new ArrayList<>();
-            boolean strict = Boolean.getBoolean(KnownDefects.STRICT_PROPERTY);
+            List<String> knownDefects = new ArrayList<>(); // none known today (KnownDefects)
             for (History.Incarnation i : history.incarnations()) {
-                if (i.leftBehind() == null) {
-                    continue;
-                }
-                String what = i.process() + "/" + i.pid() + " threads " + i.leftBehind();
-                if (!strict && KnownDefects.isOrderedConsumerThreadLeak(i.leftBehind())) {
-                    knownDefects.add(KnownDefects.ORDERED_CONSUMER_THREAD_LEAK + ": " + what);
-                } else {
-                    leftBehind.add(what);
+                if (i.leftBehind() != null) {
+                    leftBehind.add(i.process() + "/" + i.pid() + " threads " + i.leftBehind());
                 }
             }
             long minutes = Math.max(1, Math.round(config.lengthMillis() / 60_000.0));
@@ -206,15 +207,28 @@ final class Campaign {
         }
     }
 
-    /** The time everything converged, or -1 if not by {@code deadline}. Polls every 2 s. */
-    private long awaitConvergence(ZkDegradationSwitch observer, Sampler sampler, long deadline) throws InterruptedException {
+    /**
+     * The time everything converged, or -1 if not by {@code deadline}: the switch NORMAL, every backlog 0, every
+     * acknowledged message consumed by every group (late groups: what the late-group rule owes them). Polls every
+     * {@value #CONVERGENCE_POLL_MS} ms (the cheap switch and backlog checks first; the histories are re-read only
+     * when those hold, a second or so after 30 minutes).
+     */
+    private long awaitConvergence(ZkDegradationSwitch observer, Sampler sampler, FaultInjector injector, long deadline)
+            throws InterruptedException {
         while (System.currentTimeMillis() < deadline) {
             boolean normal = observer.isReachable() && observer.current().state() == SwitchState.NORMAL;
             boolean drained = normal && sampler.backlog().values().stream().allMatch(b -> b == 0);
-            if (drained && LostChecker.outstanding(History.read(outDir), config.groups()) == 0) {
-                return System.currentTimeMillis();
+            if (drained) {
+                History h = History.read(outDir);
+                long owed = LostChecker.outstanding(h, config.groups());
+                for (String late : config.lateGroups()) {
+                    owed += LateGroupChecker.outstanding(h, late, injector.records());
+                }
+                if (owed == 0) {
+                    return System.currentTimeMillis();
+                }
             }
-            Thread.sleep(2_000); // re-reads every history: cheap for a CI run, a second or so after 30 minutes
+            Thread.sleep(CONVERGENCE_POLL_MS);
         }
         return -1;
     }

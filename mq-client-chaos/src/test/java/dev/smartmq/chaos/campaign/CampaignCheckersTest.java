@@ -252,4 +252,164 @@ class CampaignCheckersTest {
             assertTrue(p.atMillis() + p.durationMillis() < 120_000, "every fault ends before the schedule: " + p);
         }
     }
+
+    // ---- issue 14, the checkers added in session 3 ----
+
+    /** An async keyed sender of key k: {@code calls} = {invokeAt, okAt} per message m0, m1, ... in call order. */
+    private static History.Builder asyncKeyed(long[][] calls) {
+        History.Builder b = History.builder();
+        b.add("p0", 1, "START", 100, "producer", "-");
+        b.add("c1", 1, "START", 300, "consumer", "g-ordered");
+        record Line(long t, int order, String[] f) {
+        }
+        List<Line> lines = new java.util.ArrayList<>();
+        for (int i = 0; i < calls.length; i++) {
+            lines.add(new Line(calls[i][0], 0, new String[] {"INVOKE", "m" + i, "k", "async-keyed"}));
+            lines.add(new Line(calls[i][1], 1, new String[] {"OK", "m" + i, "MQ", "id" + i, "1"}));
+        }
+        lines.sort(java.util.Comparator.comparingLong(Line::t).thenComparingInt(Line::order));
+        for (Line l : lines) {
+            b.add("p0", l.t(), l.f()[0], (Object[]) java.util.Arrays.copyOfRange(l.f(), 1, l.f().length));
+        }
+        return b;
+    }
+
+    private static void deliver(History.Builder b, long t, String... cids) {
+        for (String m : cids) {
+            b.add("c1", t, "BEGIN", "g-ordered", m, "MQ", 1, "x");
+            b.add("c1", t, "DONE", "g-ordered", m);
+            t++;
+        }
+    }
+
+    @Test
+    void asyncKeyedSendsAreJudgedByCallOrderOnlyWhenTheyDidNotOverlap() {
+        // m0 completes before m1 is called (ordered); m1 and m2 overlap (concurrent); m3 called after all completed.
+        long[][] calls = {{10, 12}, {20, 40}, {25, 30}, {50, 52}};
+        History.Builder inOrder = asyncKeyed(calls);
+        deliver(inOrder, 100, "m0", "m1", "m2", "m3");
+        Verdict ok = OrderChecker.check(inOrder.build(), Set.of("g-ordered"), List.of());
+        assertTrue(ok.ok(), ok.toString());
+        assertEquals(4L, ok.breakdown().get("judged.async"), "async keyed messages are judged: " + ok);
+
+        History.Builder concurrentSwap = asyncKeyed(calls);
+        deliver(concurrentSwap, 100, "m0", "m2", "m1", "m3"); // the overlapping pair swapped: allowed
+        Verdict overlap = OrderChecker.check(concurrentSwap.build(), Set.of("g-ordered"), List.of());
+        assertTrue(overlap.ok(), overlap.toString());
+        assertEquals(1L, overlap.breakdown().get("async-overlap"), overlap.toString());
+
+        // The planted defect: m3 (called after m0..m2 had their receipts) delivered before m1 on the same path.
+        History.Builder reordered = asyncKeyed(calls);
+        deliver(reordered, 100, "m0", "m3", "m1", "m2");
+        Verdict bad = OrderChecker.check(reordered.build(), Set.of("g-ordered"), List.of());
+        assertFalse(bad.ok(), bad.toString());
+        assertEquals(2, bad.violations(), "m1 and m2 both overtaken by m3: " + bad);
+    }
+
+    /** g-plain from the start; g-late's consumer subscribes at {@code joinAt}; sends every 100 ms from t=0 to 9.9 s. */
+    private static History.Builder lateGroupHistory(long joinAt, java.util.function.LongPredicate lateGets,
+                                                    String route) {
+        History.Builder b = History.builder();
+        b.add("p0", 1, "START", 100, "producer", "-");
+        b.add("c0", 1, "START", 200, "consumer", "g-plain");
+        b.add("c0", 2, "SUBSCRIBED", "g-plain");
+        b.add("cl", joinAt - 500, "START", 400, "consumer", "g-late");
+        b.add("cl", joinAt, "SUBSCRIBED", "g-late");
+        for (long t = 10; t < 10_000; t += 100) {
+            String cid = "m" + t;
+            b.add("p0", t, "INVOKE", cid, "-", "sync-keyless");
+            b.add("p0", t + 2, "OK", cid, route, "id", 2);
+            b.add("c0", t + 5, "BEGIN", "g-plain", cid, route, 1, "id");
+            b.add("c0", t + 5, "DONE", "g-plain", cid);
+            if (lateGets.test(t)) {
+                b.add("cl", Math.max(t, joinAt) + 6, "BEGIN", "g-late", cid, route, 1, "id");
+                b.add("cl", Math.max(t, joinAt) + 6, "DONE", "g-late", cid);
+            }
+        }
+        return b;
+    }
+
+    @Test
+    void aLateGroupIsOwedWhatWasSentAfterItJoinedButNotWhatCameBefore() {
+        // joins at 4 s: fallback sends before it are not owed, sends in the 3 s registration window are excused
+        History fine = lateGroupHistory(4_000, t -> t >= 4_000 + LateGroupChecker.PROPAGATION_MS, "FALLBACK").build();
+        Verdict ok = LateGroupChecker.check(fine, "g-late", List.of());
+        assertTrue(ok.ok(), ok.toString());
+        assertEquals(40L, ok.breakdown().get("before-join.not-received"), ok.toString());
+        assertEquals(30L, ok.breakdown().get("window.not-received"), ok.toString());
+        assertTrue(LostChecker.check(fine, Set.of("g-plain")).ok(), "the groups of the start are judged as before");
+
+        // the planted defect: fallback sends after the window never reach the late group (e.g. the senders kept
+        // a registry cache without it) — 1 in 10 of them dropped
+        History dropped = lateGroupHistory(4_000, t -> t >= 7_000 && t % 1_000 != 10, "FALLBACK").build();
+        Verdict bad = LateGroupChecker.check(dropped, "g-late", List.of());
+        assertFalse(bad.ok(), bad.toString());
+        assertEquals(3, bad.violations(), "m7010, m8010, m9010: " + bad);
+        assertEquals(3, LateGroupChecker.outstanding(dropped, "g-late", List.of()));
+
+        // by MQ there is no window: a new group reads its topic from the first offset
+        History mq = lateGroupHistory(4_000, t -> t >= 7_000, "MQ").build();
+        assertEquals(30, LateGroupChecker.check(mq, "g-late", List.of()).violations());
+
+        // a ZooKeeper fault overlapping the window extends it to 3 s after the fault's end
+        List<FaultRecord> quorumLoss = List.of(new FaultRecord(FaultKind.ZK_QUORUM_LOSS, "zookeeper", 3_000, 5_500));
+        History late = lateGroupHistory(4_000, t -> t >= 8_500, "FALLBACK").build();
+        assertFalse(LateGroupChecker.check(late, "g-late", List.of()).ok());
+        assertTrue(LateGroupChecker.check(late, "g-late", quorumLoss).ok());
+
+        History never = History.builder().add("p0", 1, "START", 100, "producer", "-").build();
+        assertFalse(LateGroupChecker.check(never, "g-late", List.of()).ok(), "a late group that never joined");
+    }
+
+    @Test
+    void everyLeaderOnlyTransitionIsWrittenByTheLeaderOfTheTime() {
+        Instant t = Instant.ofEpochMilli(100_000);
+        History.Builder b = History.builder();
+        b.add("p0", 1_000, "START", 11, "producer", "-");
+        b.add("c0", 1_000, "START", 22, "consumer", "g-plain");
+        b.add("c0", 2_000, "LEADER", 1);
+        b.add("c0", 110_000, "LEADER", 0); // c0 leads until 110 s, then p0
+        b.add("p0", 110_050, "LEADER", 1);
+        b.add("p0", 200_000, "CLOSED", 0);
+        b.add("c0", 200_000, "CLOSED", 0);
+        History h = b.build();
+        SwitchStatus n0 = new SwitchStatus(SwitchState.NORMAL, SwitchMode.AUTO, "", "host/22/a", t, null, 0);
+        SwitchStatus trip = new SwitchStatus(SwitchState.DEGRADED, SwitchMode.AUTO, "", "host/11/b", t.plusSeconds(1), null, 1);
+        SwitchStatus rec = new SwitchStatus(SwitchState.RECOVERING, SwitchMode.AUTO, "", "host/22/a", t.plusSeconds(5), null, 2);
+        SwitchStatus norm = new SwitchStatus(SwitchState.NORMAL, SwitchMode.AUTO, "", "host/11/b", t.plusSeconds(12), null, 3);
+        Verdict ok = LeaderWriterChecker.check(List.of(n0, trip, rec, norm), h);
+        assertTrue(ok.ok(), ok.toString());
+        assertEquals(1L, ok.breakdown().get("trip"), "a trip by a non-leader is allowed: " + ok);
+        assertEquals(2L, ok.breakdown().get("leader-writes"), ok.toString());
+
+        // the planted defect: p0 (not leader before 110 s) moves the switch to RECOVERING at 105 s
+        SwitchStatus stale = new SwitchStatus(SwitchState.RECOVERING, SwitchMode.AUTO, "", "host/11/b", t.plusSeconds(5), null, 2);
+        Verdict bad = LeaderWriterChecker.check(List.of(n0, trip, stale), h);
+        assertFalse(bad.ok(), bad.toString());
+        assertEquals(1L, bad.breakdown().get("non-leader"), bad.toString());
+        // ... and the old leader c0 writing NORMAL after it lost leadership (112 s > 110 s + tolerance)
+        SwitchStatus deposed = new SwitchStatus(SwitchState.NORMAL, SwitchMode.AUTO, "", "host/22/a", t.plusSeconds(12), null, 3);
+        assertEquals(1, LeaderWriterChecker.check(List.of(n0, trip, rec, deposed), h).violations());
+
+        // operators are exempt; the hand-back of an expired drill is leader work
+        SwitchStatus drill = new SwitchStatus(SwitchState.DEGRADED, SwitchMode.MANUAL, "", "operator-x", t.plusSeconds(20), t.plusSeconds(30), 4);
+        SwitchStatus handBackByLeader = new SwitchStatus(SwitchState.DEGRADED, SwitchMode.AUTO, "", "host/11/b", t.plusSeconds(30), null, 5);
+        SwitchStatus handBackByOther = new SwitchStatus(SwitchState.DEGRADED, SwitchMode.AUTO, "", "host/22/a", t.plusSeconds(30), null, 5);
+        assertTrue(LeaderWriterChecker.check(List.of(n0, trip, rec, norm, drill, handBackByLeader), h).ok());
+        assertFalse(LeaderWriterChecker.check(List.of(n0, trip, rec, norm, drill, handBackByOther), h).ok());
+        SwitchStatus ghost = new SwitchStatus(SwitchState.NORMAL, SwitchMode.AUTO, "", "host/99/z", t.plusSeconds(12), null, 3);
+        assertEquals(1L, LeaderWriterChecker.check(List.of(n0, trip, rec, ghost), h).breakdown().get("unknown-writer"));
+    }
+
+    @Test
+    void lateJoinsArePlacedInTheMiddleThirdWithoutChangingTheFaultsOfASeed() {
+        FaultSchedule.Topology topo = new FaultSchedule.Topology(2, List.of("p0", "p1"), List.of("c0", "c1"));
+        var faults = FaultSchedule.plan(42, 60_000, topo, EnumSet.allOf(FaultKind.class), 2_500, 5_000);
+        var plan = FaultSchedule.withLateJoins(faults, 42, 60_000, List.of("c-late"));
+        assertEquals(faults.size() + 1, plan.size());
+        assertTrue(faults.stream().noneMatch(p -> p.kind() == FaultKind.GROUP_JOIN), "never drawn at random");
+        var join = plan.stream().filter(p -> p.kind() == FaultKind.GROUP_JOIN).findFirst().orElseThrow();
+        assertTrue(join.atMillis() >= 20_000 && join.atMillis() < 40_000, join.toString());
+        assertEquals(plan, FaultSchedule.withLateJoins(faults, 42, 60_000, List.of("c-late")));
+    }
 }

@@ -9,11 +9,15 @@ import java.util.Set;
 /**
  * One campaign's shape: seed, length of the faulted phase, the client processes (producers with their sender
  * modes, consumers with their group and ordering), the fault kinds drawn from, the gap between faults, and an
- * optional planted defect, and optionally a fixed fault plan instead of the seeded one. Immutable.
+ * optional planted defect, and optionally a fixed fault plan instead of the seeded one. {@code lateConsumers} are
+ * consumer processes of groups that do not exist when the campaign starts: each joins once, mid-run, at a time
+ * drawn from the seed ({@link FaultKind#GROUP_JOIN}), and is judged by the late-group rule
+ * ({@link LateGroupChecker}); no other fault targets them. Immutable.
  */
 record CampaignConfig(long seed, long lengthMillis, Map<String, String> producers, Map<String, ConsumerSpec> consumers,
                       Set<FaultKind> kinds, long intervalMillis, long minGapMillis, long maxGapMillis, String plant,
-                      long convergeBoundMillis, List<FaultSchedule.Planned> fixedPlan) {
+                      long convergeBoundMillis, List<FaultSchedule.Planned> fixedPlan,
+                      Map<String, ConsumerSpec> lateConsumers) {
 
     /** A consumer process: its group and whether the subscription is ORDERED. */
     record ConsumerSpec(String group, boolean ordered) {
@@ -21,11 +25,13 @@ record CampaignConfig(long seed, long lengthMillis, Map<String, String> producer
 
     static final String ORDERED_GROUP = "g-ordered";
     static final String PLAIN_GROUP = "g-plain";
+    static final String LATE_GROUP = "g-late";
 
     CampaignConfig {
         // Insertion order is kept: the schedule picks targets by position, so a seed must see the same order.
         producers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(producers));
         consumers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(consumers));
+        lateConsumers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(lateConsumers));
         kinds = Set.copyOf(kinds);
         fixedPlan = List.copyOf(fixedPlan);
     }
@@ -43,7 +49,7 @@ record CampaignConfig(long seed, long lengthMillis, Map<String, String> producer
         consumers.put("c0", new ConsumerSpec(PLAIN_GROUP, false));
         consumers.put("c1", new ConsumerSpec(ORDERED_GROUP, true));
         return new CampaignConfig(seed, lengthMillis, producers, consumers, EnumSet.allOf(FaultKind.class), 60, 2_500,
-                5_000, "", CampaignSettings.CONVERGENCE_BOUND.toMillis(), List.of());
+                5_000, "", CampaignSettings.CONVERGENCE_BOUND.toMillis(), List.of(), late());
     }
 
     /**
@@ -61,25 +67,49 @@ record CampaignConfig(long seed, long lengthMillis, Map<String, String> producer
         consumers.put("c2", new ConsumerSpec(ORDERED_GROUP, true));
         consumers.put("c3", new ConsumerSpec(ORDERED_GROUP, true));
         return new CampaignConfig(seed, lengthMillis, producers, consumers, EnumSet.allOf(FaultKind.class), 60, 3_000,
-                6_000, "", CampaignSettings.CONVERGENCE_BOUND.toMillis(), List.of());
+                6_000, "", CampaignSettings.CONVERGENCE_BOUND.toMillis(), List.of(), late());
     }
 
     /**
-     * A planted-defect run: only {@code onlyKinds}, and a short convergence bound (with messages lost on purpose the
-     * campaign never converges; waiting the full bound would only cost CI time).
+     * A planted-defect run: only {@code onlyKinds}, no late group, and a short convergence bound (with messages lost
+     * on purpose the campaign never converges; waiting the full bound would only cost CI time).
      */
     CampaignConfig withPlant(String plant, Set<FaultKind> onlyKinds) {
         return new CampaignConfig(seed, lengthMillis, producers, consumers, onlyKinds, intervalMillis, minGapMillis,
-                maxGapMillis, plant, 20_000, fixedPlan);
+                maxGapMillis, plant, 12_000, fixedPlan, Map.of());
     }
 
     /**
      * A scripted run: {@code plan} instead of a schedule drawn from the seed (regression tests of what a seed
-     * found, with the same injector, history and checkers).
+     * found, with the same injector, history and checkers); no late group unless the plan has it.
      */
     CampaignConfig withFixedPlan(List<FaultSchedule.Planned> plan, long lengthMillis) {
         return new CampaignConfig(seed, lengthMillis, producers, consumers, kinds, intervalMillis, minGapMillis,
-                maxGapMillis, this.plant, convergeBoundMillis, plan);
+                maxGapMillis, this.plant, convergeBoundMillis, plan, Map.of());
+    }
+
+    /** One plain consumer process of {@value #LATE_GROUP}, joining mid-run. */
+    private static Map<String, ConsumerSpec> late() {
+        return Map.of("c-late", new ConsumerSpec(LATE_GROUP, false));
+    }
+
+    /** The groups of the late consumers. */
+    Set<String> lateGroups() {
+        Set<String> g = new java.util.TreeSet<>();
+        lateConsumers.values().forEach(c -> g.add(c.group()));
+        return g;
+    }
+
+    /** Every group, late ones included (backlog, duplicates). */
+    Set<String> allGroups() {
+        Set<String> g = new java.util.TreeSet<>(groups());
+        g.addAll(lateGroups());
+        return g;
+    }
+
+    /** A consumer's spec, late or not (null for a producer). */
+    ConsumerSpec consumer(String name) {
+        return consumers.containsKey(name) ? consumers.get(name) : lateConsumers.get(name);
     }
 
     Set<String> groups() {

@@ -39,7 +39,7 @@ final class ClientFleet implements AutoCloseable {
             }
             zkLinks.put(name, links);
             boolean producer = config.producers().containsKey(name);
-            CampaignConfig.ConsumerSpec c = config.consumers().get(name);
+            CampaignConfig.ConsumerSpec c = config.consumer(name);
             ClientSpec spec = new ClientSpec(name, producer ? "producer" : "consumer",
                     historyDir.resolve(name + ".history").toString(), servers.rocketMQ().nameServerAddress(), redis,
                     connect.toString(), namespace, topic, producer ? config.producers().get(name) : "-",
@@ -58,6 +58,7 @@ final class ClientFleet implements AutoCloseable {
 
     static List<String> allNames(CampaignConfig config) {
         List<String> names = new ArrayList<>(config.consumers().keySet());
+        names.addAll(config.lateConsumers().keySet());
         names.addAll(config.producers().keySet());
         return names;
     }

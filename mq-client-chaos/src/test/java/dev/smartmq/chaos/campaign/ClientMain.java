@@ -40,6 +40,8 @@ public final class ClientMain {
 
     /** How long after its close the JVM may still run before its non-daemon threads are recorded as left behind. */
     static final long LEFT_BEHIND_AFTER_MS = 10_000;
+    /** How often the leadership recorder polls {@code isLeader()}. */
+    static final long LEADER_POLL_MS = 10;
 
     private ClientMain() {
     }
@@ -55,7 +57,9 @@ public final class ClientMain {
         HistoryWriter history = new HistoryWriter(Path.of(spec.historyFile()));
         long pid = ProcessHandle.current().pid();
         history.record("START", pid, spec.role(), spec.group());
-        SmartMQ mq = build(spec);
+        ZkDegradationSwitch zkSwitch = zkSwitch(spec);
+        SmartMQ mq = build(spec, zkSwitch);
+        startLeadershipRecorder(zkSwitch, history);
         List<Thread> senders = new ArrayList<>();
         AtomicInteger running = new AtomicInteger(1);
         AtomicLong outstanding = new AtomicLong();
@@ -88,8 +92,8 @@ public final class ClientMain {
         startLeftBehindWatchdog(history);
     }
 
-    private static SmartMQ build(ClientSpec spec) {
-        ZkDegradationSwitch zkSwitch = ZkDegradationSwitch.builder()
+    private static ZkDegradationSwitch zkSwitch(ClientSpec spec) {
+        return ZkDegradationSwitch.builder()
                 .connectString(spec.zooKeeper())
                 .namespace(spec.namespace())
                 .sessionTimeout(CampaignSettings.ZK_SESSION_TIMEOUT)
@@ -98,6 +102,9 @@ public final class ClientMain {
                 .historySize(CampaignSettings.HISTORY_SIZE)
                 .instanceId(spec.name() + "/" + ProcessHandle.current().pid())
                 .build();
+    }
+
+    private static SmartMQ build(ClientSpec spec, ZkDegradationSwitch zkSwitch) {
         String[] redis = spec.redis().split(":");
         FallbackStore store = RedisFallbackStore.builder()
                 .standalone(redis[0], Integer.parseInt(redis[1]))
@@ -143,6 +150,31 @@ public final class ClientMain {
             history.record("DONE", spec.group(), cid);
             return ConsumeResult.SUCCESS;
         });
+        history.record("SUBSCRIBED", spec.group());
+    }
+
+    /**
+     * Records {@code LEADER 1|0} whenever the instance's {@code isLeader()} changes (polled every
+     * {@value #LEADER_POLL_MS} ms; the engine's leader work checks the same method), for the leader-writer checker.
+     */
+    private static void startLeadershipRecorder(ZkDegradationSwitch zkSwitch, HistoryWriter history) {
+        Thread t = new Thread(() -> {
+            boolean last = false;
+            while (true) {
+                boolean now = zkSwitch.isLeader();
+                if (now != last) {
+                    history.record("LEADER", now ? 1 : 0);
+                    last = now;
+                }
+                try {
+                    Thread.sleep(LEADER_POLL_MS);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "smartmq-campaign-leadership-1");
+        t.setDaemon(true);
+        t.start();
     }
 
     private static void startLeftBehindWatchdog(HistoryWriter history) {

@@ -233,6 +233,7 @@ final class FaultInjector {
             case PRODUCER_KILL, CONSUMER_KILL -> fleet.kill(p.target());
             case CONSUMER_LEAVE -> fleet.stop(p.target());
             case OPERATOR_DRILL -> drill(p);
+            case GROUP_JOIN -> fleet.start(p.target());
         }
     }
 
@@ -259,7 +260,7 @@ final class FaultInjector {
                     restoreDrill();
                 }
             }
-            case BROKER_RESTART, REDIS_RESTART -> {
+            case BROKER_RESTART, REDIS_RESTART, GROUP_JOIN -> {
                 // point faults: nothing to undo
             }
         }

@@ -22,10 +22,12 @@ enum FaultKind {
     PRODUCER_KILL("producer-kill-9", Target.PRODUCER, 2_000, 8_000),
     CONSUMER_KILL("consumer-kill-9", Target.CONSUMER, 2_000, 8_000),
     CONSUMER_LEAVE("group-member-leave", Target.CONSUMER, 3_000, 10_000),
-    OPERATOR_DRILL("operator-drill", Target.SWITCH, 4_000, 10_000);
+    OPERATOR_DRILL("operator-drill", Target.SWITCH, 4_000, 10_000),
+    /** A late group's consumer process starts (once; never drawn at random: placed by {@link FaultSchedule#withLateJoins}). */
+    GROUP_JOIN("group-join", Target.LATE_GROUP, 0, 0);
 
     /** What a fault acts on; the schedule never gives one target two faults at once. */
-    enum Target { BROKER, ALL_BROKERS, REDIS, ZOOKEEPER, ANY_CLIENT, PRODUCER, CONSUMER, SWITCH }
+    enum Target { BROKER, ALL_BROKERS, REDIS, ZOOKEEPER, ANY_CLIENT, PRODUCER, CONSUMER, SWITCH, LATE_GROUP }
 
     private final String label;
     private final Target target;
@@ -58,5 +60,10 @@ enum FaultKind {
     /** Whether it makes a broker unreachable, slow or restart (the MQ path's order exceptions). */
     boolean brokerFault() {
         return target == Target.BROKER || target == Target.ALL_BROKERS;
+    }
+
+    /** Whether it can cut a client off the registry's updates (the late-group rule's propagation window). */
+    boolean zooKeeperFault() {
+        return target == Target.ZOOKEEPER || this == ZK_SESSION_EXPIRY;
     }
 }

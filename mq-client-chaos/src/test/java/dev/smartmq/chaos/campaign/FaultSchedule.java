@@ -80,6 +80,24 @@ final class FaultSchedule {
         return List.copyOf(plan);
     }
 
+    /**
+     * {@code plan} plus one {@link FaultKind#GROUP_JOIN} per late consumer, each at a time drawn from the seed (its
+     * own generator, so the faults of a seed stay what they were) in the middle third of the faulted phase.
+     */
+    static List<Planned> withLateJoins(List<Planned> plan, long seed, long lengthMillis, List<String> lateConsumers) {
+        if (lateConsumers.isEmpty()) {
+            return plan;
+        }
+        Random random = new Random(seed ^ 0x5EEDL);
+        List<Planned> out = new ArrayList<>(plan);
+        for (String c : lateConsumers) {
+            long at = lengthMillis / 3 + (long) (random.nextDouble() * (lengthMillis / 3));
+            out.add(new Planned(at, FaultKind.GROUP_JOIN, c, 0, 0));
+        }
+        out.sort(java.util.Comparator.comparingLong(Planned::atMillis));
+        return List.copyOf(out);
+    }
+
     private static long end(Planned p) {
         // A restart blocks its target for a few seconds even though it is a point fault.
         return p.atMillis() + Math.max(p.durationMillis(), 5_000);
@@ -101,6 +119,7 @@ final class FaultSchedule {
             case PRODUCER -> t.producers();
             case CONSUMER -> t.consumers();
             case SWITCH -> List.of("switch");
+            case LATE_GROUP -> List.of(); // never drawn: see withLateJoins
         };
     }
 

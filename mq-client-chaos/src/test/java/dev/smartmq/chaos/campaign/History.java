@@ -27,6 +27,8 @@ import java.util.stream.Stream;
  *       latencyMs detail} after it threw;</li>
  *   <li>consumer: {@code BEGIN group cid route attempt messageId} when the handler is entered, {@code DONE group
  *       cid} right before it returns {@code SUCCESS};</li>
+ *   <li>consumer: {@code SUBSCRIBED group} once {@code subscribe} returned (the group is registered from then on);</li>
+ *   <li>{@code LEADER 1|0} when the instance's {@code isLeader()} changed (polled every few milliseconds);</li>
  *   <li>{@code CLOSED} after a graceful close; {@code LEFT_BEHIND threads} if the JVM did not exit after it.</li>
  * </ul>
  *
@@ -41,9 +43,14 @@ final class History {
         }
     }
 
-    /** One send as the producer saw it. {@code outcome} is OK, FAIL or null (no outcome recorded). */
+    /**
+     * One send as the producer saw it. {@code outcome} is OK, FAIL or null (no outcome recorded). {@code okSeq}
+     * orders the OK events of the whole history; {@code invokeLine} and {@code outcomeLine} are the positions of
+     * the INVOKE and the outcome line in the parse (file order within a process: comparable for one sender).
+     */
     record Send(String cid, String process, long pid, String key, String mode, long invokedAt, String outcome,
-                String route, long completedAt, long latencyMs, String detail, long okSeq) {
+                String route, long completedAt, long latencyMs, String detail, long okSeq, long invokeLine,
+                long outcomeLine) {
         boolean acked() {
             return "OK".equals(outcome);
         }
@@ -62,20 +69,29 @@ final class History {
                     boolean done, long seq) {
     }
 
-    /** One incarnation (one JVM) of a client process. */
-    record Incarnation(String process, long pid, String role, long startedAt, long lastEventAt, boolean closed,
-                       String leftBehind) {
+    /**
+     * One incarnation (one JVM) of a client process. {@code group} is a consumer's group ("-" for a producer);
+     * {@code subscribedAt} when its subscribe returned (0: never).
+     */
+    record Incarnation(String process, long pid, String role, String group, long startedAt, long lastEventAt,
+                       boolean closed, String leftBehind, long subscribedAt) {
+    }
+
+    /** An instance's {@code isLeader()} changed to {@code leader} at {@code time} (its own clock). */
+    record LeaderChange(String process, long pid, long time, boolean leader) {
     }
 
     private final Map<String, Send> sends;
     private final Map<String, Map<String, List<Delivery>>> deliveriesByGroup;
     private final List<Incarnation> incarnations;
+    private final List<LeaderChange> leaderChanges;
 
     private History(Map<String, Send> sends, Map<String, Map<String, List<Delivery>>> deliveries,
-                    List<Incarnation> incarnations) {
+                    List<Incarnation> incarnations, List<LeaderChange> leaderChanges) {
         this.sends = sends;
         this.deliveriesByGroup = deliveries;
         this.incarnations = incarnations;
+        this.leaderChanges = leaderChanges;
     }
 
     /** Parses every {@code *.history} file of {@code dir}. */
@@ -115,6 +131,11 @@ final class History {
 
     List<Incarnation> incarnations() {
         return incarnations;
+    }
+
+    /** Every recorded change of an instance's leadership, in time order. */
+    List<LeaderChange> leaderChanges() {
+        return leaderChanges;
     }
 
     long ackedCount() {
@@ -165,6 +186,7 @@ final class History {
             Map<String, Map<String, List<Delivery>>> deliveries = new LinkedHashMap<>();
             Map<String, Integer> deliveryIndex = new HashMap<>();
             Map<String, Incarnation> incarnations = new LinkedHashMap<>();
+            List<LeaderChange> leaderChanges = new ArrayList<>();
             List<Event> ordered = new ArrayList<>(events);
             // Processes write their own files; across files the millisecond clock orders events (stable: file order).
             ordered.sort((a, b) -> a.time != b.time ? Long.compare(a.time, b.time) : Long.compare(a.seq, b.seq));
@@ -173,10 +195,11 @@ final class History {
                 String incKey = e.process + "/" + e.pid;
                 Incarnation inc = incarnations.get(incKey);
                 switch (e.type) {
-                    case "START" -> incarnations.put(incKey, new Incarnation(e.process, e.pid, e.field(1), e.time,
-                            e.time, false, null));
+                    case "START" -> incarnations.put(incKey, new Incarnation(e.process, e.pid, e.field(1),
+                            e.field(2).isEmpty() ? "-" : e.field(2), e.time, e.time, false, null, 0));
                     case "INVOKE" -> sends.put(e.field(0), new Send(e.field(0), e.process, e.pid, e.field(1),
-                            e.field(2), e.time, null, null, 0, 0, null, -1));
+                            e.field(2), e.time, null, null, 0, 0, null, -1, e.seq, -1));
+                    case "LEADER" -> leaderChanges.add(new LeaderChange(e.process, e.pid, e.time, "1".equals(e.field(0))));
                     case "OK", "FAIL" -> {
                         Send s = sends.get(e.field(0));
                         if (s != null) {
@@ -184,7 +207,7 @@ final class History {
                             sends.put(s.cid(), new Send(s.cid(), s.process(), s.pid(), s.key(), s.mode(), s.invokedAt(),
                                     e.type, ok ? e.field(1) : null, e.time,
                                     Long.parseLong(ok ? e.field(3) : e.field(2)), ok ? e.field(2) : e.field(1) + " " + e.field(3),
-                                    ok ? okSeq++ : -1));
+                                    ok ? okSeq++ : -1, s.invokeLine(), e.seq));
                         }
                     }
                     case "BEGIN" -> {
@@ -211,12 +234,14 @@ final class History {
                 if (inc != null) {
                     boolean closed = inc.closed() || "CLOSED".equals(e.type);
                     String left = "LEFT_BEHIND".equals(e.type) ? e.field(0) : inc.leftBehind();
-                    incarnations.put(incKey, new Incarnation(inc.process(), inc.pid(), inc.role(), inc.startedAt(),
-                            Math.max(inc.lastEventAt(), e.time), closed, left));
+                    long subscribed = inc.subscribedAt() == 0 && "SUBSCRIBED".equals(e.type) ? e.time : inc.subscribedAt();
+                    incarnations.put(incKey, new Incarnation(inc.process(), inc.pid(), inc.role(), inc.group(),
+                            inc.startedAt(), Math.max(inc.lastEventAt(), e.time), closed, left, subscribed));
                 }
             }
             deliveries.values().forEach(m -> m.replaceAll((k, v) -> Collections.unmodifiableList(v)));
-            return new History(Collections.unmodifiableMap(sends), deliveries, List.copyOf(incarnations.values()));
+            return new History(Collections.unmodifiableMap(sends), deliveries, List.copyOf(incarnations.values()),
+                    List.copyOf(leaderChanges));
         }
     }
 }
