@@ -28,6 +28,7 @@ public final class BrokerMain {
     static final String ADVERTISED_PORT = "smartmq.broker.advertisedPort";
     static final String NAMESRV = "smartmq.broker.namesrv";
     static final String STORE = "smartmq.broker.store";
+    static final String HA_PORT = "smartmq.broker.haPort";
     static final String AUTO_CREATE = "smartmq.broker.autoCreateTopics";
     static final String READY = "SMARTMQ BROKER READY";
 
@@ -53,7 +54,7 @@ public final class BrokerMain {
                 System.getProperty(CLUSTER, EmbeddedRocketMQ.DEFAULT_CLUSTER_NAME), name, port,
                 NameServerMain.required(NAMESRV), Boolean.parseBoolean(System.getProperty(AUTO_CREATE, "true")), store);
         MessageStoreConfig storeConfig = EmbeddedRocketMQ.testStoreConfig(store,
-                EmbeddedRocketMQ.DEFAULT_COMMIT_LOG_FILE_SIZE);
+                EmbeddedRocketMQ.DEFAULT_COMMIT_LOG_FILE_SIZE, Integer.parseInt(NameServerMain.required(HA_PORT)));
 
         NettyServerConfig server = new NettyServerConfig();
         server.setBindAddress(HOST);

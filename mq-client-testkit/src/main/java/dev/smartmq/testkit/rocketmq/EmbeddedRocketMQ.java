@@ -125,7 +125,7 @@ public final class EmbeddedRocketMQ implements AutoCloseable {
             // The broker also binds listenPort - 2 (its "VIP" channel).
             int listenPort = FreePorts.findWithCompanions(-2);
             int advertisedPort = proxied ? FreePorts.find() : listenPort;
-            nodes.add(new BrokerNode(i, "smartmq-broker-" + i, listenPort, advertisedPort,
+            nodes.add(new BrokerNode(i, "smartmq-broker-" + i, listenPort, advertisedPort, FreePorts.find(),
                     workDir.resolve("broker-" + i)));
         }
         this.brokers = List.copyOf(nodes);
@@ -431,7 +431,8 @@ public final class EmbeddedRocketMQ implements AutoCloseable {
             return;
         }
         awaitCondition("ports of broker " + node.name + " to be free",
-                () -> FreePorts.isFree(node.listenPort) && FreePorts.isFree(node.listenPort - 2));
+                () -> FreePorts.isFree(node.listenPort) && FreePorts.isFree(node.listenPort - 2)
+                        && FreePorts.isFree(node.haPort));
         BrokerController controller = newBrokerController(node);
         try {
             if (!controller.initialize()) {
@@ -460,7 +461,8 @@ public final class EmbeddedRocketMQ implements AutoCloseable {
         // ports a moment later (its event loops shut down gracefully), so wait for them too.
         controller.shutdown();
         awaitCondition("ports of broker " + node.name + " to be released",
-                () -> FreePorts.isFree(node.listenPort) && FreePorts.isFree(node.listenPort - 2));
+                () -> FreePorts.isFree(node.listenPort) && FreePorts.isFree(node.listenPort - 2)
+                        && FreePorts.isFree(node.haPort));
     }
 
     /**
@@ -523,7 +525,12 @@ public final class EmbeddedRocketMQ implements AutoCloseable {
     }
 
     /** The store settings of every test broker (small files; see {@link #testBrokerConfig}). */
-    static MessageStoreConfig testStoreConfig(Path store, int commitLogFileSize) {
+    /**
+     * {@code haPort}: the store's HA listener (never used: masters only) — a port reserved for this broker, the
+     * same on every start. With 0 the OS picked an ephemeral port at each start, which could be another, dead
+     * broker's fixed port: that broker could then never start again (found by the chaos campaign; BrokerPortsIT).
+     */
+    static MessageStoreConfig testStoreConfig(Path store, int commitLogFileSize, int haPort) {
         MessageStoreConfig storeConfig = new MessageStoreConfig();
         storeConfig.setStorePathRootDir(store.toString());
         storeConfig.setStorePathCommitLog(store.resolve("commitlog").toString());
@@ -537,15 +544,14 @@ public final class EmbeddedRocketMQ implements AutoCloseable {
         storeConfig.setMaxHashSlotNum(40_000);
         // The timer wheel preallocates a large log; delay levels (used by consumer retries) still work without it.
         storeConfig.setTimerWheelEnable(false);
-        // HA is never used (masters only); 0 lets the OS pick the port so restarts never collide.
-        storeConfig.setHaListenPort(0);
+        storeConfig.setHaListenPort(haPort);
         return storeConfig;
     }
 
     private BrokerController newBrokerController(BrokerNode node) {
         BrokerConfig broker = testBrokerConfig(clusterName, node.name, node.listenPort, nameServerAddress(),
                 autoCreateTopics, workDir);
-        MessageStoreConfig storeConfig = testStoreConfig(node.storeDir, commitLogFileSize);
+        MessageStoreConfig storeConfig = testStoreConfig(node.storeDir, commitLogFileSize, node.haPort);
 
         NettyServerConfig server = new NettyServerConfig();
         server.setBindAddress(HOST);
@@ -628,15 +634,17 @@ public final class EmbeddedRocketMQ implements AutoCloseable {
         final String name;
         final int listenPort;
         final int advertisedPort;
+        final int haPort;
         final Path storeDir;
         volatile BrokerController controller;
         volatile FaultProxy proxy;
 
-        BrokerNode(int index, String name, int listenPort, int advertisedPort, Path storeDir) {
+        BrokerNode(int index, String name, int listenPort, int advertisedPort, int haPort, Path storeDir) {
             this.index = index;
             this.name = name;
             this.listenPort = listenPort;
             this.advertisedPort = advertisedPort;
+            this.haPort = haPort;
             this.storeDir = storeDir;
         }
     }

@@ -91,6 +91,7 @@ public final class ForkedRocketMQ implements AutoCloseable {
         for (int i = 0; i < b.brokers; i++) {
             int listenPort = FreePorts.findWithCompanions(-2);
             int advertisedPort = proxied ? FreePorts.find() : listenPort;
+            int haPort = FreePorts.find(); // reserved too: an ephemeral one could take a dead broker's port
             String name = "smartmq-broker-" + i;
             JvmProcess p = JvmProcess.builder(BrokerMain.class.getName())
                     .name("rocketmq-" + name).heap(b.heap).jvmArgs(b.jvmArgs).systemProperties(common)
@@ -100,9 +101,10 @@ public final class ForkedRocketMQ implements AutoCloseable {
                     .systemProperty(BrokerMain.ADVERTISED_PORT, Integer.toString(advertisedPort))
                     .systemProperty(BrokerMain.NAMESRV, nameServerAddress())
                     .systemProperty(BrokerMain.STORE, workDir.resolve(name).toString())
+                    .systemProperty(BrokerMain.HA_PORT, Integer.toString(haPort))
                     .systemProperty(BrokerMain.AUTO_CREATE, Boolean.toString(b.autoCreateTopics))
                     .logFile(workDir.resolve(name + ".log")).build();
-            nodes.add(new Node(name, listenPort, advertisedPort, p));
+            nodes.add(new Node(name, listenPort, advertisedPort, haPort, p));
         }
         this.brokers = List.copyOf(nodes);
     }
@@ -210,6 +212,7 @@ public final class ForkedRocketMQ implements AutoCloseable {
         }
         awaitFree(n.listenPort);
         awaitFree(n.listenPort - 2);
+        awaitFree(n.haPort);
         n.process.start();
         awaitRegistered(index);
     }
@@ -304,6 +307,12 @@ public final class ForkedRocketMQ implements AutoCloseable {
     /** What broker {@code index} advertises to clients (the proxy's address when proxied). */
     public String brokerAddress(int index) {
         return HOST + ":" + node(index).advertisedPort;
+    }
+
+    /** Every port broker {@code index} listens on (its own, the VIP channel's, the store's HA listener): fixed. */
+    public java.util.Set<Integer> brokerPorts(int index) {
+        Node n = node(index);
+        return java.util.Set.of(n.listenPort, n.listenPort - 2, n.haPort);
     }
 
     /** What broker {@code index} really listens on. */
@@ -435,13 +444,15 @@ public final class ForkedRocketMQ implements AutoCloseable {
         final String name;
         final int listenPort;
         final int advertisedPort;
+        final int haPort;
         final JvmProcess process;
         volatile FaultProxy proxy;
 
-        Node(String name, int listenPort, int advertisedPort, JvmProcess process) {
+        Node(String name, int listenPort, int advertisedPort, int haPort, JvmProcess process) {
             this.name = name;
             this.listenPort = listenPort;
             this.advertisedPort = advertisedPort;
+            this.haPort = haPort;
             this.process = process;
         }
     }

@@ -38,10 +38,9 @@ class BrokerPortsIT {
         }
     }
 
-    /** What the testkit reserves for broker 0 (before the fix: its listen port and listen port - 2). */
+    /** What the testkit reserves for broker 0: its listen port, listen port - 2, the store's HA port. */
     private static Set<Integer> reserved(ForkedRocketMQ mq) {
-        int listen = Integer.parseInt(mq.brokerListenAddress(0).substring(mq.brokerListenAddress(0).indexOf(':') + 1));
-        return Set.of(listen, listen - 2);
+        return mq.brokerPorts(0);
     }
 
     private static boolean ssAvailable() {
