@@ -148,7 +148,9 @@ class BrokerFaultsIT extends ChaosTestBase {
     void row3_brokerFlapping_switchRespectsDwellTimeAndNothingIsLost() throws Exception {
         startCluster("3-flapping", 2, 2, Ordering.CONCURRENT);
         FaultProxy proxy = servers.brokerProxy();
-        Duration flapping = ChaosSettings.faultPhase(Duration.ofSeconds(30));
+        // 3 cycles by default (each cuts every connection and heals it): the dwell bound is already binding at that
+        // length; -Dsmartmq.chaos.durationSeconds / -Dsmartmq.soak=true flap longer
+        Duration flapping = ChaosSettings.faultPhase(Duration.ofSeconds(12));
         Duration half = Duration.ofSeconds(2);
 
         try (LoadGenerator load = load("flap").start()) {

@@ -88,6 +88,21 @@ record CampaignConfig(long seed, long lengthMillis, Map<String, String> producer
                 maxGapMillis, this.plant, convergeBoundMillis, plan, Map.of());
     }
 
+    /**
+     * Only the named client processes (a short scripted or planted run needs fewer JVMs: each costs seconds of CPU
+     * to start on a shared 2-core box).
+     */
+    CampaignConfig withOnly(Set<String> names) {
+        Map<String, String> p = new LinkedHashMap<>(producers);
+        p.keySet().retainAll(names);
+        Map<String, ConsumerSpec> c = new LinkedHashMap<>(consumers);
+        c.keySet().retainAll(names);
+        Map<String, ConsumerSpec> l = new LinkedHashMap<>(lateConsumers);
+        l.keySet().retainAll(names);
+        return new CampaignConfig(seed, lengthMillis, p, c, kinds, intervalMillis, minGapMillis, maxGapMillis, plant,
+                convergeBoundMillis, fixedPlan, l);
+    }
+
     /** One plain consumer process of {@value #LATE_GROUP}, joining mid-run. */
     private static Map<String, ConsumerSpec> late() {
         return Map.of("c-late", new ConsumerSpec(LATE_GROUP, false));
