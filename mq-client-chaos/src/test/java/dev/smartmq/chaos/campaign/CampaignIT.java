@@ -48,7 +48,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 class CampaignIT {
 
     static final long CI_SEED = 20261201L;
-    static final int CI_SECONDS = 45;
+    static final int CI_SECONDS = 30;
     static final String SEED_PROPERTY = "smartmq.campaign.seed";
     static final String SEEDS_PROPERTY = "smartmq.campaign.seeds";
     static final String MINUTES_PROPERTY = "smartmq.campaign.minutes";
