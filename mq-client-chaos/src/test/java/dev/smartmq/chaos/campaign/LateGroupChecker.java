@@ -24,7 +24,8 @@ import java.util.Map;
  *   <li>Everything else acknowledged from {@code R} on — every MQ message, every FALLBACK message after the
  *       window — must be consumed (handler completed) by the group: {@code lost} otherwise. Zero, always.</li>
  * </ul>
- * A late group that never subscribed is a violation too ({@code never-joined}).
+ * A late group that never subscribed is a violation too ({@code never-joined}). A pure function of the history and
+ * the fault records; stateless, thread-safe.
  */
 final class LateGroupChecker {
 

@@ -28,6 +28,7 @@ import java.util.Map;
  * poll, and the decision taken a moment before the write is stamped). A writer with no history at all is a
  * violation ({@code unknown-writer}). Also reported, not judged: the longest time two instances recorded
  * leadership at once ({@code max-overlap-ms}; with the recorder's poll and a 5 s session this stays small).
+ * A pure function of the switch history and the client histories; stateless, thread-safe.
  */
 final class LeaderWriterChecker {
 
