@@ -160,7 +160,7 @@ class CampaignIT {
     @Order(3)
     void plantedDefectsAreReportedAsLostAndReordered() throws Exception {
         assumeTrue(!replayOrLongRun());
-        CampaignConfig c = CampaignConfig.ci(99L, 20_000)
+        CampaignConfig c = CampaignConfig.ci(99L, 15_000)
                 .withPlant("drop-fallback:50,reorder:40", EnumSet.of(FaultKind.OPERATOR_DRILL))
                 .withOnly(Set.of("p0", "c1")); // two sync keyed senders and the ORDERED group: enough to catch both
         CampaignResult r = new Campaign(servers, c, OUT).run();
