@@ -46,13 +46,27 @@ final class CampaignServers implements AutoCloseable {
         RedisServer redis = null;
         FaultProxy proxy = null;
         ZooKeeperEnsemble zk = null;
+        // The ensemble starts on its own thread while the brokers' JVMs start (both take seconds; they share nothing).
+        java.util.concurrent.CompletableFuture<ZooKeeperEnsemble> ensemble = new java.util.concurrent.CompletableFuture<>();
+        Thread zkStarter = new Thread(() -> {
+            try {
+                ensemble.complete(ZooKeeperEnsemble.start());
+            } catch (RuntimeException | Error e) {
+                ensemble.completeExceptionally(e);
+            }
+        }, "smartmq-campaign-zk-start-1");
+        zkStarter.setDaemon(true);
+        zkStarter.start();
         try {
             mq.start();
             redis = RedisServer.builder().config("maxmemory-policy", "noeviction").start();
             proxy = FaultProxy.start("127.0.0.1", redis.port());
-            zk = ZooKeeperEnsemble.start();
+            zk = ensemble.join();
             return new CampaignServers(dir, mq, redis, proxy, zk);
         } catch (RuntimeException | Error e) {
+            if (zk == null) {
+                zk = ensemble.handle((z, t) -> z).join(); // started meanwhile: close it too
+            }
             closeAll(zk, proxy, redis, mq);
             throw e;
         }
