@@ -1,5 +1,6 @@
 package dev.smartmq.rocketmq;
 
+import dev.smartmq.api.internal.NamedThreadFactory;
 import dev.smartmq.api.ConfigurationException;
 import dev.smartmq.api.InvalidMessageException;
 import dev.smartmq.api.Message;
@@ -33,7 +34,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 import org.apache.rocketmq.acl.common.AclClientRPCHook;
@@ -162,13 +162,8 @@ public final class RocketMQTransport implements PrimaryTransport {
         producer.setRetryTimesWhenSendAsyncFailed(0);
         producer.setMaxMessageSize(b.maxBodySize);
         producer.setSendLatencyFaultEnable(true);
-        AtomicInteger threads = new AtomicInteger();
         this.asyncExecutor = new ThreadPoolExecutor(b.asyncSendThreads, b.asyncSendThreads, 60, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(b.asyncSendQueueCapacity), r -> {
-                    Thread t = new Thread(r, "smartmq-rocketmq-async-" + threads.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
+                new ArrayBlockingQueue<>(b.asyncSendQueueCapacity), new NamedThreadFactory("rocketmq-async"));
         asyncExecutor.allowCoreThreadTimeOut(true);
         producer.setAsyncSenderExecutor(asyncExecutor);
         this.isolation = new BrokerIsolation(b.brokerIsolationThreshold, System::nanoTime);

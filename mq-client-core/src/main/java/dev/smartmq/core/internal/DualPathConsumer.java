@@ -1,5 +1,6 @@
 package dev.smartmq.core.internal;
 
+import dev.smartmq.api.internal.NamedThreadFactory;
 import dev.smartmq.api.ConfigurationException;
 import dev.smartmq.api.ConsumeResult;
 import dev.smartmq.api.MessageHandler;

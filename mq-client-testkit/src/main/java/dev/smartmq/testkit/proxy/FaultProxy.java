@@ -1,5 +1,7 @@
 package dev.smartmq.testkit.proxy;
 
+import static dev.smartmq.api.internal.Closeables.closeQuietly;
+
 import dev.smartmq.api.ConfigurationException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -500,16 +502,5 @@ public final class FaultProxy implements AutoCloseable {
             log.trace("SO_LINGER not set: {}", e.toString());
         }
         closeQuietly(s);
-    }
-
-    private static void closeQuietly(AutoCloseable c) {
-        if (c == null) {
-            return;
-        }
-        try {
-            c.close();
-        } catch (Exception e) {
-            log.trace("close failed: {}", e.toString());
-        }
     }
 }
