@@ -8,6 +8,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The consumer's active subscriptions by (topic, group), and the rules for adding one: not after close, not
@@ -44,7 +45,7 @@ final class SubscriptionRegistry {
      * Under the lock: checks the rules, runs {@code activate} on the new subscription (which may throw: then it is
      * not added), then adds it and runs {@code afterAdd}.
      */
-    void add(Subscription subscription, java.util.function.Supplier<ConsumerSubscription> create,
+    void add(Subscription subscription, Supplier<ConsumerSubscription> create,
              Consumer<ConsumerSubscription> activate, Consumer<ConsumerSubscription> afterAdd) {
         synchronized (lock) {
             check(subscription);
