@@ -122,7 +122,7 @@ public final class ClientMain {
                 .nameServer(spec.nameServer())
                 .producerGroup("campaign-" + spec.name())
                 .sendTimeout(CampaignSettings.SEND_TIMEOUT)
-                .nameServerTimeout(Duration.ofSeconds(3))
+                .nameServerTimeout(CampaignSettings.NAME_SERVER_TIMEOUT)
                 .routeRefreshInterval(Duration.ofSeconds(1))
                 .consumeFrom(ConsumeFrom.FIRST_OFFSET)
                 .consumeThreads(2)

@@ -4,6 +4,8 @@ import dev.smartmq.api.SwitchMode;
 import dev.smartmq.api.SwitchState;
 import dev.smartmq.api.SwitchStatus;
 import dev.smartmq.spi.SwitchTransition;
+import dev.smartmq.spi.SwitchUnavailableException;
+import dev.smartmq.spi.TransitionResult;
 import dev.smartmq.testkit.proxy.FaultProxy;
 import dev.smartmq.zookeeper.ZkDegradationSwitch;
 import java.time.Duration;
@@ -173,6 +175,14 @@ final class FaultInjector {
         recordIndex.put(p, index);
         try {
             doApply(p);
+        } catch (SwitchUnavailableException e) {
+            // An operator cannot reach the switch while ZooKeeper has no quorum (the schedule may draw a drill then):
+            // the drill did not happen. Recorded as zero-length with the reason, not as an injector error.
+            long t = System.currentTimeMillis();
+            records.set(index, new FaultRecord(p.kind(), p.target() + " (not applied: ZooKeeper unreachable)", t0, t));
+            recordIndex.remove(p);
+            log.info("FAULT  not applied (the operator cannot reach ZooKeeper): {}", p);
+            return;
         } catch (RuntimeException e) {
             errors.add("apply " + p + " failed: " + e);
             log.warn("apply {} failed", p, e);
@@ -288,8 +298,18 @@ final class FaultInjector {
                 return;
             }
             SwitchState target = cur.state() == SwitchState.DEGRADED ? SwitchState.RECOVERING : cur.state();
-            var r = operator.transition(new SwitchTransition(cur.epoch(), target, SwitchMode.AUTO, "campaign drill over",
-                    OPERATOR, null));
+            TransitionResult r;
+            try {
+                r = operator.transition(new SwitchTransition(cur.epoch(), target, SwitchMode.AUTO,
+                        "campaign drill over", OPERATOR, null));
+            } catch (SwitchUnavailableException e) {
+                if (!ending) {
+                    // ZooKeeper has no quorum now: the drill's TTL (twice its planned length) hands it back instead
+                    log.info("FAULT  early restore of the drill skipped (the operator cannot reach ZooKeeper)");
+                    return;
+                }
+                throw e;
+            }
             if (r.applied()) {
                 return;
             }
