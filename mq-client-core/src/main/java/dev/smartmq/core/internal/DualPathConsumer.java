@@ -492,6 +492,7 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
             }
             // Order: the rest goes back first (uncounted), then the failed one in front of it (counted).
             metrics.retriedFallback.mark();
+            metrics.traffic.retried(sub.topic, sub.group, Route.FALLBACK);
             ackOrdered(sub, done);
             releaseUnhandled(batch.subList(i + 1, batch.size()));
             release(m, true);
@@ -527,6 +528,7 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
             return;
         }
         metrics.retriedFallback.mark();
+        metrics.traffic.retried(sub.topic, sub.group, Route.FALLBACK);
         awaitingRetry.add(m);
         schedule(new RetryWork(sub, m, attempt + 1), backoffNanos(attempt));
     }
@@ -613,6 +615,7 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
         }
         if (result == ConsumeResult.SUCCESS) {
             metrics.consumed(rm.route()).mark();
+            metrics.traffic.consumed(sub.topic, sub.group, rm.route());
             if (leased) {
                 try {
                     guard.handled(sub.group, rm.id(), idempotencyTtl);
@@ -702,6 +705,7 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
             runOrKeep(() -> {
                 store.deadLetter(m, why);
                 metrics.deadLettered.mark();
+                metrics.traffic.deadLettered(m.topic(), m.group(), Route.FALLBACK);
                 metrics.drained.mark();
             }, "dead-letter");
             log.warn("SmartMQ: message {} of ({}, {}) dead-lettered after {} delivery attempts", m.envelope().id(),

@@ -56,6 +56,8 @@ final class EngineMetrics implements AutoCloseable {
     final Meter duplicates;
     final Meter drained;
     final Counter orphansRecovered;
+    /** Sends per topic and deliveries per (topic, group), beside the totals above. */
+    final TopicTraffic traffic;
 
     /**
      * A timer with the lock-free variant of Dropwizard's default (exponentially decaying) reservoir: the same
@@ -96,6 +98,7 @@ final class EngineMetrics implements AutoCloseable {
             duplicates = add("consumer.duplicates", new Meter());
             drained = add("fallback.drained", new Meter());
             orphansRecovered = add("fallback.orphans-recovered", new Counter());
+            traffic = new TopicTraffic(this);
         } catch (IllegalArgumentException e) {
             close();
             throw new ConfigurationException("metricRegistry already holds SmartMQ metrics under '" + prefix
