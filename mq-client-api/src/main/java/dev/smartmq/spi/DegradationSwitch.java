@@ -110,6 +110,16 @@ public interface DegradationSwitch extends AutoCloseable {
     /** Whether this instance is the namespace leader (runs the prober and the drain decision). */
     boolean isLeader();
 
+    /**
+     * The instance id of whichever instance of the fleet holds the namespace's leadership, this one or another, as
+     * the adapter's registry or leadership view last showed it (cached: never blocks). Empty when no instance is
+     * known to lead. The default knows only this instance: {@code "this instance"} while {@link #isLeader()},
+     * else empty; an adapter with a fleet view overrides it.
+     */
+    default Optional<String> fleetLeader() {
+        return isLeader() ? Optional.of("this instance") : Optional.empty();
+    }
+
     /** Leaves the election, removes this instance's registrations and closes what the adapter created. */
     @Override
     void close();

@@ -51,6 +51,15 @@ public final class SwitchOperator {
         return sw.current();
     }
 
+    /**
+     * Which instance of the fleet leads the namespace (this one or another), from the switch's cached registry view
+     * ({@link DegradationSwitch#fleetLeader()}; never blocks); empty when none is known to. A namespace without a
+     * leader runs no prober and no drain decision: it stays DEGRADED or RECOVERING until one is elected.
+     */
+    public java.util.Optional<String> leader() {
+        return sw.fleetLeader();
+    }
+
     /** The last {@code limit} transitions, newest first. */
     public List<SwitchStatus> history(int limit) {
         if (limit < 1) {

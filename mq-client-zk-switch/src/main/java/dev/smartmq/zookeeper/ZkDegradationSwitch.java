@@ -17,6 +17,7 @@ import dev.smartmq.zookeeper.internal.SwitchDocumentCodec;
 import dev.smartmq.zookeeper.internal.ZkCalls;
 import dev.smartmq.zookeeper.internal.ZkConsumerRegistration;
 import dev.smartmq.zookeeper.internal.ZkInstanceRegistry;
+import dev.smartmq.zookeeper.internal.ZkLeaderView;
 import dev.smartmq.zookeeper.internal.ZkLayout;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -168,6 +169,7 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
     private volatile ExecutorService curatorRunSafe;
     private volatile CuratorCache switchCache;
     private volatile CuratorCache groupsCache;
+    private final ZkLeaderView leaderView;
     private volatile LeaderLatch latch;
 
     private volatile SwitchStatus current = SwitchStatus.initial();
@@ -181,6 +183,7 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
     private ZkDegradationSwitch(Builder b) {
         this.config = b.copy();
         this.layout = new ZkLayout(b.rootPath, b.namespace);
+        this.leaderView = new ZkLeaderView(layout);
         this.ownsClient = b.client == null;
         this.client = b.client;
         if (b.writers.isEmpty()) {
@@ -265,6 +268,7 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
 
         groupsCache = CuratorCache.build(c, layout.groupsPath());
         groupsCache.start();
+        leaderView.start(c);
 
         if (config.writers.isEmpty()) {
             log.info("SmartMQ switch [{}]: no writers configured, the switch znode is writable by any client",
@@ -317,6 +321,7 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
         runOnEvents(() -> instances.remove(client));
         closeCache(switchCache);
         closeCache(groupsCache);
+        leaderView.close();
         client.getConnectionStateListenable().removeListener(connectionListener);
         events.shutdown();
         background.shutdown();
@@ -372,6 +377,12 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
     @Override
     public boolean isLeader() {
         return leader;
+    }
+
+    /** From the instance registry's cache ({@link ZkLeaderView}): this instance or another. */
+    @Override
+    public Optional<String> fleetLeader() {
+        return leader ? Optional.of(config.instanceId) : leaderView.leader();
     }
 
     /** The namespace this switch serves. */
