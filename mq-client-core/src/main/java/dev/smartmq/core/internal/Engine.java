@@ -145,7 +145,7 @@ public final class Engine implements AutoCloseable {
         this.reporter = new InstanceReporter(sw, tracker, metrics, consumer::subscriptionNames, clock, instanceId,
                 host, pid);
         tracker.addObserver(reporter);
-        transport.brokerHealthListener(new BrokerHealthRecorder(metrics, config.namespace()));
+        transport.brokerHealthListener(new BrokerHealthRecorder(metrics, config.namespace(), events));
         try {
             registerGauges();
         } catch (RuntimeException e) {
