@@ -54,6 +54,8 @@ public class SmartMQMeterBinder implements MeterBinder {
             Map.entry("producer.sends.failed", counted("smartmq.sends.all", "route", "none", "outcome", "failed")),
             Map.entry("producer.sends.rejected", counted("smartmq.sends.all", "route", "none", "outcome", "rejected")),
             Map.entry("producer.failovers", counted("smartmq.failovers")),
+            Map.entry("transport.brokers.isolations", counted("smartmq.broker.isolations")),
+            Map.entry("transport.brokers.readmissions", counted("smartmq.broker.readmissions")),
             Map.entry("switch.transitions", counted("smartmq.switch.transitions.seen")),
             Map.entry("switch.transitions.made", counted("smartmq.switch.transitions.made")),
             Map.entry("switch.local-degradations", counted("smartmq.switch.local.degradations")),
@@ -81,7 +83,8 @@ public class SmartMQMeterBinder implements MeterBinder {
             "detector.consecutive-failures", "smartmq.detector.consecutive.failures",
             "switch.epoch", "smartmq.switch.epoch",
             "switch.reachable", "smartmq.switch.reachable",
-            "switch.leader", "smartmq.switch.leader");
+            "switch.leader", "smartmq.switch.leader",
+            "transport.brokers.isolated", "smartmq.broker.isolated");
 
     private final MetricRegistry dropwizard;
     private final String prefix;
