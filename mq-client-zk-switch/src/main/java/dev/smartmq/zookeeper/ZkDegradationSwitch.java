@@ -170,6 +170,8 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
     private volatile CuratorCache switchCache;
     private volatile CuratorCache groupsCache;
     private final ZkLeaderView leaderView;
+    /** The engine's instance id from its last report (the registry's name for this instance). */
+    private volatile String reportedInstanceId;
     private volatile LeaderLatch latch;
 
     private volatile SwitchStatus current = SwitchStatus.initial();
@@ -382,7 +384,11 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
     /** From the instance registry's cache ({@link ZkLeaderView}): this instance or another. */
     @Override
     public Optional<String> fleetLeader() {
-        return leader ? Optional.of(config.instanceId) : leaderView.leader();
+        if (leader) {
+            String id = reportedInstanceId;
+            return Optional.of(id != null ? id : config.instanceId);
+        }
+        return leaderView.leader();
     }
 
     /** The namespace this switch serves. */
@@ -1050,6 +1056,7 @@ public final class ZkDegradationSwitch implements DegradationSwitch {
     @Override
     public void reportInstance(InstanceReport report) {
         Objects.requireNonNull(report, "report");
+        reportedInstanceId = report.instanceId();
         runOnEvents(() -> instances.update(client, report, reachableNow()));
     }
 
