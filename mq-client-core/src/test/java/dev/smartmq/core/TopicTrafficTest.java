@@ -78,6 +78,7 @@ class TopicTrafficTest {
                         + count("smartmq.consumer.deliveries.orders.billing.fallback.success"));
 
         rig.mq.close();
+        assertThrows(IllegalStateException.class, () -> rig.mq.producer().send(msg("late")));
         assertFalse(rig.registry.getNames().stream().anyMatch(n -> n.contains(".topic.") || n.contains("deliveries")),
                 "close removes the per-topic counters with the others");
     }

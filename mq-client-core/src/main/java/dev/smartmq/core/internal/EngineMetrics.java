@@ -25,6 +25,8 @@ final class EngineMetrics implements AutoCloseable {
     private final String prefix;
     private final Set<String> registered = ConcurrentHashMap.newKeySet();
     private final ConcurrentMap<String, AtomicLong> backlogs = new ConcurrentHashMap<>();
+    /** Set by {@link #close()}: nothing is registered after it. */
+    private boolean closed;
 
     final Meter sendsMq;
     final Meter sendsFallback;
@@ -110,7 +112,14 @@ final class EngineMetrics implements AutoCloseable {
         return prefix + "." + suffix;
     }
 
-    <T extends Metric> T add(String suffix, T metric) {
+    /**
+     * Registers {@code metric}; after {@link #close()} it is returned unregistered, so a late first send of a topic
+     * (a per-topic counter) cannot leave a metric behind in the user's registry.
+     */
+    synchronized <T extends Metric> T add(String suffix, T metric) {
+        if (closed) {
+            return metric;
+        }
         String name = name(suffix);
         registry.register(name, metric);
         registered.add(name);
@@ -150,7 +159,8 @@ final class EngineMetrics implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        closed = true;
         for (String name : registered) {
             registry.remove(name);
         }
