@@ -15,7 +15,10 @@ import dev.smartmq.testkit.redis.RedisServer;
 import dev.smartmq.testkit.zookeeper.ZooKeeperServer;
 import java.time.Duration;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Supplier;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -66,6 +69,9 @@ class RedisHaFaultsIT {
 
     @BeforeAll
     static void zooKeeper() {
+        // An exception escaping a client library's thread is counted and printed by the row (uncaught=...), not
+        // turned into the failure of whatever condition the test thread happens to wait for.
+        Awaitility.doNotCatchUncaughtExceptionsByDefault();
         zooKeeper = ZooKeeperServer.start();
     }
 
@@ -78,6 +84,7 @@ class RedisHaFaultsIT {
             sentinels.close();
         }
         zooKeeper.close();
+        Awaitility.reset();
     }
 
     @Test
@@ -229,6 +236,18 @@ class RedisHaFaultsIT {
 
     private Row run(String name, Supplier<RedisFallbackStore.Builder> stores, Fault fault) throws Exception {
         long start = System.nanoTime();
+        Queue<String> uncaught = new ConcurrentLinkedQueue<>();
+        Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
+        Thread.setDefaultUncaughtExceptionHandler((t, e) -> uncaught.add(t.getName() + ": " + e));
+        try {
+            return run(name, stores, fault, start, uncaught);
+        } finally {
+            Thread.setDefaultUncaughtExceptionHandler(previous);
+        }
+    }
+
+    private Row run(String name, Supplier<RedisFallbackStore.Builder> stores, Fault fault, long start,
+                    Queue<String> uncaught) throws Exception {
         String namespace = "ha-" + name.toLowerCase().replaceAll("[^a-z0-9]+", "-");
         try (RedisHaRig rig = new RedisHaRig(zooKeeper.connectString(), namespace, stores);
              LoadGenerator load = LoadGenerator.builder(name, RedisHaRig.TOPIC, rig.checker, rig.producer().producer())
@@ -258,6 +277,7 @@ class RedisHaFaultsIT {
                     + " unknown=" + report.unknown() + " acked_before_fault=" + ackedAtFault
                     + " fault_ms=" + faultMs + " failed_windows=" + failedWindows.count()
                     + " longest_failed_ms=" + failedWindows.longestMillis() + " " + detail
+                    + " uncaught=" + uncaught.size() + (uncaught.isEmpty() ? "" : " (first: " + uncaught.peek() + ")")
                     + " run_ms=" + (System.nanoTime() - start) / 1_000_000 + (FULL ? " full=true" : "")
                     + (report.totalLost() > 0 ? " lost_e.g.=" + report.lostIds().subList(0,
                     Math.min(5, report.lostIds().size())) : "");
