@@ -3,7 +3,7 @@ package dev.smartmq.core;
 import dev.smartmq.api.SwitchMode;
 import dev.smartmq.api.SwitchState;
 import dev.smartmq.api.SwitchStatus;
-import dev.smartmq.spi.DegradationSwitch;
+import dev.smartmq.spi.SwitchStore;
 import dev.smartmq.spi.SwitchTransition;
 import dev.smartmq.spi.TransitionResult;
 import java.time.Clock;
@@ -33,16 +33,16 @@ public final class SwitchOperator {
     public record Outcome(boolean applied, SwitchStatus previous, SwitchStatus current) {
     }
 
-    private final DegradationSwitch sw;
+    private final SwitchStore sw;
     private final Clock clock;
 
-    private SwitchOperator(DegradationSwitch sw, Clock clock) {
+    private SwitchOperator(SwitchStore sw, Clock clock) {
         this.sw = Objects.requireNonNull(sw, "sw");
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
     /** Operations on a started switch; the caller keeps owning it. */
-    public static SwitchOperator of(DegradationSwitch sw, Clock clock) {
+    public static SwitchOperator of(SwitchStore sw, Clock clock) {
         return new SwitchOperator(sw, clock);
     }
 

@@ -11,7 +11,7 @@ import dev.smartmq.api.Subscription;
 import dev.smartmq.api.SwitchState;
 import dev.smartmq.spi.ClaimedMessage;
 import dev.smartmq.spi.ConsumerRegistration;
-import dev.smartmq.spi.DegradationSwitch;
+import dev.smartmq.spi.ConsumerRegistry;
 import dev.smartmq.spi.Envelope;
 import dev.smartmq.spi.FallbackStore;
 import dev.smartmq.spi.IdempotencyGuard;
@@ -82,7 +82,7 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
     private final SmartMQConfig config;
     private final PrimaryTransport transport;
     private final FallbackStore store;
-    private final DegradationSwitch sw;
+    private final ConsumerRegistry sw;
     private final SwitchTracker tracker;
     private final EngineMetrics metrics;
     private final IdempotencyGuard guard;
@@ -112,7 +112,7 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
     private volatile boolean workersStarted;
     private volatile boolean stopping;
 
-    DualPathConsumer(SmartMQConfig config, PrimaryTransport transport, FallbackStore store, DegradationSwitch sw,
+    DualPathConsumer(SmartMQConfig config, PrimaryTransport transport, FallbackStore store, ConsumerRegistry sw,
                      SwitchTracker tracker, EngineMetrics metrics, IdempotencyGuard guard, Duration idempotencyTtl,
                      Duration idempotencyLease, String consumerId, Executor maintenance) {
         this.config = config;
