@@ -1,8 +1,9 @@
 package dev.smartmq.spi;
 
 /**
- * Callback of a {@link Leadership}, run on the executor given to {@link Leadership#addListener}. Implementations
- * must not block.
+ * Callback of a {@link Leadership}: hears that this instance became or stopped being the namespace leader.
+ *
+ * <p>Thread rules: runs on the executor given to {@link Leadership#addListener}; implementations must not block.
  */
 @FunctionalInterface
 public interface LeadershipListener {
