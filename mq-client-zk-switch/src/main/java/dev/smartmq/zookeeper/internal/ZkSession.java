@@ -1,5 +1,6 @@
 package dev.smartmq.zookeeper.internal;
 
+import dev.smartmq.api.internal.NamedThreadFactory;
 import dev.smartmq.spi.SwitchUnavailableException;
 import dev.smartmq.zookeeper.ZkSettings;
 import java.util.concurrent.ExecutorService;
