@@ -12,7 +12,7 @@ import dev.smartmq.api.InvalidMessageException;
 import dev.smartmq.api.Route;
 import dev.smartmq.api.SendReceipt;
 import dev.smartmq.api.Subscription;
-import dev.smartmq.core.fake.FakeTransport.Mode;
+import dev.smartmq.testkit.fakes.FakeTransport.Mode;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;

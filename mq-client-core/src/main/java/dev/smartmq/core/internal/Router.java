@@ -9,7 +9,7 @@ import dev.smartmq.api.SmartMQConfig;
 import dev.smartmq.api.SmartProducer;
 import dev.smartmq.api.SwitchState;
 import dev.smartmq.api.SwitchStatus;
-import dev.smartmq.spi.DegradationSwitch;
+import dev.smartmq.spi.ConsumerRegistry;
 import dev.smartmq.spi.Envelope;
 import dev.smartmq.spi.FailureScope;
 import dev.smartmq.spi.FallbackStore;
@@ -44,7 +44,7 @@ final class Router implements SmartProducer {
     private final SmartMQConfig config;
     private final PrimaryTransport transport;
     private final FallbackStore store;
-    private final DegradationSwitch sw;
+    private final ConsumerRegistry sw;
     private final SwitchTracker tracker;
     private final FailureDetector detector;
     private final MessageIds ids;
@@ -55,7 +55,7 @@ final class Router implements SmartProducer {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final TopicWarnings noRouteWarnings = new TopicWarnings(TimeUnit.MINUTES.toNanos(1), System::nanoTime);
 
-    Router(SmartMQConfig config, PrimaryTransport transport, FallbackStore store, DegradationSwitch sw,
+    Router(SmartMQConfig config, PrimaryTransport transport, FallbackStore store, ConsumerRegistry sw,
            SwitchTracker tracker, FailureDetector detector, MessageIds ids, Clock clock, EngineMetrics metrics,
            ScheduledExecutorService timer) {
         this.config = config;
