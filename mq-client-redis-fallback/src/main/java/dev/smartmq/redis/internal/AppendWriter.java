@@ -184,30 +184,15 @@ public final class AppendWriter {
         appends.addAndGet(live.size());
         List<Response<Object>> responses = new ArrayList<>(live.size());
         List<Response<Long>> waits = new ArrayList<>(live.size());
-        RuntimeException batchError = null;
-        AbstractPipeline pipeline = null;
-        try {
-            pipeline = ops.pipeline();
+        RuntimeException batchError = ops.pipelined(pipeline -> {
             for (Pending p : live) {
                 responses.add(sendBody[0]
                         ? pipeline.eval(Scripts.APPEND.body(), p.keys, p.args)
                         : pipeline.evalsha(Scripts.APPEND.sha(), p.keys, p.args));
             }
             addWaits(pipeline, live, waits);
-            pipeline.sync();
-        } catch (RuntimeException e) {
-            batchError = e;
-        } finally {
-            if (pipeline != null) {
-                try {
-                    pipeline.close();
-                } catch (RuntimeException e) {
-                    if (batchError == null) {
-                        batchError = e;
-                    }
-                }
-            }
-        }
+            return null;
+        }).error();
         List<Pending> noScript = new ArrayList<>();
         boolean connectionLost = batchError != null && RedisOps.isConnectionFailure(batchError);
         for (int i = 0; i < live.size(); i++) {
@@ -304,14 +289,15 @@ public final class AppendWriter {
 
     /** One append and its {@code WAIT} in a pipeline of their own (the NOSCRIPT retry with replica acks). */
     private void sendAlone(Pending p) {
-        Response<Object> reply;
-        Response<Long> wait;
-        try (AbstractPipeline pipeline = ops.pipeline()) {
-            reply = pipeline.eval(Scripts.APPEND.body(), p.keys, p.args);
-            wait = pipeline.waitReplicas(p.keys.get(0), replicaAcks, replicaAckTimeoutMillis);
-            pipeline.sync();
+        RedisOps.Sent<List<Response<?>>> sent = ops.pipelined(pipeline ->
+                List.of(pipeline.eval(Scripts.APPEND.body(), p.keys, p.args),
+                        pipeline.waitReplicas(p.keys.get(0), replicaAcks, replicaAckTimeoutMillis)));
+        if (sent.error() != null) {
+            throw sent.error();
         }
-        Object r = reply.get();
+        Object r = sent.responses().get(0).get();
+        @SuppressWarnings("unchecked")
+        Response<Long> wait = (Response<Long>) sent.responses().get(1);
         if (!isWritten(r) || replicated(p, wait)) {
             complete(p, r);
         }
