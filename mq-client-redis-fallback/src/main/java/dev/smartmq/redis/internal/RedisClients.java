@@ -1,11 +1,10 @@
 package dev.smartmq.redis.internal;
 
+import dev.smartmq.api.internal.NamedThreadFactory;
 import dev.smartmq.spi.FallbackStoreException;
 import dev.smartmq.spi.FallbackStoreException.Reason;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
 import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.JedisClientConfig;
@@ -98,12 +97,6 @@ public final class RedisClients {
     }
 
     private static ExecutorService newPipelineExecutor() {
-        AtomicInteger n = new AtomicInteger();
-        ThreadFactory tf = r -> {
-            Thread t = new Thread(r, "smartmq-redis-pipeline-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
-        return Executors.newCachedThreadPool(tf);
+        return Executors.newCachedThreadPool(new NamedThreadFactory("redis-pipeline"));
     }
 }
