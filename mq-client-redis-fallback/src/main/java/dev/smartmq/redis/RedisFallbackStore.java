@@ -105,6 +105,8 @@ public final class RedisFallbackStore implements FallbackStore {
     public static final int DEFAULT_MAX_BATCH_SIZE = 256;
     /** Default of {@link Builder#writerQueueCapacity(int)}. */
     public static final int DEFAULT_WRITER_QUEUE_CAPACITY = 8192;
+    /** How often a cluster store re-reads the slot map even when nothing failed (it also does after a MOVED). */
+    static final Duration CLUSTER_TOPOLOGY_REFRESH = RedisClients.CLUSTER_TOPOLOGY_REFRESH;
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisFallbackStore.class);
 

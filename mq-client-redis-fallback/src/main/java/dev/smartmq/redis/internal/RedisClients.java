@@ -3,6 +3,7 @@ package dev.smartmq.redis.internal;
 import dev.smartmq.api.internal.NamedThreadFactory;
 import dev.smartmq.spi.FallbackStoreException;
 import dev.smartmq.spi.FallbackStoreException.Reason;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import redis.clients.jedis.ConnectionPoolConfig;
@@ -12,6 +13,7 @@ import redis.clients.jedis.JedisCluster;
 import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.JedisSentineled;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.providers.ClusterConnectionProvider;
 
 /**
  * Opens the Jedis client a store's {@link StoreSettings} ask for (pooled standalone, Sentinel-watched master,
@@ -22,6 +24,9 @@ import redis.clients.jedis.UnifiedJedis;
  * here, so an unreachable cluster fails with {@code UNAVAILABLE}; a standalone client connects lazily.
  */
 public final class RedisClients {
+
+    /** How often a cluster store re-reads the slot map even when nothing failed (it also does after a MOVED). */
+    public static final Duration CLUSTER_TOPOLOGY_REFRESH = Duration.ofSeconds(5);
 
     private RedisClients() {
     }
@@ -62,8 +67,15 @@ public final class RedisClients {
         }
         ExecutorService exec = newPipelineExecutor();
         try {
-            JedisCluster jc = new JedisCluster(s.cluster(), clientConfig, 3, s.socketTimeout().multipliedBy(3), pool);
-            return new RedisOps(jc, true, exec);
+            // Our own provider, so that a MOVED in a pipeline (which Jedis does not act on) can renew the slot
+            // cache, and the cache is refreshed periodically too (issue 17: after a failover a store that only
+            // pipelines kept sending to the dead master's address).
+            ClusterConnectionProvider provider = new ClusterConnectionProvider(s.cluster(), clientConfig, pool,
+                    CLUSTER_TOPOLOGY_REFRESH);
+            JedisCluster jc = new JedisCluster(provider, 3, s.socketTimeout().multipliedBy(3));
+            RedisOps ops = new RedisOps(jc, true, exec);
+            ops.onTopologyChange(provider::renewSlotCache);
+            return ops;
         } catch (RuntimeException e) {
             exec.shutdownNow();
             throw new FallbackStoreException(Reason.UNAVAILABLE, "cannot reach Redis Cluster " + s.cluster()
