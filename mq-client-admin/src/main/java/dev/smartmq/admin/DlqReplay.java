@@ -6,6 +6,7 @@ import dev.smartmq.api.Message;
 import dev.smartmq.api.SendReceipt;
 import dev.smartmq.api.SmartMQConfig;
 import dev.smartmq.core.SmartMQ;
+import dev.smartmq.redis.RedisDeadLetters;
 import dev.smartmq.redis.DeadLetter;
 import dev.smartmq.redis.RedisFallbackStore;
 import dev.smartmq.rocketmq.RocketMQTransport;
@@ -123,7 +124,7 @@ final class DlqReplay extends DlqCommand.DlqBase {
                 throw e;
             }
             try (SmartMQ mq = built) {
-                List<DeadLetter> letters = id != null ? List.of(find(store, id)) : store.deadLetters(topic, group, limit);
+                List<DeadLetter> letters = id != null ? List.of(find(store, id)) : RedisDeadLetters.of(store).list(topic, group, limit);
                 for (DeadLetter d : letters) {
                     if (d.envelope() == null) {
                         skipped++;
@@ -139,7 +140,7 @@ final class DlqReplay extends DlqCommand.DlqBase {
                         break;
                     }
                     // Only now: a crash before this line leaves a sent message that is still a dead letter.
-                    boolean removed = store.removeDeadLetter(topic, group, original);
+                    boolean removed = RedisDeadLetters.of(store).remove(topic, group, original);
                     if (!removed) {
                         alreadyGone++;
                     }

@@ -100,7 +100,7 @@ final class Service implements AutoCloseable {
         return mq;
     }
 
-    /** The service's Redis store; it is also its idempotency guard. Owned by {@link #mq()}. */
+    /** The service's Redis store (its idempotency guard: {@code store().idempotencyGuard()}). Owned by {@link #mq()}. */
     RedisFallbackStore store() {
         return store;
     }
