@@ -77,6 +77,9 @@ final class SwitchTracker implements SwitchListener, LeadershipListener {
     /** A publish task is queued and has not started: a hung switch write never gets a queue behind it. */
     private final AtomicBoolean publishQueued = new AtomicBoolean();
     private final Object lock = new Object();
+    /** Observer calls in adoption order: appended under {@link #lock}, run by {@link #runFires()}. */
+    private final java.util.Queue<Runnable> fires = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final AtomicBoolean firing = new AtomicBoolean();
     private volatile Executor switchExecutor;
 
     private volatile SwitchStatus known;
@@ -210,6 +213,12 @@ final class SwitchTracker implements SwitchListener, LeadershipListener {
                 droppedLocal = true;
             }
             after = s.state();
+            boolean oursNow = actor.equals(s.changedBy());
+            SwitchState b = before;
+            fires.add(() -> {
+                fire(b, after);
+                fireDocument(previous, s, oursNow);
+            });
         }
         metrics.transitionsSeen.inc();
         detector.reset();
@@ -218,8 +227,7 @@ final class SwitchTracker implements SwitchListener, LeadershipListener {
                 config.namespace(), previous.state(), s.state(), s.epoch(), s.mode(), s.reason(), s.changedBy(),
                 ours ? ", this instance" : "",
                 droppedLocal && !ours ? "; local degradation of this instance replaced by it" : "");
-        fire(before, after);
-        fireDocument(previous, s, ours);
+        runFires();
     }
 
     /**
@@ -251,11 +259,13 @@ final class SwitchTracker implements SwitchListener, LeadershipListener {
             before = known.state();
             started = new LocalDegradation(s.epoch(), now, reason);
             local = started;
+            SwitchState b = before;
+            fires.add(() -> fireLocal(b, started));
         }
         metrics.localDegradations.inc();
         log.warn("SmartMQ namespace '{}': {} -> DEGRADED locally ({}), publishing to the switch (by {})",
                 config.namespace(), before, reason, actor);
-        fireLocal(before, started);
+        runFires();
         schedulePublish();
     }
 
@@ -268,11 +278,12 @@ final class SwitchTracker implements SwitchListener, LeadershipListener {
             }
             local = null;
             after = known.state();
+            fires.add(() -> fire(SwitchState.DEGRADED, after));
         }
         detector.reset();
         log.warn("SmartMQ namespace '{}': local DEGRADED -> {} ({}; by {})", config.namespace(), after, reason,
                 actor);
-        fire(SwitchState.DEGRADED, after);
+        runFires();
     }
 
     void schedulePublish() {
@@ -353,6 +364,28 @@ final class SwitchTracker implements SwitchListener, LeadershipListener {
             log.error("SmartMQ: this identity may not move the switch to {} ({})", target, e.getMessage());
         }
         return false;
+    }
+
+    /**
+     * Runs the queued observer calls in the order their changes were adopted under {@link #lock}, on whichever
+     * thread gets here first; a thread that finds another one running them leaves its own to it. Nothing waits,
+     * so an observer that reads the tracker (or holds a lock a reader of the tracker holds) cannot deadlock, and
+     * two threads adopting two documents can no longer tell the observers RECOVERING after NORMAL.
+     */
+    private void runFires() {
+        while (!fires.isEmpty()) {
+            if (!firing.compareAndSet(false, true)) {
+                return; // the running thread re-checks the queue after it stops
+            }
+            try {
+                Runnable r;
+                while ((r = fires.poll()) != null) {
+                    r.run();
+                }
+            } finally {
+                firing.set(false);
+            }
+        }
     }
 
     private void fire(SwitchState before, SwitchState after) {
