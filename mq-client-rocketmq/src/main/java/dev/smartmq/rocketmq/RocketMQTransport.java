@@ -230,7 +230,7 @@ public final class RocketMQTransport implements PrimaryTransport {
         // writes the request; the reply completes the callback on RocketMQ's callback threads. So as many sends
         // are in flight as callers start, not as many as there are executor threads.
         String topic = envelope.topic();
-        Selection selection = new Selection(envelope.message().key());
+        Selection selection = Selection.of(envelope.message());
         SendCallback callback = new SendCallback() {
             @Override
             public void onSuccess(SendResult result) {
@@ -546,10 +546,10 @@ public final class RocketMQTransport implements PrimaryTransport {
         }
         String key = envelope == null ? null : envelope.message().key();
         String topic = envelope == null ? msg.getTopic() : envelope.topic();
-        Selection selection = new Selection(key);
+        Selection selection = envelope == null ? new Selection(null) : Selection.of(envelope.message());
         SendResult result;
         try {
-            if (key != null) {
+            if (key != null) { // an ordered send's selector hint comes with its arg as key: one attempt
                 result = producer.send(msg, selector, selection, remainingMillis);
             } else {
                 result = sendKeyless(msg, topic, selection, deadline, remainingMillis, what);

@@ -5,6 +5,7 @@ import dev.smartmq.api.InvalidMessageException;
 import dev.smartmq.api.Message;
 import dev.smartmq.api.SendReceipt;
 import dev.smartmq.api.SmartProducer;
+import dev.smartmq.rocketmq.internal.SelectorHint;
 import dev.smartmq.spi.Envelope;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -143,30 +144,30 @@ public final class SmartRocketMQProducer implements AutoCloseable {
     }
 
     /**
-     * Ordered send, like {@code DefaultMQProducer.send(msg, selector, arg)}: {@code String.valueOf(arg)} becomes
-     * SmartMQ's ordering key, so every message of one {@code arg} goes to one RocketMQ queue (the transport's key
-     * hash over the topic's queues) and, in fallback, to one shard: per-{@code arg} order holds on both paths and
-     * across a degrade / recover cycle. The selector is called to check it accepts the message (as RocketMQ calls
-     * it), but its queue is not the one used: see the module README. The message's own keys are kept as RocketMQ's
-     * {@code KEYS}.
+     * Ordered send, like {@code DefaultMQProducer.send(msg, selector, arg)}: on the MQ the message goes to the queue
+     * the selector returns (called with the topic's route at send time, as RocketMQ calls it); in fallback
+     * {@code String.valueOf(arg)}, SmartMQ's ordering key, picks the shard. So per-{@code arg} order holds on both
+     * paths (for a selector that maps one arg to one queue) and across a degrade / recover cycle. A selector that
+     * throws, returns {@code null} or a queue not in the route is the caller's error ({@code MESSAGE_ILLEGAL}). The
+     * message's own keys are kept as RocketMQ's {@code KEYS}.
      */
     public SmartSendResult send(org.apache.rocketmq.common.message.Message msg, MessageQueueSelector selector,
             Object arg) throws MQClientException, RemotingException, MQBrokerException, InterruptedException {
-        return sendNow(toSmartMQ(msg, orderingKey(selector, arg)));
+        return sendNow(ordered(msg, selector, arg));
     }
 
     /** {@link #send(org.apache.rocketmq.common.message.Message, MessageQueueSelector, Object)} bounded in time. */
     public SmartSendResult send(org.apache.rocketmq.common.message.Message msg, MessageQueueSelector selector,
             Object arg, long timeoutMillis)
             throws MQClientException, RemotingException, MQBrokerException, InterruptedException {
-        return await(msg.getTopic(), sendAsyncOrFail(toSmartMQ(msg, orderingKey(selector, arg))), timeoutMillis);
+        return await(msg.getTopic(), sendAsyncOrFail(ordered(msg, selector, arg)), timeoutMillis);
     }
 
     /** {@link #send(org.apache.rocketmq.common.message.Message, MessageQueueSelector, Object)} with a callback. */
     public void send(org.apache.rocketmq.common.message.Message msg, MessageQueueSelector selector, Object arg,
             SendCallback callback) throws MQClientException, RemotingException, InterruptedException {
         Objects.requireNonNull(callback, "callback");
-        complete(sendAsyncOrFail(toSmartMQ(msg, orderingKey(selector, arg))), callback);
+        complete(sendAsyncOrFail(ordered(msg, selector, arg)), callback);
     }
 
     /**
@@ -214,7 +215,7 @@ public final class SmartRocketMQProducer implements AutoCloseable {
     /** Ordered oneway send; see {@link #send(org.apache.rocketmq.common.message.Message, MessageQueueSelector, Object)}. */
     public void sendOneway(org.apache.rocketmq.common.message.Message msg, MessageQueueSelector selector, Object arg)
             throws MQClientException, RemotingException, InterruptedException {
-        oneway(msg.getTopic(), sendAsyncOrFail(toSmartMQ(msg, orderingKey(selector, arg))));
+        oneway(msg.getTopic(), sendAsyncOrFail(ordered(msg, selector, arg)));
     }
 
     private static void oneway(String topic, CompletableFuture<SendReceipt> future) {
@@ -223,6 +224,16 @@ public final class SmartRocketMQProducer implements AutoCloseable {
                 LOG.error("oneway send to topic {} was stored nowhere: {}", topic, String.valueOf(failure));
             }
         });
+    }
+
+    /**
+     * An ordered send's SmartMQ message: {@code String.valueOf(arg)} is the key (the fallback shard), the selector
+     * rides along as the transport hint (the MQ queue, chosen by the selector from the route at send time).
+     */
+    private static Message ordered(org.apache.rocketmq.common.message.Message msg, MessageQueueSelector selector,
+            Object arg) throws MQClientException {
+        Message m = toSmartMQ(msg, orderingKey(selector, arg));
+        return m.toBuilder().transportHint(new SelectorHint(selector, msg, arg)).build();
     }
 
     private static String orderingKey(MessageQueueSelector selector, Object arg) throws MQClientException {

@@ -82,4 +82,33 @@ class SelectorQueueIT {
             transport.close();
         }
     }
+
+    /** Through the engine an INPUT failure is the caller's {@code MESSAGE_ILLEGAL}; here (no engine) it is the transport's. */
+    @Test
+    void aSelectorThatThrowsOrReturnsNullIsInputNotAnInfrastructureFailure() throws Exception {
+        String topic = Fixtures.uniqueTopic("selector-bad");
+        mq.rocketMQ().createTopic(topic, 2);
+        RocketMQTransport transport = Fixtures.transport(mq.nameServerAddress()).build();
+        transport.start();
+        try (SmartRocketMQProducer producer = new SmartRocketMQProducer(new Fixtures.DirectSmartProducer(transport))) {
+            Message msg = new Message(topic, "TagA", "x".getBytes(StandardCharsets.UTF_8));
+            MessageQueueSelector returnsNull = (mqs, m, arg) -> null;
+            MessageQueueSelector throwing = (mqs, m, arg) -> {
+                throw new IllegalStateException("boom");
+            };
+            MessageQueueSelector foreign = (mqs, m, arg) -> new MessageQueue("other-topic", "nobroker", 0);
+            for (MessageQueueSelector bad : java.util.List.of(returnsNull, throwing, foreign)) {
+                dev.smartmq.spi.TransportException e = org.junit.jupiter.api.Assertions.assertThrows(
+                        dev.smartmq.spi.TransportException.class, () -> producer.send(msg, bad, "a"));
+                assertTrue(!e.isInfrastructure(), "a bad selector is the caller's error, not the MQ's: " + e);
+                StringBuilder chain = new StringBuilder();
+                for (Throwable t = e; t != null; t = t.getCause()) {
+                    chain.append(t.getMessage()).append(" <- ");
+                }
+                assertTrue(chain.toString().contains("the MessageQueueSelector"), chain.toString());
+            }
+        } finally {
+            transport.close();
+        }
+    }
 }
