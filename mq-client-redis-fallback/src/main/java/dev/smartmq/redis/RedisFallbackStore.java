@@ -5,6 +5,7 @@ import dev.smartmq.api.Message;
 import dev.smartmq.api.SmartMQConfig;
 import dev.smartmq.redis.internal.AppendWriter;
 import dev.smartmq.redis.internal.DeadLetterCodec;
+import dev.smartmq.redis.internal.DelayedMessages;
 import dev.smartmq.redis.internal.EnvelopeAuth;
 import dev.smartmq.redis.internal.EnvelopeCodec;
 import dev.smartmq.redis.internal.EnvelopeFormatException;
@@ -131,6 +132,8 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
     private final ShardRouter router;
     private final RedisOps ops;
     private final AppendWriter writer;
+    /** Messages whose deliverAt is ahead: held per shard until due (DelayedMessages). */
+    private final DelayedMessages delayed;
     private final ExecutorService pipelineExecutor;
     private final RedisIdempotencyGuard guard;
     /** Signs what this store writes and checks what it reads; null when envelope authentication is off. */
@@ -166,6 +169,8 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
         this.writer = new AppendWriter(ops, config.writerThreads, config.writerQueueCapacity, config.maxBatchSize,
                 config.maxBacklogPerShard, config.replicaAcks, config.replicaAckTimeout.toMillis());
         this.guard = new RedisIdempotencyGuard(client, layout);
+        this.delayed = new DelayedMessages(ops, layout, config.maxBacklogPerShard, Duration.ofSeconds(1),
+                System::currentTimeMillis);
         this.auth = config.envelopeKey == null ? null : new EnvelopeAuth(config.envelopeKey, config.namespace);
         this.tokenPrefix = Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
     }
@@ -187,6 +192,7 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
             throw new IllegalStateException("RedisFallbackStore already " + state.get().name().toLowerCase());
         }
         writer.start();
+        delayed.start();
         checkMemoryPolicy();
         LOG.info("Redis fallback store started: {}", this);
     }
@@ -221,6 +227,7 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
             return;
         }
         if (previous == State.STARTED) {
+            delayed.close(config.socketTimeout.plus(config.connectTimeout));
             writer.close(config.socketTimeout.plus(config.connectTimeout));
         }
         if (pipelineExecutor != null) {
@@ -305,6 +312,10 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
                         + m.bodySize() + " bytes, over maxBodySize=" + config.maxBodySize, null);
             }
             int shard = router.shardFor(m);
+            if (m.isDelayed(System.currentTimeMillis())) {
+                return delayed.append(m.topic(), targets, shard, EnvelopeCodec.encode(envelope, auth),
+                        m.deliverAtMillis(), m.topic() + "/" + targets + "/" + shard + " (message " + envelope.id() + ")");
+            }
             List<byte[]> keys = new ArrayList<>(targets.size() * 2);
             for (String g : targets) {
                 ShardKeys k = layout.shard(m.topic(), g, shard);
@@ -689,6 +700,15 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
         }
     }
 
+    /** Held until due (delayed messages, see {@link DelayedMessages}): one pipeline of ZCARD per shard. */
+    @Override
+    public long delayedBacklog(String topic, String group) {
+        requireStarted();
+        checkName("topic", topic);
+        checkGroup(group);
+        return delayed.backlog(topic, group);
+    }
+
     /** Queued + in flight over every shard: one pipeline of LLEN + HLEN per shard (dead letters are not read). */
     @Override
     public long backlog(String topic, String group) {
@@ -858,7 +878,7 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
 
     @Override
     public long unclaimedBacklog(String topic) {
-        return backlog(topic, KeyLayout.UNCLAIMED_GROUP);
+        return backlog(topic, KeyLayout.UNCLAIMED_GROUP) + delayed.backlog(topic, KeyLayout.UNCLAIMED_GROUP);
     }
 
     @Override

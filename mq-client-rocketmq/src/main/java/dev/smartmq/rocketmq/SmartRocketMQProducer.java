@@ -5,7 +5,8 @@ import dev.smartmq.api.InvalidMessageException;
 import dev.smartmq.api.Message;
 import dev.smartmq.api.SendReceipt;
 import dev.smartmq.api.SmartProducer;
-import dev.smartmq.rocketmq.internal.SelectorHint;
+import dev.smartmq.rocketmq.internal.DelayLevels;
+import dev.smartmq.rocketmq.internal.SendHint;
 import dev.smartmq.spi.Envelope;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -65,13 +66,19 @@ public final class SmartRocketMQProducer implements AutoCloseable {
      * RocketMQ features SmartMQ does not carry: a new message with one is rejected (never sent without the
      * feature); a received {@link MessageExt} has had them served and is forwarded without them.
      */
-    static final Set<String> FEATURE_PROPERTIES = Set.of(MessageConst.PROPERTY_DELAY_TIME_LEVEL,
-            MessageConst.PROPERTY_TIMER_DELIVER_MS, MessageConst.PROPERTY_TIMER_DELAY_SEC,
-            MessageConst.PROPERTY_TIMER_DELAY_MS, MessageConst.PROPERTY_TRANSACTION_PREPARED,
+    static final Set<String> FEATURE_PROPERTIES = Set.of(MessageConst.PROPERTY_TRANSACTION_PREPARED,
             MessageConst.PROPERTY_TRANSACTION_ID, MessageConst.PROPERTY_MESSAGE_TTL,
             MessageConst.PROPERTY_MESSAGE_REPLY_TO_CLIENT, MessageConst.PROPERTY_CORRELATION_ID,
             MessageConst.PROPERTY_MESSAGE_TYPE, MessageConst.PROPERTY_PRIORITY, MessageConst.PROPERTY_SHARDING_KEY,
             MessageConst.PROPERTY_LITE_TOPIC);
+
+    /**
+     * RocketMQ's delay properties: carried as the SmartMQ message's {@code deliverAt} (and, for a delay level, the
+     * level itself on the MQ path); a received {@link MessageExt} has had them served and is forwarded without them.
+     */
+    static final Set<String> DELAY_PROPERTIES = Set.of(MessageConst.PROPERTY_DELAY_TIME_LEVEL,
+            MessageConst.PROPERTY_TIMER_DELIVER_MS, MessageConst.PROPERTY_TIMER_DELAY_SEC,
+            MessageConst.PROPERTY_TIMER_DELAY_MS);
 
     private static final Logger LOG = LoggerFactory.getLogger(SmartRocketMQProducer.class);
 
@@ -233,7 +240,9 @@ public final class SmartRocketMQProducer implements AutoCloseable {
     private static Message ordered(org.apache.rocketmq.common.message.Message msg, MessageQueueSelector selector,
             Object arg) throws MQClientException {
         Message m = toSmartMQ(msg, orderingKey(selector, arg));
-        return m.toBuilder().transportHint(new SelectorHint(selector, msg, arg)).build();
+        SendHint hint = m.transportHint() instanceof SendHint h ? h.withSelector(selector, arg)
+                : new SendHint(selector, msg, arg, 0);
+        return m.toBuilder().transportHint(hint).build();
     }
 
     private static String orderingKey(MessageQueueSelector selector, Object arg) throws MQClientException {
@@ -360,14 +369,20 @@ public final class SmartRocketMQProducer implements AutoCloseable {
                     b.property(RocketMQProperties.KEYS, trimmed);
                 }
             }
+            if (!received) {
+                delay(msg, b);
+            }
             for (Map.Entry<String, String> p : msg.getProperties().entrySet()) {
                 String name = p.getKey();
+                if (DELAY_PROPERTIES.contains(name)) {
+                    continue; // carried by delay(...) above (or, received, already served)
+                }
                 if (FEATURE_PROPERTIES.contains(name)) {
                     if (received) {
                         continue;
                     }
                     throw new InvalidMessageException("RocketMQ feature property '" + name
-                            + "' (delay, delivery time, transaction, ...) is not supported through SmartMQ");
+                            + "' (transaction, reply, TTL, priority, ...) is not supported through SmartMQ");
                 }
                 if (MessageConst.STRING_HASH_SET.contains(name) || name.startsWith(MessageConst.PROPERTY_TRANSIENT_PREFIX)
                         || name.equals(Envelope.ID_PROPERTY) || name.equals(Envelope.BORN_PROPERTY)) {
@@ -379,5 +394,48 @@ public final class SmartRocketMQProducer implements AutoCloseable {
         } catch (InvalidMessageException e) {
             throw new MQClientException(ResponseCode.MESSAGE_ILLEGAL, e.getMessage(), e);
         }
+    }
+
+    /**
+     * RocketMQ's delay of a new message as the SmartMQ message's {@code deliverAt}: a delay level (1-18, RocketMQ's
+     * default levels 1 s ... 2 h; above 18 is 18, as the broker clamps it; 0 or less is none) is also kept as the level
+     * for the MQ path ({@link SendHint}); {@code setDeliverTimeMs} is the time itself; {@code TIMER_DELAY_SEC} /
+     * {@code TIMER_DELAY_MS} are counted from now.
+     */
+    private static void delay(org.apache.rocketmq.common.message.Message msg, Message.Builder b) {
+        long now = System.currentTimeMillis();
+        String level = msg.getProperty(MessageConst.PROPERTY_DELAY_TIME_LEVEL);
+        if (level != null) {
+            int n = parse(MessageConst.PROPERTY_DELAY_TIME_LEVEL, level);
+            if (n > 0) {
+                n = Math.min(n, DelayLevels.count());
+                b.deliverAt(now + DelayLevels.delayOf(n).toMillis());
+                b.transportHint(SendHint.delayLevel(msg, n));
+            }
+            return;
+        }
+        String at = msg.getProperty(MessageConst.PROPERTY_TIMER_DELIVER_MS);
+        String sec = msg.getProperty(MessageConst.PROPERTY_TIMER_DELAY_SEC);
+        String ms = msg.getProperty(MessageConst.PROPERTY_TIMER_DELAY_MS);
+        if (at != null) {
+            b.deliverAt(Math.max(0, parseLong(MessageConst.PROPERTY_TIMER_DELIVER_MS, at)));
+        } else if (sec != null) {
+            b.deliverAt(now + Math.max(0, parseLong(MessageConst.PROPERTY_TIMER_DELAY_SEC, sec)) * 1000);
+        } else if (ms != null) {
+            b.deliverAt(now + Math.max(0, parseLong(MessageConst.PROPERTY_TIMER_DELAY_MS, ms)));
+        }
+    }
+
+    private static long parseLong(String name, String value) {
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new InvalidMessageException("RocketMQ property " + name + " must be a number, but was '" + value + "'");
+        }
+    }
+
+    private static int parse(String name, String value) {
+        long v = parseLong(name, value);
+        return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, v));
     }
 }

@@ -13,7 +13,7 @@ import org.apache.rocketmq.common.message.MessageQueue;
  * the transport can attribute a failure to the broker it went to).
  *
  * <ul>
- *   <li><b>With a {@link SelectorHint}</b> (the drop-in producer's ordered send): the queue the user's selector
+ *   <li><b>With a {@link SendHint}</b> (the drop-in producer's ordered send): the queue the user's selector
  *       returns from the route; refused like a keyed send when it lives on an isolated broker.</li>
  *   <li><b>Keyed</b>: queue {@code hash(key) mod n} of {@link BrokerIsolation#stableQueues} (the route plus the
  *       remembered queues of isolated brokers), see {@link KeyHashQueueSelector}. If that queue lives on an
@@ -31,7 +31,7 @@ public final class IsolationAwareSelector implements MessageQueueSelector {
     /** What one send asked for (its key, or none) and which queue it was given. One per send; not shared. */
     public static final class Selection {
         private final String key;
-        private final SelectorHint hint;
+        private final SendHint hint;
         private volatile MessageQueue queue;
 
         public Selection(String key) {
@@ -39,15 +39,15 @@ public final class IsolationAwareSelector implements MessageQueueSelector {
         }
 
         /** A send whose queue the user's selector picks ({@code hint}), or the key rule when {@code hint} is null. */
-        public Selection(String key, SelectorHint hint) {
+        public Selection(String key, SendHint hint) {
             this.key = key;
             this.hint = hint;
         }
 
-        /** The selection of a send of {@code message}: its key, and its {@link SelectorHint} if it carries one. */
+        /** The selection of a send of {@code message}: its key, and its {@link SendHint} if it carries one. */
         public static Selection of(dev.smartmq.api.Message message) {
             return new Selection(message.key(),
-                    message.transportHint() instanceof SelectorHint h ? h : null);
+                    message.transportHint() instanceof SendHint h && h.selector() != null ? h : null);
         }
 
         /** The queue the send went to, or {@code null} if selection never happened (no route) or refused it. */
