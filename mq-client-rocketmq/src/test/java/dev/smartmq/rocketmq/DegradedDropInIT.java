@@ -31,9 +31,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Redis): {@code setDelayTimeLevel} and {@code setDeliverTimeMs} messages are not delivered to an unchanged RocketMQ
  * listener before their time and are delivered after it, also when the consumer was shut down and started again
  * in between; after the drill ends the switch stays RECOVERING while a delayed message is held (it is counted by the
- * drain decision) and reaches NORMAL once it was delivered. Embedded broker, ZooKeeper and Redis for the class.
+ * drain decision) and reaches NORMAL once it was delivered. Transactional sends while DEGRADED: a committed local
+ * transaction's message is delivered, a rolled-back one's never. Embedded broker, ZooKeeper and Redis for the class.
  */
-class DelayedDropInIT {
+class DegradedDropInIT {
 
     @RegisterExtension
     static final RocketMQExtension mq = RocketMQExtension.create();
@@ -53,6 +54,8 @@ class DelayedDropInIT {
     private static RedisFallbackStore store;
     /** SmartMQ id → when the listener first got it (epoch ms). */
     private static final Map<String, Long> received = new ConcurrentHashMap<>();
+    /** Per key, the bodies the listener got (first deliveries). */
+    private static final Map<String, java.util.List<String>> bodiesByKey = new ConcurrentHashMap<>();
 
     @BeforeAll
     static void start() {
@@ -90,7 +93,10 @@ class DelayedDropInIT {
         c.subscribe(TOPIC, "*");
         c.registerMessageListener((MessageListenerConcurrently) (msgs, ctx) -> {
             for (MessageExt m : msgs) {
-                received.putIfAbsent(m.getMsgId(), System.currentTimeMillis());
+                if (received.putIfAbsent(m.getMsgId(), System.currentTimeMillis()) == null) {
+                    bodiesByKey.computeIfAbsent(m.getKeys(), k -> new java.util.concurrent.CopyOnWriteArrayList<>())
+                            .add(new String(m.getBody(), StandardCharsets.UTF_8));
+                }
             }
             return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
         });
@@ -102,7 +108,7 @@ class DelayedDropInIT {
     void delayedMessagesSentWhileDegradedWaitForTheirTimeAcrossAConsumerRestartAndHoldRecovery() throws Exception {
         SmartRocketMQPushConsumer first = consumer();
         SmartRocketMQProducer producer = new SmartRocketMQProducer(smartMQ.producer());
-        smartMQ.operator().degrade("delayed-message drill", Duration.ofMinutes(10), "DelayedDropInIT");
+        smartMQ.operator().degrade("delayed-message drill", Duration.ofMinutes(10), "DegradedDropInIT");
         await().atMost(WAIT).until(() -> smartMQ.effectiveState() == SwitchState.DEGRADED);
 
         long t0 = System.currentTimeMillis();
@@ -129,7 +135,7 @@ class DelayedDropInIT {
         SmartRocketMQPushConsumer second = consumer();
         try {
             // The drill ends; the switch must not reach NORMAL while a delayed message is held.
-            smartMQ.operator().restore("drill over", "DelayedDropInIT", false);
+            smartMQ.operator().restore("drill over", "DegradedDropInIT", false);
             await().atMost(WAIT).until(() -> smartMQ.effectiveState() != SwitchState.DEGRADED);
             if (System.currentTimeMillis() < timedDue - 1_500) {
                 await().during(Duration.ofMillis(1_000)).atMost(Duration.ofSeconds(5))
@@ -148,6 +154,54 @@ class DelayedDropInIT {
             await().atMost(WAIT).until(() -> smartMQ.switchStatus().state() == SwitchState.NORMAL);
         } finally {
             second.shutdown();
+        }
+    }
+
+    @Test
+    void whileDegradedACommittedTransactionsMessageIsDeliveredAndARolledBackOneNever() throws Exception {
+        SmartRocketMQPushConsumer c = consumer();
+        try {
+            smartMQ.operator().degrade("transaction drill", Duration.ofMinutes(10), "DegradedDropInIT");
+            await().atMost(WAIT).until(() -> smartMQ.effectiveState() == SwitchState.DEGRADED);
+            SmartRocketMQTransactionProducer tx = new SmartRocketMQTransactionProducer(smartMQ.producer());
+            tx.setTransactionListener(new org.apache.rocketmq.client.producer.TransactionListener() {
+                @Override
+                public org.apache.rocketmq.client.producer.LocalTransactionState executeLocalTransaction(Message m,
+                        Object arg) {
+                    return "commit".equals(arg) ? org.apache.rocketmq.client.producer.LocalTransactionState.COMMIT_MESSAGE
+                            : org.apache.rocketmq.client.producer.LocalTransactionState.ROLLBACK_MESSAGE;
+                }
+
+                @Override
+                public org.apache.rocketmq.client.producer.LocalTransactionState checkLocalTransaction(MessageExt m) {
+                    return org.apache.rocketmq.client.producer.LocalTransactionState.UNKNOW;
+                }
+            });
+            tx.start();
+            var rolledBack = tx.sendMessageInTransaction(new Message(TOPIC, "TagA", "tx-rolled-back",
+                    "no".getBytes(StandardCharsets.UTF_8)), "rollback");
+            var committed = tx.sendMessageInTransaction(new Message(TOPIC, "TagA", "tx-committed",
+                    "yes".getBytes(StandardCharsets.UTF_8)), "commit");
+            assertEquals(org.apache.rocketmq.client.producer.LocalTransactionState.ROLLBACK_MESSAGE,
+                    rolledBack.getLocalTransactionState());
+            assertEquals(org.apache.rocketmq.client.producer.LocalTransactionState.COMMIT_MESSAGE,
+                    committed.getLocalTransactionState());
+            // Sent after both, on the same key's shard as neither: once it and the committed one are in, the
+            // rolled-back one would have been too.
+            SmartRocketMQProducer producer = new SmartRocketMQProducer(smartMQ.producer());
+            SmartSendResult marker = producer.send(new Message(TOPIC, "TagA", "tx-rolled-back",
+                    "marker".getBytes(StandardCharsets.UTF_8)));
+            assertEquals(Route.FALLBACK, marker.route());
+            await().atMost(WAIT).until(() -> received.containsKey(committed.getMsgId())
+                    && received.containsKey(marker.getMsgId()));
+            assertEquals(0, store.backlog(TOPIC, GROUP) + store.delayedBacklog(TOPIC, GROUP));
+            assertEquals(java.util.List.of("yes"), bodiesByKey.get("tx-committed"));
+            // The marker shares the rolled-back message's key (same shard, FIFO, sent after it): it is there, and
+            // the rolled-back message never was.
+            assertEquals(java.util.List.of("marker"), bodiesByKey.get("tx-rolled-back"));
+        } finally {
+            smartMQ.operator().restore("drill over", "DegradedDropInIT", false);
+            c.shutdown();
         }
     }
 }
