@@ -327,6 +327,7 @@ public final class RocketMQTransport implements PrimaryTransport {
      *                                and the broker does not create topics
      * @throws TransportException     ({@code INFRASTRUCTURE}) if the name server or the brokers cannot be asked
      */
+    @Override
     public boolean ensureTopic(String topic, Duration timeout) {
         checkStarted();
         Objects.requireNonNull(timeout, "timeout");
@@ -349,8 +350,9 @@ public final class RocketMQTransport implements PrimaryTransport {
         try {
             probe(topic, timeout);
         } catch (TransportException e) {
-            if (String.valueOf(e.getMessage()).contains("No route info")
-                    || (e.getCause() != null && String.valueOf(e.getCause().getMessage()).contains("No route info"))) {
+            if ((String.valueOf(e.getMessage()).contains("No route info")
+                    || (e.getCause() != null && String.valueOf(e.getCause().getMessage()).contains("No route info")))
+                    && !noBrokerAlive()) {
                 throw new ConfigurationException("topic '" + wrapped + "' does not exist and the broker does not create"
                         + " topics automatically (autoCreateTopicEnable=false); create it: mqadmin updateTopic -n "
                         + config.nameServer + " -c <cluster> -t " + wrapped);
@@ -359,6 +361,26 @@ public final class RocketMQTransport implements PrimaryTransport {
         }
         LOG.info("topic {} did not exist; created by a probe send (the broker auto-creates topics)", wrapped);
         return true;
+    }
+
+    /**
+     * Whether the name server lists no live broker at all (then "no route" says nothing about auto-creation: every
+     * topic looks missing while the cluster is down). A name server that cannot be asked counts as "none alive".
+     */
+    private boolean noBrokerAlive() {
+        try {
+            ClusterInfo cluster = producer.getDefaultMQProducerImpl().getMqClientFactory().getMQClientAPIImpl()
+                    .getBrokerClusterInfo(config.nameServerTimeout.toMillis());
+            boolean alive = cluster != null && cluster.getBrokerAddrTable() != null
+                    && cluster.getBrokerAddrTable().values().stream()
+                    .anyMatch(b -> b.getBrokerAddrs() != null && !b.getBrokerAddrs().isEmpty());
+            return !alive;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        } catch (Exception e) {
+            return true;
+        }
     }
 
     /**
@@ -403,6 +425,20 @@ public final class RocketMQTransport implements PrimaryTransport {
     @Override
     public Set<String> isolatedBrokers() {
         return isolation.isolatedNames();
+    }
+
+    /** The {@link MigrationGuard} built on this transport (set by its builder, cleared by its close), or null. */
+    private volatile MigrationGuard migrationGuard;
+
+    void migrationGuard(MigrationGuard guard) {
+        this.migrationGuard = guard;
+    }
+
+    /** {@link MigrationGuard#unregisteredGroupCount()} of the guard built on this transport; -1 without one. */
+    @Override
+    public int unregisteredConsumerGroups() {
+        MigrationGuard g = migrationGuard;
+        return g == null ? -1 : g.unregisteredGroupCount();
     }
 
     /**

@@ -49,6 +49,8 @@ class DegradedDropInIT {
     private static final String TOPIC = "delayed-orders";
     private static final String GROUP = "delayed-readers";
     private static final Duration WAIT = Duration.ofSeconds(90);
+    /** Not created by the test: the engine creates it at start (the broker auto-creates topics). */
+    private static final String PROBE_TOPIC = "delayed-dropin-probe";
 
     private static SmartMQ smartMQ;
     private static RedisFallbackStore store;
@@ -68,7 +70,7 @@ class DegradedDropInIT {
         ZkDegradationSwitch sw = ZkDegradationSwitch.builder().connectString(zk.connectString()).namespace(NS)
                 .instanceId("delayed-dropin-it").build();
         smartMQ = SmartMQ.builder()
-                .config(SmartMQConfig.custom().namespace(NS).failureThreshold(3)
+                .config(SmartMQConfig.custom().namespace(NS).failureThreshold(3).probeTopic(PROBE_TOPIC)
                         .probeInterval(Duration.ofSeconds(1)).probeTimeout(Duration.ofSeconds(1))
                         .probeSuccessThreshold(2).minDwellTime(Duration.ofSeconds(1))
                         .sendTimeout(Duration.ofSeconds(2)).drainCheckInterval(Duration.ofMillis(300))
@@ -102,6 +104,11 @@ class DegradedDropInIT {
         });
         c.start();
         return c;
+    }
+
+    @Test
+    void theEngineCreatedTheProbeTopicAtStart() {
+        assertTrue(!mq.rocketMQ().topicRoute(PROBE_TOPIC).isEmpty(), "probe topic " + PROBE_TOPIC + " has a route");
     }
 
     @Test
