@@ -1,5 +1,6 @@
 package dev.smartmq.redis.internal;
 
+import dev.smartmq.api.internal.NamedThreadFactory;
 import dev.smartmq.redis.internal.KeyLayout.ShardKeys;
 import dev.smartmq.spi.FallbackStoreException;
 import dev.smartmq.spi.FallbackStoreException.Reason;
@@ -13,7 +14,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
@@ -70,8 +70,7 @@ public final class DelayedMessages implements AutoCloseable {
      * by an instance that then died is moved by a surviving one, when nothing else is held.
      */
     public static final long DORMANT_MILLIS = TimeUnit.SECONDS.toMillis(30);
-    private static final AtomicInteger MOVER_THREADS = new AtomicInteger();
-    private static final AtomicInteger APPEND_THREADS = new AtomicInteger();
+    private final NamedThreadFactory moverThreads = new NamedThreadFactory("redis-delay-mover");
 
     /**
      * Holds a value. KEYS = z1, z2, ... (one zset per group of the same shard); ARGV = cap, due, value. A group whose
@@ -135,11 +134,8 @@ public final class DelayedMessages implements AutoCloseable {
         this.idleMaxMillis = Math.max(MIN_IDLE_MILLIS, idleMax.toMillis());
         this.clock = clockMillis;
         this.index = bytes("smq:" + layout.namespace() + ":#delayed");
-        this.appender = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(10_000), r -> {
-            Thread t = new Thread(r, "smartmq-redis-delay-append-" + APPEND_THREADS.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.appender = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(10_000),
+                new NamedThreadFactory("redis-delay-append"));
     }
 
     /** The zset of a shard's held values (same hash tag as the shard). */
@@ -162,8 +158,7 @@ public final class DelayedMessages implements AutoCloseable {
             next = clock.getAsLong();
         }
         long firstNext = next;
-        Thread t = new Thread(() -> run(firstNext), "smartmq-redis-delay-mover-" + MOVER_THREADS.incrementAndGet());
-        t.setDaemon(true);
+        Thread t = moverThreads.newThread(() -> run(firstNext));
         mover = t;
         t.start();
     }
