@@ -56,6 +56,7 @@ import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.JedisCluster;
 import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.JedisSentineled;
+import redis.clients.jedis.providers.ClusterConnectionProvider;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
@@ -116,6 +117,8 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
     public static final int DEFAULT_MAX_BATCH_SIZE = 256;
     /** Default of {@link Builder#writerQueueCapacity(int)}. */
     public static final int DEFAULT_WRITER_QUEUE_CAPACITY = 8192;
+    /** How often a cluster store re-reads the slot map even when nothing failed (it also does after a MOVED). */
+    static final Duration CLUSTER_TOPOLOGY_REFRESH = Duration.ofSeconds(5);
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisFallbackStore.class);
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]+");
@@ -1608,8 +1611,15 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
             }
             ExecutorService exec = newPipelineExecutor();
             try {
-                JedisCluster jc = new JedisCluster(cluster, clientConfig, 3, socketTimeout.multipliedBy(3), pool);
-                return new RedisFallbackStore(this, jc, true, exec);
+                // Our own provider, so that a MOVED in a pipeline (which Jedis does not act on) can renew the slot
+                // cache, and the cache is refreshed periodically too (issue 17: after a failover a store that only
+                // pipelines kept sending to the dead master's address).
+                ClusterConnectionProvider provider = new ClusterConnectionProvider(cluster, clientConfig, pool,
+                        CLUSTER_TOPOLOGY_REFRESH);
+                JedisCluster jc = new JedisCluster(provider, 3, socketTimeout.multipliedBy(3));
+                RedisFallbackStore store = new RedisFallbackStore(this, jc, true, exec);
+                store.ops.onTopologyChange(provider::renewSlotCache);
+                return store;
             } catch (RuntimeException e) {
                 exec.shutdownNow();
                 throw new FallbackStoreException(Reason.UNAVAILABLE, "cannot reach Redis Cluster " + cluster

@@ -34,6 +34,10 @@ public final class RedisOps {
     private final UnifiedJedis jedis;
     private final boolean ownsClient;
     private final ExecutorService pipelineExecutor;
+    /** Re-reads a cluster's slot map (null: not a cluster we built). */
+    private volatile Runnable topologyRenewal;
+    private final java.util.concurrent.atomic.AtomicLong lastRenewalNanos =
+            new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - 1_000_000_000L);
 
     /**
      * @param pipelineExecutor threads that read the replies of the nodes of a cluster pipeline in parallel
@@ -43,6 +47,34 @@ public final class RedisOps {
         this.jedis = jedis;
         this.ownsClient = ownsClient;
         this.pipelineExecutor = pipelineExecutor;
+    }
+
+    /**
+     * Sets how to re-read a cluster's slot map. Jedis renews it when a single command gets {@code MOVED} or loses its
+     * connection, but not when a pipelined one does: without this, a store that only pipelines (backlog reads) kept
+     * sending to a dead master's address after a failover. Renewals run at most every {@value #RENEW_MIN_MILLIS} ms.
+     */
+    public void onTopologyChange(Runnable renewal) {
+        this.topologyRenewal = renewal;
+    }
+
+    private static final long RENEW_MIN_MILLIS = 200;
+
+    private void renewTopology() {
+        Runnable r = topologyRenewal;
+        if (r == null) {
+            return;
+        }
+        long now = System.nanoTime();
+        long last = lastRenewalNanos.get();
+        if (now - last < RENEW_MIN_MILLIS * 1_000_000 || !lastRenewalNanos.compareAndSet(last, now)) {
+            return;
+        }
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            LOG.debug("re-reading the cluster slot map failed: {}", e.toString());
+        }
     }
 
     public UnifiedJedis jedis() {
@@ -81,6 +113,7 @@ public final class RedisOps {
         }
         if (isConnectionFailure(e)) {
             onConnectionFailure();
+            renewTopology();
             return new FallbackStoreException(Reason.UNAVAILABLE, what + ": Redis unavailable (" + e.getMessage() + ")", e);
         }
         if (e instanceof JedisDataException) {
@@ -88,6 +121,9 @@ public final class RedisOps {
             if (msg.startsWith("LOADING") || msg.startsWith("CLUSTERDOWN") || msg.startsWith("TRYAGAIN")
                     || msg.startsWith("MASTERDOWN") || msg.startsWith("BUSY") || msg.startsWith("MOVED")
                     || msg.startsWith("ASK") || msg.startsWith("READONLY")) {
+                if (msg.startsWith("MOVED") || msg.startsWith("CLUSTERDOWN")) {
+                    renewTopology();
+                }
                 return new FallbackStoreException(Reason.UNAVAILABLE, what + ": Redis not ready (" + msg + ")", e);
             }
             return new FallbackStoreException(Reason.REJECTED, what + ": Redis rejected the request (" + msg + ")", e);
