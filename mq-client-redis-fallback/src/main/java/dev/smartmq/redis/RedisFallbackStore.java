@@ -6,6 +6,7 @@ import dev.smartmq.api.SmartMQConfig;
 import dev.smartmq.redis.internal.AppendWriter;
 import dev.smartmq.redis.internal.Backlogs;
 import dev.smartmq.redis.internal.Claimer;
+import dev.smartmq.redis.internal.DelayedMessages;
 import dev.smartmq.redis.internal.EnvelopeAuth;
 import dev.smartmq.redis.internal.EnvelopeCodec;
 import dev.smartmq.redis.internal.KeyLayout;
@@ -118,6 +119,8 @@ public final class RedisFallbackStore implements FallbackStore {
     private final ShardRouter router;
     private final RedisOps ops;
     private final AppendWriter writer;
+    /** Messages whose deliverAt is ahead: held per shard until due (DelayedMessages). */
+    private final DelayedMessages delayed;
     private final Claimer claimer;
     private final Backlogs backlogs;
     private final Unclaimed unclaimed;
@@ -138,6 +141,8 @@ public final class RedisFallbackStore implements FallbackStore {
         this.backlogs = new Backlogs(ops, layout, config.shards());
         this.unclaimed = new Unclaimed(ops, layout, config.shards(), backlogs);
         this.guard = new RedisIdempotencyGuard(ops.jedis(), layout);
+        this.delayed = new DelayedMessages(ops, layout, config.maxBacklogPerShard(), Duration.ofSeconds(1),
+                System::currentTimeMillis);
     }
 
     public static Builder builder() {
@@ -157,6 +162,7 @@ public final class RedisFallbackStore implements FallbackStore {
             throw new IllegalStateException("RedisFallbackStore already " + state.get().name().toLowerCase());
         }
         writer.start();
+        delayed.start();
         checkMemoryPolicy();
         LOG.info("Redis fallback store started: {}", this);
     }
@@ -191,6 +197,7 @@ public final class RedisFallbackStore implements FallbackStore {
             return;
         }
         if (previous == State.STARTED) {
+            delayed.close(config.appendBudget());
             writer.close(config.appendBudget());
         }
         ops.close();
@@ -272,6 +279,10 @@ public final class RedisFallbackStore implements FallbackStore {
                         + m.bodySize() + " bytes, over maxBodySize=" + config.maxBodySize(), null);
             }
             int shard = router.shardFor(m);
+            if (m.isDelayed(System.currentTimeMillis())) {
+                return delayed.append(m.topic(), targets, shard, EnvelopeCodec.encode(envelope, auth),
+                        m.deliverAtMillis(), m.topic() + "/" + targets + "/" + shard + " (message " + envelope.id() + ")");
+            }
             List<byte[]> keys = new ArrayList<>(targets.size() * 2);
             for (String g : targets) {
                 ShardKeys k = layout.shard(m.topic(), g, shard);
@@ -386,6 +397,15 @@ public final class RedisFallbackStore implements FallbackStore {
 
     // --------------------------------------------------------------------------------- backlog, unclaimed
 
+    /** Held until due (delayed messages, see {@link DelayedMessages}): one pipeline of ZCARD per shard. */
+    @Override
+    public long delayedBacklog(String topic, String group) {
+        requireStarted();
+        Names.checkName("topic", topic);
+        Names.checkGroup(group);
+        return delayed.backlog(topic, group);
+    }
+
     /** Queued + in flight over every shard: one pipeline of LLEN + HLEN per shard (dead letters are not read). */
     @Override
     public long backlog(String topic, String group) {
@@ -442,7 +462,7 @@ public final class RedisFallbackStore implements FallbackStore {
     public long unclaimedBacklog(String topic) {
         requireStarted();
         Names.checkName("topic", topic);
-        return unclaimed.backlog(topic);
+        return unclaimed.backlog(topic) + delayed.backlog(topic, KeyLayout.UNCLAIMED_GROUP);
     }
 
     @Override

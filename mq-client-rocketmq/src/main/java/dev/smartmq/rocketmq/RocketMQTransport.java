@@ -225,6 +225,7 @@ public final class RocketMQTransport implements PrimaryTransport {
      *                                and the broker does not create topics
      * @throws TransportException     ({@code INFRASTRUCTURE}) if the name server or the brokers cannot be asked
      */
+    @Override
     public boolean ensureTopic(String topic, Duration timeout) {
         checkStarted();
         return topics.ensureTopic(topic, timeout);
@@ -250,6 +251,20 @@ public final class RocketMQTransport implements PrimaryTransport {
     @Override
     public Set<String> isolatedBrokers() {
         return isolation.isolatedNames();
+    }
+
+    /** The {@link MigrationGuard} built on this transport (set by its builder, cleared by its close), or null. */
+    private volatile MigrationGuard migrationGuard;
+
+    void migrationGuard(MigrationGuard guard) {
+        this.migrationGuard = guard;
+    }
+
+    /** {@link MigrationGuard#unregisteredGroupCount()} of the guard built on this transport; -1 without one. */
+    @Override
+    public int unregisteredConsumerGroups() {
+        MigrationGuard g = migrationGuard;
+        return g == null ? -1 : g.unregisteredGroupCount();
     }
 
     /**

@@ -81,7 +81,7 @@ final class DrainDecision {
         for (Map.Entry<String, Set<String>> e : registered.entrySet()) {
             for (String group : e.getValue()) {
                 try {
-                    long backlog = store.backlog(e.getKey(), group);
+                    long backlog = store.backlog(e.getKey(), group) + store.delayedBacklog(e.getKey(), group);
                     metrics.backlog(e.getKey(), group, backlog);
                     if (backlog > 0 && !abandonment.groupAbandoned(e.getKey(), group, backlog, now)) {
                         total += backlog;

@@ -176,11 +176,28 @@ public final class Engine implements AutoCloseable {
         metrics.gauge("detector.failure-rate", (Gauge<Integer>) detector::failureRate);
         metrics.gauge("detector.slow-call-rate", (Gauge<Integer>) detector::slowCallRate);
         metrics.gauge("transport.brokers.isolated", (Gauge<Integer>) () -> transport.isolatedBrokers().size());
+        metrics.gauge("migration.unregistered-groups", (Gauge<Integer>) transport::unregisteredConsumerGroups);
         metrics.gauge("switch.state", (Gauge<Integer>) () -> tracker.status().state().ordinal());
         metrics.gauge("switch.effective-state", (Gauge<Integer>) () -> tracker.effectiveState().ordinal());
         metrics.gauge("switch.epoch", (Gauge<Long>) () -> tracker.status().epoch());
         metrics.gauge("switch.reachable", (Gauge<Integer>) () -> sw.isReachable() ? 1 : 0);
         metrics.gauge("switch.leader", (Gauge<Integer>) () -> leadership.isLeader() ? 1 : 0);
+    }
+
+    /**
+     * The probe topic, created at start if the MQ allows ({@link PrimaryTransport#ensureTopic}); a topic that does not
+     * exist and cannot be created fails the start ({@code ConfigurationException} naming the fix); an MQ that cannot
+     * be asked now does not (SmartMQ starts degraded if it must; the prober finds the MQ later).
+     */
+    private void ensureProbeTopic() {
+        try {
+            if (transport.ensureTopic(config.probeTopic(), config.probeTimeout())) {
+                log.info("SmartMQ: probe topic {} created", config.probeTopic());
+            }
+        } catch (dev.smartmq.spi.TransportException e) {
+            log.warn("SmartMQ: probe topic {} not checked at start ({}); the prober needs it to find the MQ healthy"
+                    + " again after a degrade", config.probeTopic(), e.getMessage());
+        }
     }
 
     /** Starts the ports (switch, fallback store, transport, in this order), then the engine's loops. */
@@ -197,8 +214,12 @@ public final class Engine implements AutoCloseable {
             checkShardCount(true);
             transport.start();
             started++;
+            ensureProbeTopic();
         } catch (RuntimeException e) {
             log.error("SmartMQ: starting the ports failed; closing what was started", e);
+            if (started >= 3) {
+                closeQuietly(transport, "transport");
+            }
             if (started >= 2) {
                 closeQuietly(store, "fallback store");
             }

@@ -86,7 +86,7 @@ public final class RocketMQSender {
         // writes the request; the reply completes the callback on RocketMQ's callback threads. So as many sends
         // are in flight as callers start, not as many as there are executor threads.
         String topic = envelope.topic();
-        Selection selection = new Selection(envelope.message().key());
+        Selection selection = Selection.of(envelope.message());
         SendCallback callback = new SendCallback() {
             @Override
             public void onSuccess(SendResult result) {
@@ -170,7 +170,7 @@ public final class RocketMQSender {
         }
         String key = envelope == null ? null : envelope.message().key();
         String topic = envelope == null ? msg.getTopic() : envelope.topic();
-        Selection selection = new Selection(key);
+        Selection selection = envelope == null ? new Selection(null) : Selection.of(envelope.message());
         SendResult result;
         try {
             if (key != null) {
