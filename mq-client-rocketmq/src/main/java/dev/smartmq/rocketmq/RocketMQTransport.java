@@ -10,6 +10,7 @@ import dev.smartmq.rocketmq.internal.ClientSettings;
 import dev.smartmq.rocketmq.internal.FailureClassifier;
 import dev.smartmq.rocketmq.internal.GroupConsumer;
 import dev.smartmq.rocketmq.internal.IsolationAwareSelector;
+import dev.smartmq.rocketmq.internal.AsyncSendDeadlines;
 import dev.smartmq.rocketmq.internal.IsolationAwareSelector.Selection;
 import dev.smartmq.rocketmq.internal.MessageMapping;
 import dev.smartmq.spi.BrokerHealthListener;
@@ -123,6 +124,8 @@ public final class RocketMQTransport implements PrimaryTransport {
     private static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     // Extra time an async future gets beyond its budget, so RocketMQ's own timeout (the better error) wins.
     private static final Duration ASYNC_GRACE = Duration.ofMillis(500);
+    // How often async sends past budget + grace are looked for (a deadline fires up to this late).
+    private static final long ASYNC_DEADLINE_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final byte[] PROBE_BODY = "smartmq-probe".getBytes(StandardCharsets.UTF_8);
     // How long a "this topic has no route" verdict (asked of the name server) is reused for the same topic.
     private static final long NO_ROUTE_VERDICT_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -134,6 +137,7 @@ public final class RocketMQTransport implements PrimaryTransport {
     private final ClientSettings settings;
     private final DefaultMQProducer producer;
     private final ThreadPoolExecutor asyncExecutor;
+    private final AsyncSendDeadlines deadlines;
     private final Map<String, GroupConsumer> consumers = new ConcurrentHashMap<>();
     private final BrokerIsolation isolation;
     private final IsolationAwareSelector selector;
@@ -171,6 +175,7 @@ public final class RocketMQTransport implements PrimaryTransport {
                 });
         asyncExecutor.allowCoreThreadTimeOut(true);
         producer.setAsyncSenderExecutor(asyncExecutor);
+        this.deadlines = new AsyncSendDeadlines(ASYNC_DEADLINE_TICK_NANOS, "smartmq-rocketmq-deadlines-1");
         this.isolation = new BrokerIsolation(b.brokerIsolationThreshold, System::nanoTime);
         this.selector = new IsolationAwareSelector(isolation);
     }
@@ -191,9 +196,11 @@ public final class RocketMQTransport implements PrimaryTransport {
         }
         try {
             producer.start();
+            deadlines.start();
         } catch (MQClientException e) {
             state.set(State.CLOSED);
             asyncExecutor.shutdownNow();
+            deadlines.close();
             throw new ConfigurationException("RocketMQ producer did not start: " + e.getErrorMessage());
         }
         LOG.info("RocketMQ transport started: {}", this);
@@ -268,12 +275,10 @@ public final class RocketMQTransport implements PrimaryTransport {
             future.completeExceptionally(attribute(topic, selection, e, what));
             return future;
         }
-        return future.orTimeout(timeout.plus(ASYNC_GRACE).toMillis(), TimeUnit.MILLISECONDS)
-                .exceptionallyCompose(e -> CompletableFuture.failedFuture(
-                        e instanceof TimeoutException
-                                ? attribute(topic, selection,
-                                        TransportException.infrastructure(what + " timed out after " + timeout, e), what)
-                                : e));
+        deadlines.watch(future, System.nanoTime() + timeout.plus(ASYNC_GRACE).toNanos(),
+                () -> attribute(topic, selection, TransportException.infrastructure(what + " timed out after "
+                        + timeout, new TimeoutException("no answer within " + timeout.plus(ASYNC_GRACE))), what));
+        return future;
     }
 
     @Override
@@ -512,6 +517,7 @@ public final class RocketMQTransport implements PrimaryTransport {
             producer.shutdown();
         }
         asyncExecutor.shutdownNow();
+        deadlines.close();
         LOG.info("RocketMQ transport closed: {}", settings.instanceName());
     }
 
