@@ -32,7 +32,7 @@ final class CompletionDispatcher implements Executor {
     /** How often the engine's timer calls {@link #checkStalled()}. */
     static final long CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     /** Completions waiting per running drainer beyond which another one starts. */
-    static final int BACKLOG_PER_DRAINER = 256;
+    static final int BACKLOG_PER_DRAINER = 32;
 
     private final Executor threads;
     private final LongSupplier nanoTime;
