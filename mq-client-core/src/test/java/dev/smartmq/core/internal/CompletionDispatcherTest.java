@@ -39,18 +39,19 @@ class CompletionDispatcherTest {
     @Test
     void oneDrainerRunsEveryCompletionQueuedWhileItWasComing() {
         List<Integer> ran = new ArrayList<>();
-        for (int i = 0; i < 100; i++) {
+        int count = CompletionDispatcher.BACKLOG_PER_DRAINER;
+        for (int i = 0; i < count; i++) {
             int n = i;
             dispatcher.execute(() -> ran.add(n));
         }
-        assertEquals(1, executor.tasks.size(), "one executor task for 100 completions");
+        assertEquals(1, executor.tasks.size(), "one executor task for " + count + " completions");
         assertEquals(List.of(), ran, "nothing ran on the submitting thread");
         executor.runAll();
-        assertEquals(100, ran.size());
+        assertEquals(count, ran.size());
         assertEquals(0, ran.get(0));
-        assertEquals(99, ran.get(99), "in submission order");
+        assertEquals(count - 1, ran.get(count - 1), "in submission order");
         assertEquals(0, dispatcher.drainers(), "the drainer ended with the queue empty");
-        dispatcher.execute(() -> ran.add(100));
+        dispatcher.execute(() -> ran.add(count));
         assertEquals(1, executor.tasks.size(), "the next completion starts a new drainer");
     }
 
