@@ -2,6 +2,9 @@ package dev.smartmq.bench.engine;
 
 import dev.smartmq.bench.BenchLine;
 import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.net.URISyntaxException;
 import java.net.URL;
 import java.net.URLClassLoader;
@@ -23,7 +26,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
 /**
  * Runs {@link EngineSendBenchmark} with JMH's gc profiler in one forked JVM (so the numbers are the engine's,
  * not those of a broker sharing the heap) and turns the result into
- * {@code BENCH engine ns_per_send=<n> bytes_per_send=<n>} (targets: at most 1,000 ns and 512 bytes).
+ * {@code BENCH engine ns_per_send=<n> bytes_per_send=<n> cpu_ns_per_send=<n>} (targets: at most 1,000 ns and 512
+ * bytes). {@code ns_per_send} is JMH's score (wall time per call); {@code cpu_ns_per_send} the benchmark thread's
+ * CPU time per call, the figure to read on a loaded machine, where the wall time includes waiting for a core.
  *
  * <p>Under {@code exec:java} the project's classes live in Maven's class loader, not on
  * {@code java.class.path}, which is what JMH hands the forked JVM; so the class path is taken from the
@@ -43,6 +48,12 @@ public final class EngineBenchmark {
     /** Runs both benchmarks; {@code seconds} per warm-up and per measurement iteration (3 of each). */
     public static BenchLine run(double seconds) throws RunnerException {
         useLoaderClassPath();
+        Path cpuFile;
+        try {
+            cpuFile = Files.createTempFile("smartmq-engine-cpu", ".txt");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         TimeValue t = TimeValue.milliseconds(Math.max(100, (long) (seconds * 1000)));
         ChainedOptionsBuilder b = new OptionsBuilder()
                 .include(EngineSendBenchmark.class.getName() + "\\.")
@@ -50,7 +61,8 @@ public final class EngineBenchmark {
                 .warmupIterations(3).warmupTime(t)
                 .measurementIterations(3).measurementTime(t)
                 .threads(1)
-                .jvmArgs("-Xmx512m", "-XX:+UseG1GC")
+                .jvmArgs("-Xmx512m", "-XX:+UseG1GC",
+                        "-D" + EngineSendBenchmark.CPU_FILE_PROPERTY + "=" + cpuFile)
                 .addProfiler(GCProfiler.class)
                 .shouldFailOnError(true);
         Collection<RunResult> results = new Runner(b.build()).run();
@@ -70,13 +82,44 @@ public final class EngineBenchmark {
                 asyncBytes = alloc;
             }
         }
-        System.out.printf(Locale.ROOT, "  engine send: %.0f ns, %.0f B allocated (targets %.0f ns, %.0f B); "
-                + "sendAsync+join: %.0f ns, %.0f B%n", ns, bytes, TARGET_NS, TARGET_BYTES, asyncNs, asyncBytes);
+        double cpuNs = medianCpu(cpuFile, "send");
+        double asyncCpuNs = medianCpu(cpuFile, "sendAsync");
+        try {
+            Files.deleteIfExists(cpuFile);
+        } catch (IOException e) {
+            System.out.println("  (could not delete " + cpuFile + ": " + e + ")");
+        }
+        System.out.printf(Locale.ROOT, "  engine send: %.0f ns (thread CPU %.0f ns), %.0f B allocated (targets %.0f ns, "
+                + "%.0f B); sendAsync+join: %.0f ns (CPU %.0f ns), %.0f B%n", ns, cpuNs, bytes, TARGET_NS, TARGET_BYTES,
+                asyncNs, asyncCpuNs, asyncBytes);
         return new BenchLine("engine", Math.rint(ns), TARGET_NS, ns / TARGET_NS, 0, Map.of())
                 .with("ns_per_send", String.format(Locale.ROOT, "%.0f", ns))
                 .with("bytes_per_send", String.format(Locale.ROOT, "%.0f", bytes))
+                .with("cpu_ns_per_send", String.format(Locale.ROOT, "%.0f", cpuNs))
                 .with("async_ns_per_send", String.format(Locale.ROOT, "%.0f", asyncNs))
-                .with("async_bytes_per_send", String.format(Locale.ROOT, "%.0f", asyncBytes));
+                .with("async_bytes_per_send", String.format(Locale.ROOT, "%.0f", asyncBytes))
+                .with("async_cpu_ns_per_send", String.format(Locale.ROOT, "%.0f", asyncCpuNs));
+    }
+
+    /** Median of the fork's per-iteration thread-CPU nanoseconds per call of {@code benchmark}; NaN if none. */
+    static double medianCpu(Path file, String benchmark) {
+        List<Double> values = new ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(file)) {
+                String[] f = line.trim().split(" ");
+                if (f.length == 2 && f[0].equals(benchmark)) {
+                    values.add(Double.parseDouble(f[1]));
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return Double.NaN;
+        }
+        if (values.isEmpty()) {
+            return Double.NaN;
+        }
+        values.sort(null);
+        int n = values.size();
+        return n % 2 == 1 ? values.get(n / 2) : (values.get(n / 2 - 1) + values.get(n / 2)) / 2;
     }
 
     private static double allocNorm(Map<String, Result> secondary) {

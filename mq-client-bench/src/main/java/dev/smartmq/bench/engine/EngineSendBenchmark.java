@@ -5,6 +5,12 @@ import dev.smartmq.api.SendReceipt;
 import dev.smartmq.api.SmartMQConfig;
 import dev.smartmq.api.SmartProducer;
 import dev.smartmq.core.SmartMQ;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -30,9 +36,17 @@ import org.openjdk.jmh.annotations.TearDown;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class EngineSendBenchmark {
 
+    /** System property naming the file the fork appends its CPU-time figures to (one line per iteration). */
+    static final String CPU_FILE_PROPERTY = "smartmq.bench.engine.cpuFile";
+
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
     private SmartMQ mq;
     private SmartProducer producer;
     private Message message;
+    private long calls;
+    private long cpuAtStart;
+    private String running = "";
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -53,13 +67,37 @@ public class EngineSendBenchmark {
         mq.close();
     }
 
+    /**
+     * Thread CPU time per call of this iteration: unlike the JMH score (wall time), it does not grow when the
+     * benchmark thread waits for a core on a loaded machine. One benchmark thread, so setup and teardown run on
+     * it (JMH runs Benchmark-scoped iteration fixtures on a worker thread).
+     */
+    @Setup(Level.Iteration)
+    public void startIteration(org.openjdk.jmh.infra.BenchmarkParams params) {
+        running = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
+        calls = 0;
+        cpuAtStart = THREADS.getCurrentThreadCpuTime();
+    }
+
+    @TearDown(Level.Iteration)
+    public void endIteration(org.openjdk.jmh.infra.IterationParams params) throws IOException {
+        long cpu = THREADS.getCurrentThreadCpuTime() - cpuAtStart;
+        String file = System.getProperty(CPU_FILE_PROPERTY);
+        if (file != null && calls > 0 && params.getType() == org.openjdk.jmh.runner.IterationType.MEASUREMENT) {
+            Files.writeString(Path.of(file), running + " " + ((double) cpu / calls) + "\n",
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        }
+    }
+
     @Benchmark
     public SendReceipt send() {
+        calls++;
         return producer.send(message);
     }
 
     @Benchmark
     public Object sendAsync() {
+        calls++;
         return producer.sendAsync(message).join();
     }
 }
