@@ -1,5 +1,6 @@
 package dev.smartmq.admin;
 
+import dev.smartmq.api.internal.NamedThreadFactory;
 import dev.smartmq.api.SwitchStatus;
 import dev.smartmq.zookeeper.ZkDegradationSwitch;
 import java.nio.charset.StandardCharsets;
@@ -7,7 +8,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.BoundedExponentialBackoffRetry;
@@ -41,17 +41,12 @@ final class ZkSession implements AutoCloseable {
     static ZkSession connect(CommonOptions o, String auth) {
         String connect = o.requireZk();
         int timeoutMs = (int) o.timeout.toMillis();
-        AtomicInteger threads = new AtomicInteger();
         CuratorFrameworkFactory.Builder b = CuratorFrameworkFactory.builder()
                 .connectString(connect)
                 .connectionTimeoutMs(timeoutMs)
                 .sessionTimeoutMs(Math.max(10_000, 3 * timeoutMs))
                 .retryPolicy(new BoundedExponentialBackoffRetry(100, 1_000, 3))
-                .threadFactory(r -> {
-                    Thread t = new Thread(r, "smartmq-admin-zk-" + threads.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
+                .threadFactory(new NamedThreadFactory("admin-zk"));
         if (auth != null) {
             b.authorization("digest", auth.getBytes(StandardCharsets.UTF_8));
         }

@@ -1,5 +1,6 @@
 package dev.smartmq.chaos;
 
+import static dev.smartmq.api.internal.Closeables.closeQuietly;
 import static org.awaitility.Awaitility.await;
 
 import dev.smartmq.api.SwitchStatus;
@@ -267,17 +268,6 @@ final class ChaosCluster implements AutoCloseable {
         }
         for (AutoCloseable c : extras) {
             closeQuietly(c);
-        }
-    }
-
-    private static void closeQuietly(AutoCloseable c) {
-        if (c == null) {
-            return;
-        }
-        try {
-            c.close();
-        } catch (Exception e) {
-            log.warn("closing {} failed: {}", c, e.toString());
         }
     }
 }

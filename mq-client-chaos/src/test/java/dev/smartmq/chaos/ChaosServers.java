@@ -1,5 +1,7 @@
 package dev.smartmq.chaos;
 
+import static dev.smartmq.api.internal.Closeables.closeQuietly;
+
 import dev.smartmq.testkit.proxy.FaultProxy;
 import dev.smartmq.testkit.redis.RedisServer;
 import dev.smartmq.testkit.rocketmq.EmbeddedRocketMQ;
@@ -100,16 +102,5 @@ final class ChaosServers implements AutoCloseable {
         closeQuietly(rocketMQ);
         closeQuietly(redis);
         closeQuietly(zooKeeper);
-    }
-
-    static void closeQuietly(AutoCloseable c) {
-        if (c == null) {
-            return;
-        }
-        try {
-            c.close();
-        } catch (Exception e) {
-            log.warn("closing {} failed: {}", c, e.toString());
-        }
     }
 }

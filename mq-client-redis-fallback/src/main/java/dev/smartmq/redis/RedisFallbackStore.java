@@ -37,7 +37,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -1624,13 +1623,7 @@ public final class RedisFallbackStore implements FallbackStore, IdempotencyGuard
         }
 
         private static ExecutorService newPipelineExecutor() {
-            AtomicInteger n = new AtomicInteger();
-            ThreadFactory tf = r -> {
-                Thread t = new Thread(r, "smartmq-redis-pipeline-" + n.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            };
-            return Executors.newCachedThreadPool(tf);
+            return Executors.newCachedThreadPool(new dev.smartmq.api.internal.NamedThreadFactory("redis-pipeline"));
         }
 
         private static boolean positive(Duration d) {

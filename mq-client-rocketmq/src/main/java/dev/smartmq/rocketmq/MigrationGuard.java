@@ -49,11 +49,8 @@ public final class MigrationGuard implements AutoCloseable {
         this.registry = b.registry;
         this.interval = b.interval;
         this.timeout = b.timeout;
-        this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "smartmq-migration-guard-1");
-            t.setDaemon(true);
-            return t;
-        });
+        this.executor = Executors.newSingleThreadScheduledExecutor(
+                new dev.smartmq.api.internal.NamedThreadFactory("migration-guard"));
         executor.scheduleWithFixedDelay(this::checkAll, interval.toMillis(), interval.toMillis(),
                 TimeUnit.MILLISECONDS);
     }

@@ -1,57 +1,40 @@
 package dev.smartmq.rocketmq;
 
 import dev.smartmq.api.ConfigurationException;
-import dev.smartmq.api.InvalidMessageException;
 import dev.smartmq.api.Message;
 import dev.smartmq.api.Subscription;
-import dev.smartmq.rocketmq.internal.BrokerIsolatedException;
+import dev.smartmq.api.internal.NamedThreadFactory;
+import dev.smartmq.rocketmq.internal.AsyncSendDeadlines;
 import dev.smartmq.rocketmq.internal.BrokerIsolation;
 import dev.smartmq.rocketmq.internal.ClientSettings;
 import dev.smartmq.rocketmq.internal.FailureClassifier;
-import dev.smartmq.rocketmq.internal.GroupConsumer;
-import dev.smartmq.rocketmq.internal.IsolationAwareSelector;
-import dev.smartmq.rocketmq.internal.AsyncSendDeadlines;
-import dev.smartmq.rocketmq.internal.IsolationAwareSelector.Selection;
+import dev.smartmq.rocketmq.internal.GroupConsumers;
+import dev.smartmq.rocketmq.internal.IsolatedBrokerProber;
 import dev.smartmq.rocketmq.internal.MessageMapping;
+import dev.smartmq.rocketmq.internal.RocketMQSender;
+import dev.smartmq.rocketmq.internal.TopicAdmin;
+import dev.smartmq.rocketmq.internal.TransportSettings;
 import dev.smartmq.spi.BrokerHealthListener;
 import dev.smartmq.spi.Envelope;
-import dev.smartmq.spi.FailureScope;
 import dev.smartmq.spi.PrimaryTransport;
 import dev.smartmq.spi.TransportException;
 import dev.smartmq.spi.TransportListener;
 import dev.smartmq.spi.TransportReceipt;
 import dev.smartmq.spi.TransportSubscription;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 import org.apache.rocketmq.acl.common.AclClientRPCHook;
 import org.apache.rocketmq.acl.common.SessionCredentials;
-import org.apache.rocketmq.client.Validators;
-import org.apache.rocketmq.client.exception.MQBrokerException;
 import org.apache.rocketmq.client.exception.MQClientException;
-import org.apache.rocketmq.client.impl.factory.MQClientInstance;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
-import org.apache.rocketmq.client.producer.SendCallback;
-import org.apache.rocketmq.client.producer.SendResult;
-import org.apache.rocketmq.client.producer.SendStatus;
-import org.apache.rocketmq.common.constant.PermName;
-import org.apache.rocketmq.common.message.MessageQueue;
-import org.apache.rocketmq.remoting.protocol.body.ClusterInfo;
-import org.apache.rocketmq.remoting.protocol.route.TopicRouteData;
-import org.apache.rocketmq.remoting.exception.RemotingException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,6 +74,12 @@ import org.slf4j.LoggerFactory;
  *       every log line mask them.</li>
  * </ul>
  *
+ * <p>Structure: this class is the lifecycle and the public face; the work is in {@code internal} types, one job
+ * each: {@code RocketMQSender} (the send path and failure attribution), {@code GroupConsumers} (push consumers per
+ * group), {@code IsolatedBrokerProber} (re-admitting isolated brokers), {@code TopicAdmin} (topic checks), all
+ * sharing one immutable {@code TransportSettings} copied from the {@link Builder} at {@link Builder#build()}.
+ * The builder stays here (about half of the file): it is public API, one validated setter per setting.
+ *
  * <p>Lifecycle: {@link #start()} once, then use from any thread, then {@link #close()} (idempotent), which shuts
  * down the producer, every push consumer and the async executor this transport created.
  */
@@ -122,40 +111,33 @@ public final class RocketMQTransport implements PrimaryTransport {
     private static final Logger LOG = LoggerFactory.getLogger(RocketMQTransport.class);
     private static final Pattern GROUP = Pattern.compile("[A-Za-z0-9_-]{1,120}");
     private static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9_-]{1,64}");
-    // Extra time an async future gets beyond its budget, so RocketMQ's own timeout (the better error) wins.
-    private static final Duration ASYNC_GRACE = Duration.ofMillis(500);
     // How often async sends past budget + grace are looked for (a deadline fires up to this late).
     private static final long ASYNC_DEADLINE_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-    private static final byte[] PROBE_BODY = "smartmq-probe".getBytes(StandardCharsets.UTF_8);
-    // How long a "this topic has no route" verdict (asked of the name server) is reused for the same topic.
-    private static final long NO_ROUTE_VERDICT_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private enum State { LATENT, STARTED, CLOSED }
 
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
-    private final Builder config;
+    private final TransportSettings config;
     private final ClientSettings settings;
     private final DefaultMQProducer producer;
     private final ThreadPoolExecutor asyncExecutor;
     private final AsyncSendDeadlines deadlines;
-    private final Map<String, GroupConsumer> consumers = new ConcurrentHashMap<>();
     private final BrokerIsolation isolation;
-    private final IsolationAwareSelector selector;
-    private final Map<String, NoRouteVerdict> noRouteVerdicts = new ConcurrentHashMap<>();
+    private final RocketMQSender sender;
+    private final GroupConsumers consumers;
+    private final IsolatedBrokerProber brokerProber;
+    private final TopicAdmin topics;
 
-    private record NoRouteVerdict(FailureScope scope, long atNanos) {
-    }
-
-    private RocketMQTransport(Builder b) {
-        this.config = b.copy();
+    private RocketMQTransport(TransportSettings b) {
+        this.config = b;
         String instanceName = "smartmq-" + ProcessHandle.current().pid() + "-"
                 + UUID.randomUUID().toString().substring(0, 8);
-        this.settings = new ClientSettings(b.nameServer, b.namespace, instanceName,
-                b.accessKey == null ? null : new AclClientRPCHook(new SessionCredentials(b.accessKey, b.secretKey)),
-                b.nameServerTimeout, b.routeRefreshInterval);
-        this.producer = new DefaultMQProducer(b.producerGroup, settings.rpcHook());
+        this.settings = new ClientSettings(b.nameServer(), b.namespace(), instanceName,
+                b.accessKey() == null ? null : new AclClientRPCHook(new SessionCredentials(b.accessKey(), b.secretKey())),
+                b.nameServerTimeout(), b.routeRefreshInterval());
+        this.producer = new DefaultMQProducer(b.producerGroup(), settings.rpcHook());
         settings.applyTo(producer);
-        producer.setSendMsgTimeout((int) b.sendTimeout.toMillis());
+        producer.setSendMsgTimeout((int) b.sendTimeout().toMillis());
         // RocketMQ's own sync retry re-sends after a timeout too (with what is left of the budget), which makes a
         // copy the engine cannot see; the transport retries itself, only when the request never reached a store.
         producer.setRetryTimesWhenSendFailed(0);
@@ -164,20 +146,18 @@ public final class RocketMQTransport implements PrimaryTransport {
         // retry goes to another queue, even for a keyed send (breaking per-key order). The engine's failover is
         // the retry. RocketMQTransportFaultIT counts the copies a hung broker ends up with.
         producer.setRetryTimesWhenSendAsyncFailed(0);
-        producer.setMaxMessageSize(b.maxBodySize);
+        producer.setMaxMessageSize(b.maxBodySize());
         producer.setSendLatencyFaultEnable(true);
-        AtomicInteger threads = new AtomicInteger();
-        this.asyncExecutor = new ThreadPoolExecutor(b.asyncSendThreads, b.asyncSendThreads, 60, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(b.asyncSendQueueCapacity), r -> {
-                    Thread t = new Thread(r, "smartmq-rocketmq-async-" + threads.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
+        this.asyncExecutor = new ThreadPoolExecutor(b.asyncSendThreads(), b.asyncSendThreads(), 60, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(b.asyncSendQueueCapacity()), new NamedThreadFactory("rocketmq-async"));
         asyncExecutor.allowCoreThreadTimeOut(true);
         producer.setAsyncSenderExecutor(asyncExecutor);
-        this.deadlines = new AsyncSendDeadlines(ASYNC_DEADLINE_TICK_NANOS, "smartmq-rocketmq-deadlines-1");
-        this.isolation = new BrokerIsolation(b.brokerIsolationThreshold, System::nanoTime);
-        this.selector = new IsolationAwareSelector(isolation);
+        this.isolation = new BrokerIsolation(b.brokerIsolationThreshold(), System::nanoTime);
+        this.deadlines = new AsyncSendDeadlines(ASYNC_DEADLINE_TICK_NANOS, "rocketmq-deadlines");
+        this.sender = new RocketMQSender(b, producer, isolation, deadlines);
+        this.consumers = new GroupConsumers(settings, b.consumeFrom(), b.consumeThreads());
+        this.brokerProber = new IsolatedBrokerProber(producer, isolation);
+        this.topics = new TopicAdmin(b, producer, sender);
     }
 
     public static Builder builder() {
@@ -208,77 +188,24 @@ public final class RocketMQTransport implements PrimaryTransport {
 
     @Override
     public void validate(Message message) {
-        MessageMapping.validate(message, config.maxBodySize, config.namespace);
+        MessageMapping.validate(message, config.maxBodySize(), config.namespace());
     }
 
     @Override
     public TransportReceipt send(Envelope envelope, Duration timeout) {
         checkStarted();
-        Objects.requireNonNull(timeout, "timeout");
-        long deadline = System.nanoTime() + timeout.toNanos();
-        org.apache.rocketmq.common.message.Message msg = prepare(envelope);
-        return doSend(envelope, msg, deadline, "send of " + envelope.id() + " to " + envelope.topic());
+        return sender.send(envelope, timeout);
     }
 
     @Override
     public CompletableFuture<TransportReceipt> sendAsync(Envelope envelope, Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
-        CompletableFuture<TransportReceipt> future = new CompletableFuture<>();
-        org.apache.rocketmq.common.message.Message msg;
         try {
             checkStarted();
-            msg = prepare(envelope);
         } catch (RuntimeException e) {
-            future.completeExceptionally(e);
-            return future;
+            return CompletableFuture.failedFuture(e);
         }
-        String what = "async send of " + envelope.id() + " to " + envelope.topic();
-        // RocketMQ's own async mode: our executor (RocketMQ's asyncSenderExecutor) only looks up the route and
-        // writes the request; the reply completes the callback on RocketMQ's callback threads. So as many sends
-        // are in flight as callers start, not as many as there are executor threads.
-        String topic = envelope.topic();
-        Selection selection = new Selection(envelope.message().key());
-        SendCallback callback = new SendCallback() {
-            @Override
-            public void onSuccess(SendResult result) {
-                try {
-                    TransportReceipt r = receipt(result, what);
-                    succeeded(selection);
-                    future.complete(r);
-                } catch (TransportException e) {
-                    future.completeExceptionally(attribute(topic, selection, e, what));
-                }
-            }
-
-            @Override
-            public void onException(Throwable e) {
-                future.completeExceptionally(attribute(topic, selection, e, what));
-            }
-        };
-        try {
-            long timeoutMillis = Math.max(1, timeout.toMillis());
-            producer.send(msg, selector, selection, callback, timeoutMillis);
-        } catch (MQClientException e) {
-            if (e.getCause() instanceof RejectedExecutionException) {
-                // Sends are backing up behind a slow MQ (or the transport is closing): that is the MQ's state.
-                future.completeExceptionally(TransportException.infrastructure(
-                        what + " rejected: " + config.asyncSendQueueCapacity + " async sends already queued", e));
-            } else {
-                future.completeExceptionally(attribute(topic, selection, e, what));
-            }
-            return future;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            future.completeExceptionally(FailureClassifier.toTransportException(what, e));
-            return future;
-        } catch (Exception e) {
-            future.completeExceptionally(attribute(topic, selection, e, what));
-            return future;
-        }
-        deadlines.watch(future, System.nanoTime() + timeout.plus(ASYNC_GRACE).toNanos(),
-                () -> attribute(topic, selection, TransportException.infrastructure(what + " timed out after "
-                        + timeout, new TimeoutException("no answer within " + timeout.plus(ASYNC_GRACE))), what));
-        return future;
+        return sender.sendAsync(envelope, timeout);
     }
 
     @Override
@@ -286,40 +213,13 @@ public final class RocketMQTransport implements PrimaryTransport {
         checkStarted();
         Objects.requireNonNull(subscription, "subscription");
         Objects.requireNonNull(listener, "listener");
-        synchronized (consumers) {
-            GroupConsumer group = consumers.get(subscription.group());
-            if (group != null && group.isEmpty()) {
-                consumers.remove(subscription.group());
-                group = null;
-            }
-            if (group == null) {
-                group = new GroupConsumer(subscription.group(), subscription.ordering(), settings,
-                        config.consumeFrom, config.consumeThreads, listener.redelivery());
-                consumers.put(subscription.group(), group);
-            }
-            try {
-                return group.add(subscription, listener);
-            } finally {
-                if (group.isEmpty()) {
-                    consumers.remove(subscription.group());
-                    group.close();
-                }
-            }
-        }
+        return consumers.subscribe(subscription, listener);
     }
 
     @Override
     public void probe(String probeTopic, Duration timeout) {
         checkStarted();
-        Objects.requireNonNull(timeout, "timeout");
-        org.apache.rocketmq.common.message.Message msg =
-                new org.apache.rocketmq.common.message.Message(probeTopic, "probe", PROBE_BODY);
-        try {
-            Validators.checkMessage(msg, producer);
-        } catch (MQClientException e) {
-            throw FailureClassifier.input("probe of topic " + probeTopic, e);
-        }
-        doSend(null, msg, System.nanoTime() + timeout.toNanos(), "probe of topic " + probeTopic);
+        sender.probe(probeTopic, timeout);
     }
 
     /**
@@ -334,36 +234,7 @@ public final class RocketMQTransport implements PrimaryTransport {
      */
     public boolean ensureTopic(String topic, Duration timeout) {
         checkStarted();
-        Objects.requireNonNull(timeout, "timeout");
-        String ns = config.namespace;
-        String wrapped = ns == null ? topic : org.apache.rocketmq.remoting.protocol.NamespaceUtil.wrapNamespace(ns, topic);
-        var api = producer.getDefaultMQProducerImpl().getMqClientFactory().getMQClientAPIImpl();
-        try {
-            api.getTopicRouteInfoFromNameServer(wrapped, timeout.toMillis());
-            return false;
-        } catch (MQClientException e) {
-            if (e.getResponseCode() != org.apache.rocketmq.remoting.protocol.ResponseCode.TOPIC_NOT_EXIST) {
-                throw TransportException.infrastructure("looking up topic " + topic + ": " + e.getErrorMessage(), e);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw TransportException.infrastructure("looking up topic " + topic, e);
-        } catch (Exception e) {
-            throw TransportException.infrastructure("looking up topic " + topic + ": " + e, e);
-        }
-        try {
-            probe(topic, timeout);
-        } catch (TransportException e) {
-            if (String.valueOf(e.getMessage()).contains("No route info")
-                    || (e.getCause() != null && String.valueOf(e.getCause().getMessage()).contains("No route info"))) {
-                throw new ConfigurationException("topic '" + wrapped + "' does not exist and the broker does not create"
-                        + " topics automatically (autoCreateTopicEnable=false); create it: mqadmin updateTopic -n "
-                        + config.nameServer + " -c <cluster> -t " + wrapped);
-            }
-            throw e;
-        }
-        LOG.info("topic {} did not exist; created by a probe send (the broker auto-creates topics)", wrapped);
-        return true;
+        return topics.ensureTopic(topic, timeout);
     }
 
     /**
@@ -373,31 +244,9 @@ public final class RocketMQTransport implements PrimaryTransport {
      *
      * @throws TransportException ({@code INFRASTRUCTURE}) if the route or a broker cannot be asked
      */
-    public java.util.Set<String> brokerConsumerGroups(String topic, Duration timeout) {
+    public Set<String> brokerConsumerGroups(String topic, Duration timeout) {
         checkStarted();
-        Objects.requireNonNull(timeout, "timeout");
-        String ns = config.namespace;
-        String wrapped = ns == null ? topic : org.apache.rocketmq.remoting.protocol.NamespaceUtil.wrapNamespace(ns, topic);
-        var api = producer.getDefaultMQProducerImpl().getMqClientFactory().getMQClientAPIImpl();
-        java.util.Set<String> groups = new java.util.TreeSet<>();
-        try {
-            var route = api.getTopicRouteInfoFromNameServer(wrapped, timeout.toMillis());
-            for (var broker : route.getBrokerDatas()) {
-                String addr = broker.selectBrokerAddr();
-                if (addr == null) {
-                    continue;
-                }
-                for (String g : api.queryTopicConsumeByWho(addr, wrapped, timeout.toMillis()).getGroupList()) {
-                    groups.add(ns == null ? g : org.apache.rocketmq.remoting.protocol.NamespaceUtil.withoutNamespace(g, ns));
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw TransportException.infrastructure("asking the brokers of " + topic + " for its groups", e);
-        } catch (Exception e) {
-            throw TransportException.infrastructure("asking the brokers of " + topic + " for its groups: " + e, e);
-        }
-        return groups;
+        return topics.brokerConsumerGroups(topic, timeout);
     }
 
     @Override
@@ -411,87 +260,15 @@ public final class RocketMQTransport implements PrimaryTransport {
     }
 
     /**
-     * Probes each locally isolated broker: refreshes the routes it served from the name server, then sends a probe
-     * message to a queue of {@code probeTopic} on that broker (or, if the probe topic has no queue there, reads a
-     * queue offset from it). Re-admits the broker when the probe succeeds and every topic it was isolated for lists
-     * it again, so its keys find their queues. A broker out of every route for
-     * {@link BrokerIsolation#FORGET_AFTER_NANOS} is forgotten.
+     * Probes each locally isolated broker and re-admits those that answer and are listed by every route they were
+     * isolated for ({@link IsolatedBrokerProber}); nothing before {@link #start()} or after {@link #close()}.
      */
     @Override
     public void probeIsolatedBrokers(String probeTopic, Duration timeout) {
         if (state.get() != State.STARTED) {
             return;
         }
-        MQClientInstance factory = producer.getDefaultMQProducerImpl().getMqClientFactory();
-        for (BrokerIsolation.Isolated i : isolation.isolated()) {
-            String broker = i.broker();
-            refreshRoute(factory, probeTopic);
-            i.topics().forEach(t -> refreshRoute(factory, t));
-            boolean probeTopicThere = routeHas(factory, probeTopic, broker);
-            String readTopic = i.topics().stream().filter(t -> routeHas(factory, t, broker)).findFirst().orElse(null);
-            if (!probeTopicThere && readTopic == null) {
-                if (isolation.isolatedLongerThanForgetTime(i)) {
-                    isolation.readmit(broker, "forgotten: out of every route for "
-                            + TimeUnit.NANOSECONDS.toMinutes(BrokerIsolation.FORGET_AFTER_NANOS) + " minutes");
-                }
-                continue;
-            }
-            try {
-                if (probeTopicThere) {
-                    probeBroker(probeTopic, broker, timeout);
-                } else {
-                    String addr = factory.findBrokerAddressInPublish(broker);
-                    if (addr == null) {
-                        continue;
-                    }
-                    factory.getMQClientAPIImpl().getMaxOffset(addr,
-                            new MessageQueue(producer.withNamespace(readTopic), broker, 0),
-                            Math.max(1, timeout.toMillis()));
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (Exception e) {
-                LOG.debug("probe of isolated broker {} failed: {}", broker, e.toString());
-                continue;
-            }
-            boolean everyTopicListsIt = i.topics().stream()
-                    .allMatch(t -> routeHas(factory, t, broker) || !hasRoute(factory, t));
-            if (everyTopicListsIt) {
-                isolation.readmit(broker, (probeTopicThere ? "a probe of " + probeTopic : "an offset read of " + readTopic)
-                        + " on it succeeded");
-            }
-        }
-    }
-
-    private void probeBroker(String probeTopic, String broker, Duration timeout) throws Exception {
-        org.apache.rocketmq.common.message.Message msg =
-                new org.apache.rocketmq.common.message.Message(probeTopic, "probe", PROBE_BODY);
-        SendResult r = producer.send(msg, (queues, m, arg) -> queues.stream()
-                .filter(q -> q.getBrokerName().equals(broker)).findFirst()
-                .orElseThrow(() -> new IllegalStateException(probeTopic + " has no queue on " + broker)),
-                null, Math.max(1, timeout.toMillis()));
-        if (r == null || r.getSendStatus() != SendStatus.SEND_OK) {
-            throw new IllegalStateException("probe of " + broker + " returned " + (r == null ? null : r.getSendStatus()));
-        }
-    }
-
-    private void refreshRoute(MQClientInstance factory, String topic) {
-        try {
-            factory.updateTopicRouteInfoFromNameServer(producer.withNamespace(topic));
-        } catch (RuntimeException e) {
-            LOG.debug("route refresh of {} failed: {}", topic, e.toString());
-        }
-    }
-
-    private boolean hasRoute(MQClientInstance factory, String topic) {
-        return factory.getTopicRouteTable().get(producer.withNamespace(topic)) != null;
-    }
-
-    private boolean routeHas(MQClientInstance factory, String topic, String broker) {
-        TopicRouteData route = factory.getTopicRouteTable().get(producer.withNamespace(topic));
-        return route != null && route.getQueueDatas().stream().anyMatch(q -> q.getBrokerName().equals(broker)
-                && PermName.isWriteable(q.getPerm()) && q.getWriteQueueNums() > 0);
+        brokerProber.probeIsolatedBrokers(probeTopic, timeout);
     }
 
     @Override
@@ -501,14 +278,11 @@ public final class RocketMQTransport implements PrimaryTransport {
             return;
         }
         asyncExecutor.shutdown();
-        synchronized (consumers) {
-            consumers.values().forEach(GroupConsumer::close);
-            consumers.clear();
-        }
+        consumers.close();
         if (previous == State.STARTED) {
             try {
                 // Queued async sends get their timeout at most; RocketMQ fails them once the producer is down.
-                if (!asyncExecutor.awaitTermination(config.sendTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                if (!asyncExecutor.awaitTermination(config.sendTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
                     LOG.warn("async sends still running at close; they fail as the producer shuts down");
                 }
             } catch (InterruptedException e) {
@@ -525,170 +299,6 @@ public final class RocketMQTransport implements PrimaryTransport {
     public String toString() {
         return "RocketMQTransport{" + config + ", instanceName=" + settings.instanceName() + ", state="
                 + state.get() + "}";
-    }
-
-    /** Pre-flight: every input check runs here, before any I/O, and anything it throws is INPUT. */
-    private org.apache.rocketmq.common.message.Message prepare(Envelope envelope) {
-        Objects.requireNonNull(envelope, "envelope");
-        String what = "message " + envelope.id() + " to " + envelope.topic();
-        try {
-            validate(envelope.message());
-            org.apache.rocketmq.common.message.Message msg = MessageMapping.toRocketMQ(envelope);
-            // RocketMQ's own client-side rules, run here so that what they throw is known to be input.
-            org.apache.rocketmq.common.message.Message check =
-                    new org.apache.rocketmq.common.message.Message(producer.withNamespace(msg.getTopic()), msg.getBody());
-            Validators.checkMessage(check, producer);
-            return msg;
-        } catch (InvalidMessageException | MQClientException | IllegalArgumentException e) {
-            throw FailureClassifier.input(what, e);
-        }
-    }
-
-    private TransportReceipt doSend(Envelope envelope, org.apache.rocketmq.common.message.Message msg, long deadline,
-                                    String what) {
-        long remainingMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-        if (remainingMillis <= 0) {
-            throw TransportException.infrastructure(what + " timed out before it started (queued too long)", null);
-        }
-        String key = envelope == null ? null : envelope.message().key();
-        String topic = envelope == null ? msg.getTopic() : envelope.topic();
-        Selection selection = new Selection(key);
-        SendResult result;
-        try {
-            if (key != null) {
-                result = producer.send(msg, selector, selection, remainingMillis);
-            } else {
-                result = sendKeyless(msg, topic, selection, deadline, remainingMillis, what);
-            }
-        } catch (Exception e) {
-            // MQClientException, RemotingException, MQBrokerException, InterruptedException, runtime failures.
-            throw attribute(topic, selection, e, what);
-        }
-        TransportReceipt r;
-        try {
-            r = receipt(result, what);
-        } catch (TransportException e) {
-            throw attribute(topic, selection, e, what);
-        }
-        succeeded(selection);
-        return r;
-    }
-
-    private void succeeded(Selection selection) {
-        MessageQueue q = selection.queue();
-        if (q != null) {
-            isolation.recordSuccess(q.getBrokerName());
-        }
-    }
-
-    /**
-     * The classified failure, with what it proves about the cluster (DESIGN.md §4): a keyed send refused because its
-     * queue is on an isolated broker is {@link FailureScope#BROKER_ISOLATED}; a failure on a broker is scored by
-     * {@link BrokerIsolation} ({@code BROKER} while other brokers of the topic serve, else {@code CLUSTER}); a topic
-     * without a route is {@code TOPIC} when the name server answers that the topic has none, {@code CLUSTER} when
-     * the name server cannot be reached.
-     */
-    private TransportException attribute(String topic, Selection selection, Throwable failure, String what) {
-        String isolatedBroker = BrokerIsolatedException.brokerIn(failure);
-        if (isolatedBroker != null) {
-            return TransportException.infrastructure(FailureScope.BROKER_ISOLATED, isolatedBroker,
-                    what + " not attempted: its queue lives on broker " + isolatedBroker + ", isolated locally", null);
-        }
-        TransportException te = FailureClassifier.toTransportException(what, failure);
-        if (!te.isInfrastructure() || te.scope() != FailureScope.UNATTRIBUTED) {
-            return te;
-        }
-        MessageQueue q = selection.queue();
-        Throwable cause = te.getCause() != null ? te.getCause() : failure == te ? null : failure;
-        if (q != null) {
-            FailureScope scope = isolation.recordFailure(topic, q.getBrokerName(), te.getMessage());
-            return TransportException.infrastructure(scope, q.getBrokerName(), te.getMessage(), cause);
-        }
-        if (FailureClassifier.isNoRoute(failure)) {
-            return TransportException.infrastructure(noRouteScope(topic), null, te.getMessage(), cause);
-        }
-        return te;
-    }
-
-    /**
-     * What "no route" for {@code topic} proves (at most one name server question a second per topic): a topic this
-     * transport has sent to before lost every broker that served it ({@code CLUSTER}); otherwise, if the name server
-     * cannot be reached or lists no broker at all, the cluster is gone ({@code CLUSTER}); if it lists live brokers,
-     * this one topic has no route: it was never created ({@code TOPIC}).
-     */
-    private FailureScope noRouteScope(String topic) {
-        if (isolation.wasRouted(topic)) {
-            return FailureScope.CLUSTER;
-        }
-        long now = System.nanoTime();
-        NoRouteVerdict v = noRouteVerdicts.get(topic);
-        if (v != null && now - v.atNanos() < NO_ROUTE_VERDICT_NANOS) {
-            return v.scope();
-        }
-        FailureScope scope;
-        try {
-            ClusterInfo cluster = producer.getDefaultMQProducerImpl().getMqClientFactory().getMQClientAPIImpl()
-                    .getBrokerClusterInfo(config.nameServerTimeout.toMillis());
-            boolean brokersAlive = cluster != null && cluster.getBrokerAddrTable() != null
-                    && cluster.getBrokerAddrTable().values().stream()
-                    .anyMatch(b -> b.getBrokerAddrs() != null && !b.getBrokerAddrs().isEmpty());
-            scope = brokersAlive ? FailureScope.TOPIC : FailureScope.CLUSTER;
-        } catch (RemotingException e) {
-            scope = FailureScope.CLUSTER;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            scope = FailureScope.UNATTRIBUTED;
-        } catch (MQBrokerException | RuntimeException e) {
-            scope = FailureScope.UNATTRIBUTED; // cannot tell (e.g. the name server refused the question): counts
-        }
-        if (noRouteVerdicts.size() > 1_000) {
-            noRouteVerdicts.clear();
-        }
-        noRouteVerdicts.put(topic, new NoRouteVerdict(scope, now));
-        return scope;
-    }
-
-    /**
-     * A keyless sync send with up to {@code retriesWhenSendFailed} more attempts inside the same budget, each
-     * only after a failure that proves the request never reached a broker's store
-     * ({@link FailureClassifier#neverReachedTheStore}); the failed broker is scored in {@link BrokerIsolation}, so
-     * the next attempt goes to a healthy broker where there is one. A timeout is never retried: the broker may have stored the message, and the
-     * engine's fallback is the retry.
-     */
-    private SendResult sendKeyless(org.apache.rocketmq.common.message.Message msg, String topic, Selection selection,
-                                   long deadline, long firstAttemptMillis, String what) throws Exception {
-        long budgetMillis = firstAttemptMillis;
-        for (int attempt = 0; ; attempt++) {
-            try {
-                return producer.send(msg, selector, selection, budgetMillis);
-            } catch (MQClientException | RemotingException | MQBrokerException e) {
-                budgetMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                if (attempt >= config.retriesWhenSendFailed || budgetMillis <= 0 || !FailureClassifier.neverReachedTheStore(e)) {
-                    throw e;
-                }
-                MessageQueue failed = selection.queue();
-                if (failed != null) {
-                    // Scored now, so the next pick avoids the broker; the last attempt is scored by the caller.
-                    isolation.recordFailure(topic, failed.getBrokerName(), e.toString());
-                }
-                LOG.debug("{}: attempt {} never reached a broker ({}), retrying within the budget", what,
-                        attempt + 1, e.toString());
-            }
-        }
-    }
-
-    /** The receipt of a send RocketMQ answered, or the classified failure if it was not stored safely. */
-    private static TransportReceipt receipt(SendResult result, String what) {
-        if (result == null || result.getSendStatus() == null) {
-            throw TransportException.infrastructure(what + " returned no result", null);
-        }
-        if (result.getSendStatus() != SendStatus.SEND_OK) {
-            throw new TransportException(FailureClassifier.classifyStatus(result.getSendStatus()),
-                    what + " was stored by the master but not safely: " + result.getSendStatus()
-                            + " (msgId " + result.getMsgId() + "; if it is also stored elsewhere, a consumer may see"
-                            + " it twice)", null);
-        }
-        return new TransportReceipt(result.getMsgId());
     }
 
     private void checkStarted() {
@@ -720,26 +330,6 @@ public final class RocketMQTransport implements PrimaryTransport {
         private int brokerIsolationThreshold = DEFAULT_BROKER_ISOLATION_THRESHOLD;
 
         private Builder() {
-        }
-
-        private Builder copy() {
-            Builder c = new Builder();
-            c.nameServer = nameServer;
-            c.producerGroup = producerGroup;
-            c.namespace = namespace;
-            c.accessKey = accessKey;
-            c.secretKey = secretKey;
-            c.sendTimeout = sendTimeout;
-            c.nameServerTimeout = nameServerTimeout;
-            c.routeRefreshInterval = routeRefreshInterval;
-            c.retriesWhenSendFailed = retriesWhenSendFailed;
-            c.maxBodySize = maxBodySize;
-            c.asyncSendThreads = asyncSendThreads;
-            c.asyncSendQueueCapacity = asyncSendQueueCapacity;
-            c.consumeFrom = consumeFrom;
-            c.consumeThreads = consumeThreads;
-            c.brokerIsolationThreshold = brokerIsolationThreshold;
-            return c;
         }
 
         /** Name server address(es), {@code host:port} separated by {@code ;}. Required. */
@@ -873,7 +463,14 @@ public final class RocketMQTransport implements PrimaryTransport {
          */
         public RocketMQTransport build() {
             ConfigurationException.check(nameServer != null, "nameServer", null, "is required");
-            return new RocketMQTransport(this);
+            return new RocketMQTransport(settings());
+        }
+
+        /** A copy of the current values: what a transport built now runs with. */
+        private TransportSettings settings() {
+            return new TransportSettings(nameServer, producerGroup, namespace, accessKey, secretKey, sendTimeout,
+                    nameServerTimeout, routeRefreshInterval, retriesWhenSendFailed, maxBodySize, asyncSendThreads,
+                    asyncSendQueueCapacity, consumeFrom, consumeThreads, brokerIsolationThreshold);
         }
 
         private static boolean between(Duration d, Duration min, Duration max) {
@@ -882,14 +479,8 @@ public final class RocketMQTransport implements PrimaryTransport {
 
         @Override
         public String toString() {
-            return "nameServer=" + nameServer + ", producerGroup=" + producerGroup + ", namespace=" + namespace
-                    + ", accessKey=" + (accessKey == null ? null : accessKey) + ", secretKey="
-                    + (secretKey == null ? null : "<masked>") + ", sendTimeout=" + sendTimeout
-                    + ", nameServerTimeout=" + nameServerTimeout + ", routeRefreshInterval=" + routeRefreshInterval
-                    + ", retriesWhenSendFailed=" + retriesWhenSendFailed + ", maxBodySize=" + maxBodySize
-                    + ", asyncSendThreads=" + asyncSendThreads + ", asyncSendQueueCapacity=" + asyncSendQueueCapacity
-                    + ", consumeFrom=" + consumeFrom + ", consumeThreads=" + consumeThreads
-                    + ", brokerIsolationThreshold=" + brokerIsolationThreshold;
+            return settings().toString();
         }
     }
 }
+

@@ -12,7 +12,7 @@ import dev.smartmq.spi.SwitchTransition;
 import dev.smartmq.spi.SwitchUnavailableException;
 import dev.smartmq.spi.TransitionResult;
 import dev.smartmq.zookeeper.internal.MalformedSwitchDocumentException;
-import dev.smartmq.zookeeper.internal.NamedThreadFactory;
+import dev.smartmq.api.internal.NamedThreadFactory;
 import dev.smartmq.zookeeper.internal.SwitchDocumentCodec;
 import dev.smartmq.zookeeper.internal.ZkCalls;
 import dev.smartmq.zookeeper.internal.ZkConsumerRegistration;

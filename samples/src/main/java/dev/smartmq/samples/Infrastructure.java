@@ -1,5 +1,7 @@
 package dev.smartmq.samples;
 
+import static dev.smartmq.api.internal.Closeables.closeQuietly;
+
 import dev.smartmq.testkit.redis.RedisServer;
 import dev.smartmq.testkit.rocketmq.EmbeddedRocketMQ;
 import dev.smartmq.testkit.zookeeper.ZooKeeperServer;
@@ -95,21 +97,13 @@ final class Infrastructure implements AutoCloseable {
     public void close() {
         // Reverse order of start; one failing close must not keep the others running.
         if (rocketMQ != null) {
-            closeQuietly("RocketMQ", rocketMQ);
+            closeQuietly(rocketMQ, "RocketMQ");
         }
         if (zooKeeper != null) {
-            closeQuietly("ZooKeeper", zooKeeper);
+            closeQuietly(zooKeeper, "ZooKeeper");
         }
         if (redis != null) {
-            closeQuietly("Redis", redis);
-        }
-    }
-
-    private static void closeQuietly(String what, AutoCloseable c) {
-        try {
-            c.close();
-        } catch (Exception e) {
-            LOG.warn("{} did not close cleanly: {}", what, e.toString());
+            closeQuietly(redis, "Redis");
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.smartmq.samples;
 
+import dev.smartmq.api.internal.NamedThreadFactory;
 import dev.smartmq.api.DeliveryException;
 import dev.smartmq.api.InvalidMessageException;
 import dev.smartmq.api.Message;
@@ -27,6 +28,7 @@ import org.slf4j.LoggerFactory;
  * sent in a burst afterwards.
  */
 final class OrderLoad {
+    private final NamedThreadFactory senderThreads = new NamedThreadFactory("drill-sender");
 
     static final String TAG = "OrderPaid";
     /** User property carrying the per-order-id send sequence (1, 2, 3...). */
@@ -70,8 +72,7 @@ final class OrderLoad {
             for (int k = t; k < keys; k += threads) {
                 own.add(orderId(k));
             }
-            Thread sender = new Thread(() -> sendLoop(own), "smartmq-drill-sender-" + (t + 1));
-            sender.setDaemon(true);
+            Thread sender = senderThreads.newThread(() -> sendLoop(own));
             senders.add(sender);
             sender.start();
         }

@@ -1,5 +1,8 @@
 package dev.smartmq.samples;
 
+import static dev.smartmq.api.internal.Closeables.closeQuietly;
+
+import dev.smartmq.api.internal.NamedThreadFactory;
 import com.codahale.metrics.MetricRegistry;
 import dev.smartmq.metrics.SmartMQPrometheus;
 import java.net.InetAddress;
@@ -260,13 +263,13 @@ public final class OrderPaymentDrill {
     private void closeAll(Service orderService, List<DownstreamService> downstream, SwitchWatcher watcher,
                           Infrastructure infra) {
         // Producer first, then consumers, then the servers: nobody talks to a server that is gone.
-        closeQuietly("watcher", watcher);
-        closeQuietly(ORDER_SERVICE, orderService);
+        closeQuietly(watcher, "watcher");
+        closeQuietly(orderService, ORDER_SERVICE);
         for (DownstreamService s : downstream) {
-            closeQuietly(s.service().name(), s);
+            closeQuietly(s, s.service().name());
         }
-        closeQuietly("servers", infra);
-        closeQuietly("metrics endpoint", metricsEndpoint);
+        closeQuietly(infra, "servers");
+        closeQuietly(metricsEndpoint, "metrics endpoint");
     }
 
     /** Shows what a scraper sees at the end: the switch state and backlog series of the endpoint. */
@@ -318,11 +321,8 @@ public final class OrderPaymentDrill {
 
     private ScheduledExecutorService startProgress(OrderLoad load, SwitchWatcher watcher,
                                                    List<DownstreamService> groups) {
-        ScheduledExecutorService ses = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "smartmq-drill-progress-1");
-            t.setDaemon(true);
-            return t;
-        });
+        ScheduledExecutorService ses = Executors.newSingleThreadScheduledExecutor(
+                new NamedThreadFactory("drill-progress"));
         ses.scheduleAtFixedRate(() -> {
             try {
                 out.println(progressLine(load, watcher, groups));
@@ -444,17 +444,6 @@ public final class OrderPaymentDrill {
             ses.awaitTermination(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void closeQuietly(String what, AutoCloseable c) {
-        if (c == null) {
-            return;
-        }
-        try {
-            c.close();
-        } catch (Exception e) {
-            LOG.warn("{} did not close cleanly: {}", what, e.toString());
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.smartmq.samples;
 
+import dev.smartmq.api.internal.NamedThreadFactory;
 import dev.smartmq.api.SwitchState;
 import dev.smartmq.core.SmartMQ;
 import dev.smartmq.testkit.checker.DeliveryChecker;
@@ -44,8 +45,7 @@ final class SwitchWatcher implements AutoCloseable {
         this.totalBacklog = totalBacklog;
         this.state = producerSide.switchStatus().state();
         this.effective = producerSide.effectiveState();
-        this.thread = new Thread(this::run, "smartmq-drill-watcher-1");
-        this.thread.setDaemon(true);
+        this.thread = new NamedThreadFactory("drill-watcher").newThread(this::run);
     }
 
     void start() {

@@ -1,5 +1,8 @@
 package dev.smartmq.core.internal;
 
+import static dev.smartmq.api.internal.Closeables.closeQuietly;
+
+import dev.smartmq.api.internal.NamedThreadFactory;
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
 import dev.smartmq.api.SmartConsumer;
@@ -348,14 +351,6 @@ public final class Engine implements AutoCloseable {
         if (ownedCompletions != null) {
             // Last: completions of sends that finished while the other threads stopped still reach callers.
             NamedThreadFactory.shutdown(ownedCompletions, callbackThreads, deadlineNanos, 1000);
-        }
-    }
-
-    private static void closeQuietly(AutoCloseable c, String what) {
-        try {
-            c.close();
-        } catch (Exception e) {
-            log.warn("SmartMQ: closing the {} failed", what, e);
         }
     }
 

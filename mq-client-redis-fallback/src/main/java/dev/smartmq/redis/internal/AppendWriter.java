@@ -1,5 +1,6 @@
 package dev.smartmq.redis.internal;
 
+import dev.smartmq.api.internal.NamedThreadFactory;
 import dev.smartmq.spi.FallbackStoreException;
 import dev.smartmq.spi.FallbackStoreException.Reason;
 import java.time.Duration;
@@ -44,6 +45,7 @@ import redis.clients.jedis.util.JedisClusterCRC16;
  * <p>Thread rules: {@link #submit} from any thread; each queue is drained by its own writer thread only.
  */
 public final class AppendWriter {
+    private final NamedThreadFactory writerThreads = new NamedThreadFactory("redis-writer");
 
     private static final Logger LOG = LoggerFactory.getLogger(AppendWriter.class);
 
@@ -104,9 +106,7 @@ public final class AppendWriter {
         for (int i = 0; i < threads; i++) {
             BlockingQueue<Pending> q = new ArrayBlockingQueue<>(perQueue);
             queues.add(q);
-            Thread t = new Thread(() -> run(q), "smartmq-redis-writer-" + (i + 1));
-            t.setDaemon(true);
-            this.threads.add(t);
+            this.threads.add(writerThreads.newThread(() -> run(q)));
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.smartmq.rocketmq.internal;
 
+import dev.smartmq.api.internal.NamedThreadFactory;
 import java.util.Iterator;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -31,17 +32,16 @@ public final class AsyncSendDeadlines implements AutoCloseable {
     private final ConcurrentLinkedQueue<Pending> pending = new ConcurrentLinkedQueue<>();
     private final ScheduledThreadPoolExecutor timer;
 
-    /** @param tickNanos how often pending sends are checked; at least a millisecond */
-    public AsyncSendDeadlines(long tickNanos, String threadName) {
+    /**
+     * @param tickNanos  how often pending sends are checked; at least a millisecond
+     * @param threadRole the timer thread is {@code smartmq-<threadRole>-1}
+     */
+    public AsyncSendDeadlines(long tickNanos, String threadRole) {
         if (tickNanos < TimeUnit.MILLISECONDS.toNanos(1)) {
             throw new IllegalArgumentException("tickNanos must be at least 1 ms, but was " + tickNanos);
         }
         this.tickNanos = tickNanos;
-        this.timer = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, threadName);
-            t.setDaemon(true);
-            return t;
-        });
+        this.timer = new ScheduledThreadPoolExecutor(1, new NamedThreadFactory(threadRole));
     }
 
     /** Starts the sweeps. */

@@ -1,5 +1,9 @@
 package dev.smartmq.testkit.proxy;
 
+import static dev.smartmq.api.internal.Closeables.closeQuietly;
+
+import dev.smartmq.api.internal.NamedThreadFactory;
+
 import dev.smartmq.api.ConfigurationException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -94,8 +98,7 @@ public final class FaultProxy implements AutoCloseable {
     private final int targetPort;
     private final ServerSocket server;
     private final int port;
-    private final AtomicInteger threadSeq = new AtomicInteger();
-    private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
+    private final NamedThreadFactory threads;
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final LongAdder bytesForwarded = new LongAdder();
     private final ReentrantLock gate = new ReentrantLock();
@@ -108,6 +111,7 @@ public final class FaultProxy implements AutoCloseable {
     private FaultProxy(ServerSocket server, String targetHost, int targetPort) {
         this.server = server;
         this.port = server.getLocalPort();
+        this.threads = new NamedThreadFactory("proxy-" + port);
         this.targetHost = targetHost;
         this.targetPort = targetPort;
     }
@@ -238,7 +242,7 @@ public final class FaultProxy implements AutoCloseable {
         boolean waited = true;
         long alive;
         while ((alive = aliveOthers()) > 0 && waited && System.nanoTime() < deadline) {
-            for (Thread t : new ArrayList<>(threads)) {
+            for (Thread t : threads.threads()) {
                 waited = waited && join(t, deadline);
             }
         }
@@ -250,7 +254,7 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     private long aliveOthers() {
-        return threads.stream().filter(t -> t != Thread.currentThread()).count();
+        return threads.threads().stream().filter(t -> t != Thread.currentThread()).count();
     }
 
     @Override
@@ -358,15 +362,7 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     private Thread spawn(Runnable body) {
-        Thread t = new Thread(() -> {
-            try {
-                body.run();
-            } finally {
-                threads.remove(Thread.currentThread());
-            }
-        }, "smartmq-proxy-" + port + "-" + threadSeq.incrementAndGet());
-        t.setDaemon(true);
-        threads.add(t);
+        Thread t = threads.newThread(body);
         t.start();
         return t;
     }
@@ -500,16 +496,5 @@ public final class FaultProxy implements AutoCloseable {
             log.trace("SO_LINGER not set: {}", e.toString());
         }
         closeQuietly(s);
-    }
-
-    private static void closeQuietly(AutoCloseable c) {
-        if (c == null) {
-            return;
-        }
-        try {
-            c.close();
-        } catch (Exception e) {
-            log.trace("close failed: {}", e.toString());
-        }
     }
 }

@@ -1,4 +1,4 @@
-package dev.smartmq.core.internal;
+package dev.smartmq.api.internal;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -10,35 +10,55 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Names threads {@code smartmq-<role>-<n>} and remembers them, so that {@code close()} can prove (by joining)
- * that it left no thread behind. Threads are daemons: a forgotten {@code close()} must not keep a JVM alive.
+ * The one thread factory of SmartMQ: names threads {@code smartmq-<role>-<n>} ({@code n} from 1, per factory, no
+ * global counter), makes them daemons (a forgotten {@code close()} must not keep a JVM alive), logs a thread that
+ * dies of an uncaught throwable, and remembers its live threads so that {@code close()} can prove (by joining)
+ * that it left none behind.
+ *
+ * <p>Threads: safe for use from any thread. A thread is forgotten when its runnable returns, so a factory behind a
+ * cached pool does not grow without bound.
+ *
+ * <p>Not API: {@code internal} packages may change in any release.
  */
-final class NamedThreadFactory implements ThreadFactory {
+public final class NamedThreadFactory implements ThreadFactory {
     private static final Logger log = LoggerFactory.getLogger(NamedThreadFactory.class);
 
     private final String prefix;
     private final AtomicInteger counter = new AtomicInteger();
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
 
-    NamedThreadFactory(String role) {
+    /** @param role what the threads do, e.g. {@code consumer}: threads are {@code smartmq-consumer-1, -2, ...} */
+    public NamedThreadFactory(String role) {
+        if (role == null || role.isBlank()) {
+            throw new IllegalArgumentException("role must not be blank, but was '" + role + "'");
+        }
         this.prefix = "smartmq-" + role + "-";
     }
 
     @Override
     public Thread newThread(Runnable r) {
-        Thread t = new Thread(r, prefix + counter.incrementAndGet());
+        Thread[] self = new Thread[1];
+        Thread t = new Thread(() -> {
+            try {
+                r.run();
+            } finally {
+                threads.remove(self[0]);
+            }
+        }, prefix + counter.incrementAndGet());
+        self[0] = t;
         t.setDaemon(true);
         t.setUncaughtExceptionHandler((th, e) -> log.error("SmartMQ thread {} died", th.getName(), e));
         threads.add(t);
         return t;
     }
 
-    List<Thread> threads() {
-        return threads;
+    /** The threads made here that have not ended yet (including those not started). */
+    public List<Thread> threads() {
+        return List.copyOf(threads);
     }
 
     /** Waits until every thread made here has ended, or the deadline ({@link System#nanoTime()}) passes. */
-    boolean joinAll(long deadlineNanos) {
+    public boolean joinAll(long deadlineNanos) {
         boolean all = true;
         for (Thread t : threads) {
             if (t == Thread.currentThread()) {
@@ -60,9 +80,10 @@ final class NamedThreadFactory implements ThreadFactory {
 
     /**
      * Shuts {@code executor} down: lets queued work end until {@code deadlineNanos}, then interrupts it, then
-     * joins its threads for at most {@code extraMillis} more.
+     * joins the threads of {@code factory} for at most {@code extraMillis} more.
      */
-    static void shutdown(ExecutorService executor, NamedThreadFactory factory, long deadlineNanos, long extraMillis) {
+    public static void shutdown(ExecutorService executor, NamedThreadFactory factory, long deadlineNanos,
+                                long extraMillis) {
         executor.shutdown();
         try {
             long wait = deadlineNanos - System.nanoTime();
