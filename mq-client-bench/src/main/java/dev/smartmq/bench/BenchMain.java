@@ -82,7 +82,7 @@ public final class BenchMain {
             case "normal-sync" -> List.of(ProducerScenarios.normalSync(env, o));
             case "normal-async" -> List.of(ProducerScenarios.normalAsync(env, o));
             case "degraded-sync" -> List.of(ProducerScenarios.degradedSync(env, o));
-            case "degraded-sync-replica-acks" -> List.of(ProducerScenarios.degradedSyncReplicaAcks(env, o));
+            case ReplicaAcksScenario.NAME -> List.of(ReplicaAcksScenario.run(env, o));
             case "degraded-vs-redis" -> RedisScenarios.degradedVsRedis(env, o);
             case "drain" -> List.of(RedisScenarios.drain(env, o));
             case "drain-3-groups" -> List.of(RedisScenarios.drain3Groups(env, o));

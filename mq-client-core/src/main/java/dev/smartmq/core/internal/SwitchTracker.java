@@ -4,9 +4,10 @@ import dev.smartmq.api.SmartMQConfig;
 import dev.smartmq.api.SwitchMode;
 import dev.smartmq.api.SwitchState;
 import dev.smartmq.api.SwitchStatus;
-import dev.smartmq.spi.DegradationSwitch;
+import dev.smartmq.spi.LeadershipListener;
 import dev.smartmq.spi.SwitchAccessDeniedException;
 import dev.smartmq.spi.SwitchListener;
+import dev.smartmq.spi.SwitchStore;
 import dev.smartmq.spi.SwitchTransition;
 import dev.smartmq.spi.SwitchUnavailableException;
 import dev.smartmq.spi.TransitionResult;
@@ -38,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * <p>Epochs only grow: a document with an epoch not above the known one is ignored, so late events and
  * stale reads never move the view backwards.
  */
-final class SwitchTracker implements SwitchListener {
+final class SwitchTracker implements SwitchListener, LeadershipListener {
     private static final Logger log = LoggerFactory.getLogger(SwitchTracker.class);
 
     /** Called on whichever engine thread saw the change; must not block. */
@@ -65,7 +66,7 @@ final class SwitchTracker implements SwitchListener {
     private record Observed(long epoch, Instant at) {
     }
 
-    private final DegradationSwitch sw;
+    private final SwitchStore sw;
     private final SmartMQConfig config;
     private final Clock clock;
     private final String actor;
@@ -82,7 +83,7 @@ final class SwitchTracker implements SwitchListener {
     private volatile LocalDegradation local;
     private volatile Observed observed;
 
-    SwitchTracker(DegradationSwitch sw, SmartMQConfig config, Clock clock, String actor, EngineMetrics metrics,
+    SwitchTracker(SwitchStore sw, SmartMQConfig config, Clock clock, String actor, EngineMetrics metrics,
                   FailureDetector detector) {
         this.sw = sw;
         this.config = config;
@@ -91,6 +92,11 @@ final class SwitchTracker implements SwitchListener {
         this.metrics = metrics;
         this.detector = detector;
         this.known = SwitchStatus.initial();
+    }
+
+    /** Whether the switch store is reachable now (for the prober, which must not hold the switch itself). */
+    boolean isSwitchReachable() {
+        return sw.isReachable();
     }
 
     /** The executor for switch writes and callbacks (the engine's {@code smartmq-switch} thread). */
@@ -404,7 +410,7 @@ final class SwitchTracker implements SwitchListener {
     }
 
     @Override
-    public void onLeadershipChanged(boolean leader) {
+    public void leadershipChanged(boolean leader) {
         log.info("SmartMQ: this instance {} the namespace leader (prober and drain decision)",
                 leader ? "is now" : "is no longer");
     }
