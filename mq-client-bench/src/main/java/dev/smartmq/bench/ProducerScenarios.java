@@ -159,6 +159,11 @@ final class ProducerScenarios {
         RoundResult run(double seconds) throws Exception;
     }
 
+    /** A round whose length is already bound. */
+    interface RoundFn0 {
+        RoundResult run() throws Exception;
+    }
+
     static Alternation.Side side(String label, RoundFn fn) {
         return side(label, () -> { }, fn);
     }

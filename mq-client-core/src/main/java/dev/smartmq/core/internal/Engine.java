@@ -143,8 +143,11 @@ public final class Engine implements AutoCloseable {
 
         this.router = new Router(config, transport, store, consumerRegistry, tracker, detector, new MessageIds(clock), clock,
                 metrics, timer);
-        this.producer = new CallerCompletions(router,
-                completionExecutor != null ? completionExecutor : ownedCompletions);
+        CompletionDispatcher completions = new CompletionDispatcher(
+                completionExecutor != null ? completionExecutor : ownedCompletions, System::nanoTime);
+        timer.scheduleWithFixedDelay(SurvivingJob.of("completion stall check", completions::checkStalled),
+                CompletionDispatcher.CHECK_NANOS, CompletionDispatcher.CHECK_NANOS, TimeUnit.NANOSECONDS);
+        this.producer = new CallerCompletions(router, completions);
         this.consumer = new DualPathConsumer(config, transport, store, consumerRegistry, tracker, metrics, guard, idempotencyTtl,
                 idempotencyLease, consumerId, maintenanceExecutor);
         this.drillExpiry = new DrillExpiry(config, leadership, tracker, clock, this::probeSuccesses);
