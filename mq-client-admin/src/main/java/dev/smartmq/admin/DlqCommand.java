@@ -1,6 +1,7 @@
 package dev.smartmq.admin;
 
 import dev.smartmq.api.Message;
+import dev.smartmq.redis.RedisDeadLetters;
 import dev.smartmq.redis.DeadLetter;
 import dev.smartmq.redis.RedisFallbackStore;
 import dev.smartmq.redis.ShardBacklog;
@@ -62,7 +63,7 @@ final class DlqCommand implements Runnable {
         }
 
         DeadLetter find(RedisFallbackStore store, String id) {
-            Optional<DeadLetter> d = store.deadLetter(topic, group, id);
+            Optional<DeadLetter> d = RedisDeadLetters.of(store).find(topic, group, id);
             if (d.isEmpty()) {
                 throw AdminException.precondition("no dead letter with id " + id + " for topic " + topic + ", group "
                         + group + " in namespace " + common.namespace);
@@ -126,7 +127,7 @@ final class DlqCommand implements Runnable {
             }
             try (RedisFallbackStore store = common.openStore(env, err())) {
                 long total = total(store);
-                List<DeadLetter> letters = store.deadLetters(topic, group, limit);
+                List<DeadLetter> letters = RedisDeadLetters.of(store).list(topic, group, limit);
                 if (common.json) {
                     List<Map<String, Object>> list = new ArrayList<>();
                     letters.forEach(d -> list.add(letterDoc(d, false)));
@@ -234,13 +235,13 @@ final class DlqCommand implements Runnable {
                 long deleted;
                 if (id != null) {
                     find(store, id);
-                    if (!store.removeDeadLetter(topic, group, id)) {
+                    if (!RedisDeadLetters.of(store).remove(topic, group, id)) {
                         throw AdminException.precondition("the dead letter " + id + " disappeared while purging "
                                 + "(replayed or purged by someone else)");
                     }
                     deleted = 1;
                 } else {
-                    deleted = store.purgeDeadLetters(topic, group);
+                    deleted = RedisDeadLetters.of(store).purge(topic, group);
                 }
                 if (common.json) {
                     Map<String, Object> doc = new LinkedHashMap<>();

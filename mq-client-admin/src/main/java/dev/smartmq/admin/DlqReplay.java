@@ -6,10 +6,11 @@ import dev.smartmq.api.Message;
 import dev.smartmq.api.SendReceipt;
 import dev.smartmq.api.SmartMQConfig;
 import dev.smartmq.core.SmartMQ;
+import dev.smartmq.redis.RedisDeadLetters;
 import dev.smartmq.redis.DeadLetter;
 import dev.smartmq.redis.RedisFallbackStore;
 import dev.smartmq.rocketmq.RocketMQTransport;
-import dev.smartmq.zookeeper.ZkDegradationSwitch;
+import dev.smartmq.zookeeper.ZkCoordination;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -26,7 +27,7 @@ import picocli.CommandLine.Option;
  * removal fails, between the two, the message was sent and is still a dead letter; replaying again sends it
  * again. A send that fails stops the replay and leaves that dead letter (and the rest) in place.
  *
- * <p>The engine it starts sees the switch through a {@link ReadOnlySwitch}: it never joins the election and never
+ * <p>The engine it starts sees the switch through a {@link ReadOnlyCoordination}: it never joins the election and never
  * publishes a transition. With the brokers unreachable its sends fall back to the fallback store message by
  * message (and, past the failure threshold, this process degrades locally), but the fleet's switch is untouched.
  */
@@ -97,8 +98,8 @@ final class DlqReplay extends DlqCommand.DlqBase {
         try (ZkSession zk = zk()) {
             RedisFallbackStore store = storeBuilder.build();
             RocketMQTransport transport = tb.build();
-            // Never in the election, never a transition (issue 22): see ReadOnlySwitch.
-            ReadOnlySwitch zkSwitch = new ReadOnlySwitch(ZkDegradationSwitch.builder()
+            // Never in the election, never a transition (issue 22): see ReadOnlyCoordination.
+            ReadOnlyCoordination zkSwitch = new ReadOnlyCoordination(ZkCoordination.builder()
                     .client(zk.client())
                     .rootPath(common.zkRoot)
                     .namespace(common.namespace)
@@ -114,7 +115,7 @@ final class DlqReplay extends DlqCommand.DlqBase {
                         .config(SmartMQConfig.custom().namespace(common.namespace).build())
                         .transport(transport)
                         .fallbackStore(store)
-                        .degradationSwitch(zkSwitch)
+                        .coordination(zkSwitch)
                         .build();
             } catch (RuntimeException e) {
                 transport.close();
@@ -123,7 +124,7 @@ final class DlqReplay extends DlqCommand.DlqBase {
                 throw e;
             }
             try (SmartMQ mq = built) {
-                List<DeadLetter> letters = id != null ? List.of(find(store, id)) : store.deadLetters(topic, group, limit);
+                List<DeadLetter> letters = id != null ? List.of(find(store, id)) : RedisDeadLetters.of(store).list(topic, group, limit);
                 for (DeadLetter d : letters) {
                     if (d.envelope() == null) {
                         skipped++;
@@ -139,7 +140,7 @@ final class DlqReplay extends DlqCommand.DlqBase {
                         break;
                     }
                     // Only now: a crash before this line leaves a sent message that is still a dead letter.
-                    boolean removed = store.removeDeadLetter(topic, group, original);
+                    boolean removed = RedisDeadLetters.of(store).remove(topic, group, original);
                     if (!removed) {
                         alreadyGone++;
                     }

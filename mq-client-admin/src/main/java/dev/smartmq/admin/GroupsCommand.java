@@ -1,6 +1,10 @@
 package dev.smartmq.admin;
 
 import dev.smartmq.redis.RedisFallbackStore;
+import dev.smartmq.rocketmq.MigrationGuard;
+import dev.smartmq.rocketmq.RocketMQTransport;
+import java.time.Duration;
+import java.util.TreeMap;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,10 +38,16 @@ final class GroupsCommand implements Runnable {
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = {"List the registered consumer groups: live consumers per group, and with --redis the "
                     + "fallback backlog (pending = queued + in flight) and dead letters.",
-                    "A group with 0 live consumers and a backlog is what holds a recovery: see 'groups remove'."})
+                    "A group with 0 live consumers and a backlog is what holds a recovery: see 'groups remove'.",
+                    "With --namesrv also the consumer groups the brokers know for those topics that are NOT "
+                            + "registered (raw RocketMQ consumers: they never see what is sent while degraded)."})
     static final class ListGroups extends AdminCommand {
         @Option(names = "--topic", paramLabel = "<topic>", description = "Only this topic.")
         String topic;
+
+        @Option(names = "--namesrv", paramLabel = "<host:port[;host:port]>", description = "RocketMQ name server: "
+                + "also list the broker-side consumer groups of each topic that are not registered with SmartMQ.")
+        String namesrv;
 
         ListGroups(AdminEnvironment env) {
             super(env);
@@ -83,10 +93,30 @@ final class GroupsCommand implements Runnable {
                     }
                 }
             }
+            Map<String, Set<String>> unregistered = namesrv == null ? null : unregistered(registry);
+            int unregisteredCount = 0;
+            if (unregistered != null) {
+                for (Map<String, Object> d : docs) {
+                    d.put("registered", true);
+                }
+                for (Map.Entry<String, Set<String>> e : unregistered.entrySet()) {
+                    for (String g : e.getValue()) {
+                        Map<String, Object> d = new LinkedHashMap<>();
+                        d.put("topic", e.getKey());
+                        d.put("group", g);
+                        d.put("registered", false);
+                        docs.add(d);
+                        unregisteredCount++;
+                    }
+                }
+            }
             if (common.json) {
                 Map<String, Object> doc = new LinkedHashMap<>();
                 doc.put("namespace", common.namespace);
                 doc.put("groups", docs);
+                if (unregistered != null) {
+                    doc.put("unregisteredBrokerGroups", unregisteredCount);
+                }
                 printJson(doc);
                 return ExitCodes.OK;
             }
@@ -97,13 +127,59 @@ final class GroupsCommand implements Runnable {
             }
             List<List<String>> rows = new ArrayList<>();
             for (Map<String, Object> d : docs) {
-                rows.add(List.of(String.valueOf(d.get("topic")), String.valueOf(d.get("group")),
-                        String.valueOf(d.get("liveConsumers")),
+                List<String> row = new ArrayList<>(List.of(String.valueOf(d.get("topic")),
+                        String.valueOf(d.get("group")),
+                        d.containsKey("liveConsumers") ? String.valueOf(d.get("liveConsumers")) : "-",
                         d.containsKey("pending") ? String.valueOf(d.get("pending")) : "-",
                         d.containsKey("deadLettered") ? String.valueOf(d.get("deadLettered")) : "-"));
+                if (unregistered != null) {
+                    row.add(Boolean.TRUE.equals(d.get("registered")) ? "yes" : "NO (broker only)");
+                }
+                rows.add(row);
             }
-            Views.printTable(out(), List.of("TOPIC", "GROUP", "CONSUMERS", "PENDING", "DEAD-LETTERED"), rows);
+            List<String> header = new ArrayList<>(List.of("TOPIC", "GROUP", "CONSUMERS", "PENDING", "DEAD-LETTERED"));
+            if (unregistered != null) {
+                header.add("REGISTERED");
+            }
+            Views.printTable(out(), header, rows);
+            if (unregisteredCount > 0) {
+                out().println("WARNING: " + unregisteredCount + " consumer group(s) read a topic on the broker but are"
+                        + " not registered with SmartMQ: they will NOT get what is sent while the MQ is degraded."
+                        + " Move them to SmartMQ before the topic's producers.");
+            }
             return ExitCodes.OK;
+        }
+
+        /** Per topic of {@code registry} (or --topic), the broker-side groups the registry does not know. */
+        private Map<String, Set<String>> unregistered(Map<String, Set<String>> registry) {
+            if (namesrv.isBlank()) {
+                throw AdminException.usage("--namesrv must not be blank");
+            }
+            Duration timeout = common.timeout.compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30)
+                    : common.timeout;
+            RocketMQTransport.Builder tb = RocketMQTransport.builder().nameServer(namesrv)
+                    .producerGroup("smartmq-admin-groups").nameServerTimeout(timeout);
+            String accessKey = env.get(AdminEnvironment.ROCKETMQ_ACCESS_KEY_ENV);
+            String secretKey = env.get(AdminEnvironment.ROCKETMQ_SECRET_KEY_ENV);
+            if ((accessKey == null) != (secretKey == null)) {
+                throw AdminException.usage("set both " + AdminEnvironment.ROCKETMQ_ACCESS_KEY_ENV + " and "
+                        + AdminEnvironment.ROCKETMQ_SECRET_KEY_ENV + ", or neither");
+            }
+            if (accessKey != null) {
+                tb.aclCredentials(accessKey, secretKey);
+            }
+            Map<String, Set<String>> result = new TreeMap<>();
+            try (RocketMQTransport transport = tb.build()) {
+                transport.start();
+                for (Map.Entry<String, Set<String>> e : registry.entrySet()) {
+                    Set<String> missing = MigrationGuard.unregisteredOf(
+                            transport.brokerConsumerGroups(e.getKey(), timeout), e.getValue());
+                    if (!missing.isEmpty()) {
+                        result.put(e.getKey(), missing);
+                    }
+                }
+            }
+            return result;
         }
 
         private static boolean validName(String s) {

@@ -6,7 +6,7 @@ import dev.smartmq.api.SwitchStatus;
 import dev.smartmq.spi.SwitchTransition;
 import dev.smartmq.spi.TransitionResult;
 import dev.smartmq.core.SwitchOperator;
-import dev.smartmq.zookeeper.ZkDegradationSwitch;
+import dev.smartmq.spi.SwitchStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -166,7 +166,7 @@ final class SwitchCommand implements Runnable {
         }
 
         /** The switch, warning first if this command is about to create the namespace with an open ACL. */
-        ZkDegradationSwitch openSwitch(ZkSession zk) {
+        SwitchStore openSwitch(ZkSession zk) {
             if (common.zkWriters.isEmpty() && !zk.namespaceExists()) {
                 err().println("warning: namespace " + common.namespace + " does not exist yet: creating its nodes "
                         + "with an OPEN ACL (any client may change the switch). Pass the services' --zk-writer list, "
@@ -175,7 +175,7 @@ final class SwitchCommand implements Runnable {
             return zk.zkSwitch();
         }
 
-        int apply(ZkDegradationSwitch sw, SwitchStatus before, SwitchState target, SwitchMode mode,
+        int apply(SwitchStore sw, SwitchStatus before, SwitchState target, SwitchMode mode,
                   Instant expiresAt, String hint) {
             long expected = expectEpoch != null ? expectEpoch : before.epoch();
             TransitionResult r = sw.transition(new SwitchTransition(expected, target, mode, reason.strip(), actor(),
@@ -249,7 +249,7 @@ final class SwitchCommand implements Runnable {
             }
             actor();
             try (ZkSession zk = zk()) {
-                ZkDegradationSwitch sw = openSwitch(zk);
+                SwitchStore sw = openSwitch(zk);
                 SwitchStatus before = sw.current();
                 Instant expiresAt = env.clock().instant().plus(ttl).truncatedTo(ChronoUnit.SECONDS);
                 if (expectEpoch == null) {
@@ -293,7 +293,7 @@ final class SwitchCommand implements Runnable {
             checkReason();
             actor();
             try (ZkSession zk = zk()) {
-                ZkDegradationSwitch sw = openSwitch(zk);
+                SwitchStore sw = openSwitch(zk);
                 SwitchStatus before = sw.current();
                 Instant now = env.clock().instant();
                 if (before.state() == SwitchState.DEGRADED) {

@@ -2,7 +2,8 @@ package dev.smartmq.admin;
 
 import dev.smartmq.api.internal.NamedThreadFactory;
 import dev.smartmq.api.SwitchStatus;
-import dev.smartmq.zookeeper.ZkDegradationSwitch;
+import dev.smartmq.spi.SwitchStore;
+import dev.smartmq.zookeeper.ZkCoordination;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
@@ -14,7 +15,7 @@ import org.apache.curator.retry.BoundedExponentialBackoffRetry;
 import org.apache.zookeeper.KeeperException;
 
 /**
- * The CLI's ZooKeeper connection: one Curator client it owns, and the namespace's {@link ZkDegradationSwitch}
+ * The CLI's ZooKeeper connection: one Curator client it owns, and the namespace's {@link ZkCoordination}
  * on top of it when a command needs the switch.
  *
  * <p>Read-only commands do not start the switch on a namespace that does not exist yet: starting it creates
@@ -26,7 +27,7 @@ final class ZkSession implements AutoCloseable {
 
     private final CommonOptions options;
     private final CuratorFramework client;
-    private ZkDegradationSwitch zkSwitch;
+    private ZkCoordination zkSwitch;
 
     private ZkSession(CommonOptions options, CuratorFramework client) {
         this.options = options;
@@ -96,9 +97,9 @@ final class ZkSession implements AutoCloseable {
      *
      * @throws AdminException exit 1 if the switch document could not be read
      */
-    ZkDegradationSwitch zkSwitch() {
+    SwitchStore zkSwitch() {
         if (zkSwitch == null) {
-            ZkDegradationSwitch s = ZkDegradationSwitch.builder()
+            ZkCoordination s = ZkCoordination.builder()
                     .client(client)
                     .rootPath(options.zkRoot)
                     .namespace(options.namespace)
@@ -109,13 +110,13 @@ final class ZkSession implements AutoCloseable {
                     .build();
             s.start();
             zkSwitch = s;
-            if (!s.isReachable()) {
+            if (!s.switchStore().isReachable()) {
                 throw new AdminException(ExitCodes.FAILURE, "could not read the switch of namespace "
                         + options.namespace + " from ZooKeeper " + options.zk + " within " + Durations.format(options.timeout)
                         + (options.verbose ? "" : " (run with --verbose for details)"));
             }
         }
-        return zkSwitch;
+        return zkSwitch.switchStore();
     }
 
     /** The switch document, or {@link SwitchStatus#initial()} for a namespace nobody created yet (nothing created). */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.smartmq.api.Message;
+import dev.smartmq.redis.RedisDeadLetters;
 import dev.smartmq.redis.RedisFallbackStore;
 import dev.smartmq.spi.ClaimedMessage;
 import dev.smartmq.spi.Envelope;
@@ -98,7 +99,7 @@ class AdminNeverPublishesIT {
             assertEquals(List.of(), touched, "the admin tool joined the election or wrote the switch\n" + r);
             // Nothing lost: every dead letter was either replayed (into the fallback store) or is still there.
             long backlog = store.backlog(topic, BacklogCommand.UNCLAIMED) + store.backlog(topic, group);
-            assertEquals(14, backlog + store.deadLetters(topic, group, 100).size(), r.toString());
+            assertEquals(14, backlog + RedisDeadLetters.of(store).list(topic, group, 100).size(), r.toString());
         }
     }
 

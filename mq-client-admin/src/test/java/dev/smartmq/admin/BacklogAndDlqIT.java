@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.smartmq.api.Message;
+import dev.smartmq.redis.RedisDeadLetters;
 import dev.smartmq.redis.RedisFallbackStore;
 import dev.smartmq.redis.ShardBacklog;
 import dev.smartmq.spi.ClaimedMessage;
@@ -198,18 +199,18 @@ class BacklogAndDlqIT {
             AdminRunner.Result unconfirmed = run(ns, "dlq", "purge", "--topic", topic, "--group", group);
             assertEquals(2, unconfirmed.exitCode(), unconfirmed.toString());
             assertTrue(unconfirmed.err().contains("--yes"), unconfirmed.toString());
-            assertEquals(3, store.deadLetters(topic, group, 10).size());
+            assertEquals(3, RedisDeadLetters.of(store).list(topic, group, 10).size());
 
             AdminRunner.Result one = run(ns, "dlq", "purge", "--topic", topic, "--group", group, "--id", id, "--yes", "--json");
             assertEquals(0, one.exitCode(), one.toString());
             assertEquals(1, one.json().get("deleted").asLong());
-            assertEquals(2, store.deadLetters(topic, group, 10).size());
-            assertTrue(store.deadLetter(topic, group, id).isEmpty());
+            assertEquals(2, RedisDeadLetters.of(store).list(topic, group, 10).size());
+            assertTrue(RedisDeadLetters.of(store).find(topic, group, id).isEmpty());
 
             AdminRunner.Result all = run(ns, "dlq", "purge", "--topic", topic, "--group", group, "--yes");
             assertEquals(0, all.exitCode(), all.toString());
             assertTrue(all.out().contains("deleted 2 dead letter(s)"), all.toString());
-            assertTrue(store.deadLetters(topic, group, 10).isEmpty());
+            assertTrue(RedisDeadLetters.of(store).list(topic, group, 10).isEmpty());
             // The healthy message was never touched.
             assertEquals(1, store.backlog(topic, group));
         }

@@ -10,6 +10,7 @@ import dev.smartmq.api.Message;
 import dev.smartmq.api.ReceivedMessage;
 import dev.smartmq.api.Route;
 import dev.smartmq.api.Subscription;
+import dev.smartmq.redis.RedisDeadLetters;
 import dev.smartmq.redis.RedisFallbackStore;
 import dev.smartmq.rocketmq.ConsumeFrom;
 import dev.smartmq.rocketmq.RocketMQTransport;
@@ -118,7 +119,7 @@ class DlqReplayIT {
                     newToOriginal.put(n.get("newId").asText(), n.get("originalId").asText());
                 }
                 assertEquals(new java.util.HashSet<>(ids), new java.util.HashSet<>(newToOriginal.values()));
-                assertTrue(store.deadLetters(topic, group, 10).isEmpty(), "removed after the sends returned");
+                assertTrue(RedisDeadLetters.of(store).list(topic, group, 10).isEmpty(), "removed after the sends returned");
 
                 // Every group of the topic gets it again, through the MQ, marked with the original id.
                 await().atMost(Duration.ofSeconds(60)).until(() -> received.size() >= 3);
@@ -142,7 +143,7 @@ class DlqReplayIT {
             assertEquals(0, degraded.exitCode(), degraded.toString());
             assertTrue(degraded.out().contains("replayed " + id) && degraded.out().contains("via FALLBACK"),
                     degraded.toString());
-            assertTrue(store.deadLetter(topic, group, id).isEmpty());
+            assertTrue(RedisDeadLetters.of(store).find(topic, group, id).isEmpty());
             assertEquals(1, store.backlog(topic, BacklogCommand.UNCLAIMED));
 
             AdminRunner.Result missing = run(ns, "dlq", "replay", "--topic", topic, "--group", group, "--id", id,

@@ -49,6 +49,8 @@ public final class Message {
     private final String tags;
     private final Map<String, String> properties;
     private final byte[] body;
+    private final long deliverAtMillis;
+    private final Object transportHint;
 
     private Message(Builder b) {
         this.topic = b.topic;
@@ -56,6 +58,8 @@ public final class Message {
         this.tags = b.tags;
         this.properties = Collections.unmodifiableMap(new LinkedHashMap<>(b.properties));
         this.body = b.body;
+        this.deliverAtMillis = b.deliverAtMillis;
+        this.transportHint = b.transportHint;
     }
 
     /** Starts a message for {@code topic}. */
@@ -73,6 +77,8 @@ public final class Message {
         Builder b = new Builder().topic(topic).key(key).tags(tags);
         b.properties.putAll(properties);
         b.body = body;
+        b.deliverAtMillis = deliverAtMillis;
+        b.transportHint = transportHint;
         return b;
     }
 
@@ -102,6 +108,29 @@ public final class Message {
         return body;
     }
 
+    /**
+     * When the message may be delivered at the earliest, epoch milliseconds; {@code 0} for at once (the default).
+     * A time in the past is "at once". On the MQ path it is a RocketMQ timer message; in the fallback store the
+     * message waits in the shard's delayed set until then (see {@code mq-client-redis-fallback}).
+     */
+    public long deliverAtMillis() {
+        return deliverAtMillis;
+    }
+
+    /** Whether {@link #deliverAtMillis()} is still ahead of {@code nowMillis}. */
+    public boolean isDelayed(long nowMillis) {
+        return deliverAtMillis > nowMillis;
+    }
+
+    /**
+     * An opaque object for the primary transport only (e.g. the RocketMQ drop-in producer's queue selector), or
+     * {@code null}. The engine passes it through untouched; it is never encoded, stored in the fallback store or
+     * sent: a message that goes to the fallback store loses it (there, the key decides the shard).
+     */
+    public Object transportHint() {
+        return transportHint;
+    }
+
     /** Body length in bytes. */
     public int bodySize() {
         return body.length;
@@ -123,7 +152,8 @@ public final class Message {
     public String toString() {
         // Never the body or property values: they may hold personal data.
         return "Message{topic=" + topic + ", key=" + key + ", tags=" + tags + ", properties="
-                + properties.keySet() + ", bodySize=" + body.length + "}";
+                + properties.keySet() + ", bodySize=" + body.length
+                + (deliverAtMillis > 0 ? ", deliverAt=" + java.time.Instant.ofEpochMilli(deliverAtMillis) : "") + "}";
     }
 
     /** Validates a topic name by the rules above. */
@@ -176,8 +206,33 @@ public final class Message {
         private String tags;
         private final Map<String, String> properties = new LinkedHashMap<>();
         private byte[] body;
+        private long deliverAtMillis;
+        private Object transportHint;
 
         private Builder() {
+        }
+
+        /**
+         * Delivers the message at {@code epochMillis} at the earliest ({@code 0}: at once). See
+         * {@link Message#deliverAtMillis()}.
+         */
+        public Builder deliverAt(long epochMillis) {
+            if (epochMillis < 0) {
+                throw new InvalidMessageException("deliverAt must be >= 0 epoch milliseconds, but was " + epochMillis);
+            }
+            this.deliverAtMillis = epochMillis;
+            return this;
+        }
+
+        /** {@link #deliverAt(long)} from an {@link java.time.Instant}; {@code null} for at once. */
+        public Builder deliverAt(java.time.Instant at) {
+            return deliverAt(at == null ? 0 : at.toEpochMilli());
+        }
+
+        /** See {@link Message#transportHint()}. */
+        public Builder transportHint(Object hint) {
+            this.transportHint = hint;
+            return this;
         }
 
         public Builder topic(String topic) {

@@ -133,6 +133,17 @@ public interface FallbackStore extends AutoCloseable {
     long backlog(String topic, String group);
 
     /**
+     * Messages of (topic, group) held until their {@code deliverAt} ({@link dev.smartmq.api.Message#deliverAtMillis()}),
+     * not yet in a shard's queue, so not in {@link #backlog}. The leader's drain decision adds them: the switch does not
+     * return to NORMAL while a delayed message waits for its time. An ORDERED subscription's drain-first gate does not
+     * wait for them (a delayed message has no place in a key's order). The default (a store without delayed messages,
+     * which appends them at once) is 0.
+     */
+    default long delayedBacklog(String topic, String group) {
+        return 0;
+    }
+
+    /**
      * Returns the in-flight messages of consumers of (topic, group) that are not in {@code liveConsumerIds}
      * to the heads of their shards. A shard whose lease (see {@link #acquireShardLeases}) is held by an instance
      * that is not in {@code liveConsumerIds} is skipped: that instance still works on it (it reaches the store,

@@ -8,7 +8,7 @@ import java.util.TreeSet;
 
 /**
  * What one SmartMQ instance tells the namespace about itself (issue 22): the engine builds it, the
- * {@link DegradationSwitch} publishes it in the namespace's instance registry so operators see the fleet. Two
+ * {@link ConsumerRegistry} publishes it in the namespace's instance registry so operators see the fleet. Two
  * reports that are {@link #equals equal} describe the same state: an adapter writes only when the report changes.
  * Leadership is not part of it: the switch knows that itself.
  *

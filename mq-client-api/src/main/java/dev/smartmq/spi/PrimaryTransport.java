@@ -76,6 +76,29 @@ public interface PrimaryTransport extends AutoCloseable {
     default void probeIsolatedBrokers(String probeTopic, Duration timeout) {
     }
 
+    /**
+     * Makes sure {@code topic} exists on the MQ, creating it if the MQ allows (the engine calls it once at start for
+     * {@code SmartMQConfig.probeTopic()}, after {@link #start()}: without the probe topic the MQ is never found
+     * healthy again after a degrade). The default does nothing.
+     *
+     * @return whether the topic was created now
+     * @throws dev.smartmq.api.ConfigurationException if it does not exist and cannot be created (naming the fix);
+     *                                                the engine then fails to start
+     * @throws TransportException                     if the MQ cannot be asked (the engine starts anyway: degraded)
+     */
+    default boolean ensureTopic(String topic, java.time.Duration timeout) {
+        return false;
+    }
+
+    /**
+     * Consumer groups that read a topic on the MQ but are not registered with SmartMQ (raw consumers that never see
+     * what is sent while degraded), as the adapter's migration check last found them; -1 when no such check runs.
+     * A cached value: never I/O (the engine's gauge {@code migration.unregistered-groups} reads it).
+     */
+    default int unregisteredConsumerGroups() {
+        return -1;
+    }
+
     /** Shuts the MQ clients down. Idempotent. */
     @Override
     void close();

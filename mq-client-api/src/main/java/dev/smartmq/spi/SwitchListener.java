@@ -3,8 +3,8 @@ package dev.smartmq.spi;
 import dev.smartmq.api.SwitchStatus;
 
 /**
- * Callbacks of a {@link DegradationSwitch}, run on the executor given to
- * {@link DegradationSwitch#addListener}. Implementations must not block.
+ * Callbacks of a {@link SwitchStore}, run on the executor given to {@link SwitchStore#addListener}.
+ * Implementations must not block.
  */
 public interface SwitchListener {
 
@@ -19,7 +19,14 @@ public interface SwitchListener {
     default void onReachabilityChanged(boolean reachable) {
     }
 
-    /** This instance became ({@code true}) or stopped being ({@code false}) the namespace leader. */
+    /**
+     * This instance became ({@code true}) or stopped being ({@code false}) the namespace leader. Delivered only by
+     * a deprecated {@link DegradationSwitch} composite's {@code addListener}; a {@link SwitchStore} does not.
+     * The engine does not listen for it.
+     *
+     * @deprecated listen on {@link Leadership#addListener} with a {@link LeadershipListener}
+     */
+    @Deprecated(since = "1.1")
     default void onLeadershipChanged(boolean leader) {
     }
 }

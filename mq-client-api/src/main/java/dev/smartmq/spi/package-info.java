@@ -5,8 +5,11 @@
  *   <li>{@link dev.smartmq.spi.PrimaryTransport} — the MQ (RocketMQ in {@code mq-client-rocketmq});</li>
  *   <li>{@link dev.smartmq.spi.FallbackStore} — the sharded fallback queue (Redis in
  *       {@code mq-client-redis-fallback});</li>
- *   <li>{@link dev.smartmq.spi.DegradationSwitch} — the fleet-wide switch, consumer-group registry and
- *       leadership (ZooKeeper in {@code mq-client-zk-switch}).</li>
+ *   <li>{@link dev.smartmq.spi.Coordination} — one namespace's {@link dev.smartmq.spi.SwitchStore fleet-wide
+ *       switch}, {@link dev.smartmq.spi.ConsumerRegistry consumer-group registry} and
+ *       {@link dev.smartmq.spi.Leadership leadership} over one connection (ZooKeeper in
+ *       {@code mq-client-zk-switch}); {@link dev.smartmq.spi.DegradationSwitch} is the deprecated 1.x
+ *       composite of the three.</li>
  * </ul>
  *
  * <p>Contracts every adapter keeps:

@@ -32,8 +32,29 @@ final class Alternation {
         void run() throws Exception;
     }
 
-    /** All rounds of all sides. */
-    record Outcome(List<Side> sides, List<List<RoundResult>> rounds) {
+    /**
+     * All rounds of all sides; {@code cpuMicros} holds, per side and round, the CPU microseconds per operation
+     * of our processes (this JVM with the in-JVM broker and ZooKeeper, {@code redis-server}, child tools), NaN
+     * when the run had no {@link CpuMeter}.
+     */
+    record Outcome(List<Side> sides, List<List<RoundResult>> rounds, List<List<Double>> cpuMicros) {
+
+        /** Median over rounds of the side's CPU microseconds per operation (NaN without a meter). */
+        double medianCpuMicros(int side) {
+            return median(cpuMicros.get(side).stream().mapToDouble(Double::doubleValue).filter(d -> !Double.isNaN(d))
+                    .toArray());
+        }
+
+        /** Median over rounds of side's CPU per operation / reference's, paired round by round. */
+        double medianCpuRatio(int side, int reference) {
+            List<Double> a = cpuMicros.get(side);
+            List<Double> b = cpuMicros.get(reference);
+            double[] r = new double[Math.min(a.size(), b.size())];
+            for (int i = 0; i < r.length; i++) {
+                r[i] = b.get(i) > 0 ? a.get(i) / b.get(i) : Double.NaN;
+            }
+            return median(java.util.Arrays.stream(r).filter(d -> !Double.isNaN(d)).toArray());
+        }
 
         double medianOps(int side) {
             return median(rounds.get(side).stream().mapToDouble(RoundResult::opsPerSecond).toArray());
@@ -74,9 +95,22 @@ final class Alternation {
             return rounds.get(side).stream().mapToLong(RoundResult::errors).sum();
         }
 
-        /** The BENCH line comparing side 0 with side {@code reference}. */
+        /**
+         * The BENCH line comparing side 0 with side {@code reference}; with CPU figures, it carries
+         * {@code cpu_us} and {@code baseline_cpu_us} (medians of the rounds' CPU microseconds per operation) and
+         * {@code cpu_ratio} (median of the per-round ratios smartmq / baseline: above 1 means SmartMQ costs more).
+         */
         BenchLine line(String name, int reference) {
-            return BenchLine.of(name, medianOps(0), medianOps(reference), medianRatio(0, reference), p99Millis(0));
+            BenchLine line = BenchLine.of(name, medianOps(0), medianOps(reference), medianRatio(0, reference),
+                    p99Millis(0));
+            double cpu = medianCpuMicros(0);
+            double baseCpu = medianCpuMicros(reference);
+            if (!Double.isNaN(cpu) && !Double.isNaN(baseCpu)) {
+                line = line.with("cpu_us", String.format(Locale.ROOT, "%.1f", cpu))
+                        .with("baseline_cpu_us", String.format(Locale.ROOT, "%.1f", baseCpu))
+                        .with("cpu_ratio", String.format(Locale.ROOT, "%.3f", medianCpuRatio(0, reference)));
+            }
+            return line;
         }
 
         /** Human summary lines. */
@@ -88,7 +122,21 @@ final class Alternation {
             for (int s = 1; s < sides.size(); s++) {
                 System.out.printf(Locale.ROOT, "  %s ratio %s / %s: median %.3f (per round %s)%n", name,
                         sides.get(0).label(), sides.get(s).label(), medianRatio(0, s), perRoundRatios(0, s));
+                if (!Double.isNaN(medianCpuMicros(0))) {
+                    System.out.printf(Locale.ROOT, "  %s cpu us/op %s %.1f, %s %.1f: ratio median %.3f (per round %s)%n",
+                            name, sides.get(0).label(), medianCpuMicros(0), sides.get(s).label(), medianCpuMicros(s),
+                            medianCpuRatio(0, s), perRoundCpu(0, s));
+                }
             }
+        }
+
+        private String perRoundCpu(int side, int reference) {
+            List<String> out = new ArrayList<>();
+            for (int i = 0; i < Math.min(cpuMicros.get(side).size(), cpuMicros.get(reference).size()); i++) {
+                out.add(String.format(Locale.ROOT, "%.0f/%.0f", cpuMicros.get(side).get(i),
+                        cpuMicros.get(reference).get(i)));
+            }
+            return String.join(" ", out);
         }
 
         private String perRoundRatios(int side, int reference) {
@@ -121,7 +169,11 @@ final class Alternation {
             }
         }
         List<List<RoundResult>> rounds = new ArrayList<>();
-        sides.forEach(s -> rounds.add(new ArrayList<>()));
+        List<List<Double>> cpuMicros = new ArrayList<>();
+        sides.forEach(s -> {
+            rounds.add(new ArrayList<>());
+            cpuMicros.add(new ArrayList<>());
+        });
         for (int round = 1; round <= options.rounds(); round++) {
             for (int k = 0; k < sides.size(); k++) {
                 // A B, then B A, ...: whatever the side that runs first (or second) in a round meets — a heap
@@ -136,6 +188,7 @@ final class Alternation {
                 rounds.get(i).add(r);
                 System.out.printf(Locale.ROOT, "  %s round %d %-20s %s [%s..%s]%n", name, round, s.label(),
                         r.summary(), start, Instant.now());
+                cpuMicros.get(i).add(cpu == null ? Double.NaN : CpuMeter.microsPerOp(before, after, r.ops()));
                 if (cpu != null) {
                     System.out.printf(Locale.ROOT, "  %s round %d %-20s %s%n", name, round, s.label(),
                             CpuMeter.describe(before, after, r.ops()));
@@ -143,7 +196,7 @@ final class Alternation {
                 between.run();
             }
         }
-        return new Outcome(List.copyOf(sides), rounds);
+        return new Outcome(List.copyOf(sides), rounds, cpuMicros);
     }
 
     static double median(double[] values) {

@@ -115,12 +115,15 @@ final class BenchEnvironment implements AutoCloseable {
                 .connectString(zooKeeper().connectString())
                 .namespace(namespace)
                 .build();
-        SmartMQ mq = SmartMQ.builder()
+        SmartMQ.Builder builder = SmartMQ.builder()
                 .config(config.namespace(namespace).build())
                 .transport(transport)
                 .fallbackStore(store)
-                .degradationSwitch(sw)
-                .build();
+                .degradationSwitch(sw);
+        if (Boolean.getBoolean("bench.directCompletions")) {
+            builder.completionExecutor(Runnable::run);
+        }
+        SmartMQ mq = builder.build();
         closeables.push(mq);
         return new SmartClient(mq, sw);
     }

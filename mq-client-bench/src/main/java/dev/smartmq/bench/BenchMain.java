@@ -78,12 +78,16 @@ public final class BenchMain {
 
     static List<BenchLine> runScenario(String scenario, BenchEnvironment env, BenchOptions o) throws Exception {
         return switch (scenario) {
+            case "engine" -> List.of(dev.smartmq.bench.engine.EngineBenchmark.run(Math.max(1, o.secondsPerRound() / 2)));
             case "normal-sync" -> List.of(ProducerScenarios.normalSync(env, o));
             case "normal-async" -> List.of(ProducerScenarios.normalAsync(env, o));
             case "degraded-sync" -> List.of(ProducerScenarios.degradedSync(env, o));
-            case "degraded-sync-replica-acks" -> List.of(ProducerScenarios.degradedSyncReplicaAcks(env, o));
+            case ReplicaAcksScenario.NAME -> List.of(ReplicaAcksScenario.run(env, o));
             case "degraded-vs-redis" -> RedisScenarios.degradedVsRedis(env, o);
             case "drain" -> List.of(RedisScenarios.drain(env, o));
+            case "drain-3-groups" -> List.of(RedisScenarios.drain3Groups(env, o));
+            case "fanout" -> List.of(FanoutScenarios.fanout(env, o));
+            case "streams-vs-lists" -> StreamsVsLists.run(env, o);
             case "failover" -> List.of(FailoverScenario.run(env, o));
             case "idle" -> List.of(IdleScenario.run(env, o));
             default -> throw new IllegalArgumentException("unknown scenario " + scenario);

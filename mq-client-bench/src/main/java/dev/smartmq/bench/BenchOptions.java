@@ -1,13 +1,18 @@
 package dev.smartmq.bench;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
- * Command-line options of {@link BenchMain}. Immutable; {@link #parse(String...)} validates every value and
- * names the option and the bad value.
+ * Command-line options of {@link BenchMain}, parsed by picocli (as the admin tool's are). Immutable;
+ * {@link #parse(String...)} validates every value and names the option and the bad value.
  *
  * @param scenarios        scenarios to run, in the order of {@link #ALL_SCENARIOS}
  * @param rounds           measured rounds per side (A B A B ...)
@@ -22,10 +27,19 @@ import java.util.Set;
 public record BenchOptions(List<String> scenarios, int rounds, double secondsPerRound, double warmupSeconds,
                            int threads, int inflight, int bodySize, int idleSeconds, int failoverRate) {
 
-    /** Every scenario, in the order they run. */
-    public static final List<String> ALL_SCENARIOS = List.of("normal-sync", "normal-async", "degraded-sync",
-            "degraded-sync-replica-acks",
-            "degraded-vs-redis", "drain", "failover", "idle");
+    /**
+     * Every scenario, in the order they run. {@code engine} (JMH, no servers) runs first, before any server
+     * starts in this JVM.
+     */
+    public static final List<String> ALL_SCENARIOS;
+
+    /** {@link #ALL_SCENARIOS} as one comma-separated constant (for the usage text). */
+    static final String SCENARIO_NAMES = "engine,normal-sync,normal-async,degraded-sync,degraded-sync-replica-acks,"
+            + "fanout,degraded-vs-redis,drain,drain-3-groups,streams-vs-lists,failover,idle";
+
+    static {
+        ALL_SCENARIOS = List.of(SCENARIO_NAMES.split(","));
+    }
 
     public static final int DEFAULT_ROUNDS = 5;
     public static final double DEFAULT_SECONDS_PER_ROUND = 5;
@@ -37,20 +51,8 @@ public record BenchOptions(List<String> scenarios, int rounds, double secondsPer
     public static final int DEFAULT_IDLE_SECONDS = 60;
     public static final int DEFAULT_FAILOVER_RATE = 1000;
 
-    public static final String USAGE = """
-            Usage: BenchMain [options]
-              --scenarios <list>          all, or a comma-separated list of: %s
-              --rounds <n>                measured rounds per side, alternating A B A B (default %d)
-              --seconds-per-round <s>     length of one measured round (default %s)
-              --warmup-seconds <s>        warm-up per side before the rounds (default %s)
-              --threads <n>               sender threads / consumer workers (default %d)
-              --inflight <n>              async sends in flight, both sides (default %d)
-              --body-size <bytes>         message body size (default %d)
-              --idle-seconds <s>          idle measuring window (default %d)
-              --failover-rate <msg/s>     send rate of the failover scenario (default %d)
-              --help
-            """.formatted(String.join(",", ALL_SCENARIOS), DEFAULT_ROUNDS, fmt(DEFAULT_SECONDS_PER_ROUND),
-            fmt(DEFAULT_WARMUP_SECONDS), DEFAULT_THREADS, DEFAULT_INFLIGHT, DEFAULT_BODY_SIZE, DEFAULT_IDLE_SECONDS, DEFAULT_FAILOVER_RATE);
+    /** The usage text. */
+    public static final String USAGE = usage();
 
     public BenchOptions {
         scenarios = List.copyOf(scenarios);
@@ -61,62 +63,95 @@ public record BenchOptions(List<String> scenarios, int rounds, double secondsPer
         return parse();
     }
 
+    /** These options with another warm-up length (a scenario that does its own warm-up passes 0). */
+    public BenchOptions withWarmupSeconds(double seconds) {
+        return new BenchOptions(scenarios, rounds, secondsPerRound, seconds, threads, inflight, bodySize,
+                idleSeconds, failoverRate);
+    }
+
     /**
-     * Parses {@code args}; {@code --help} yields {@code null}.
+     * Parses {@code args}; {@code --help} yields {@code null}. Arguments may come as one blank-separated string
+     * (as {@code exec:java} hands {@code -Dexec.args} over on some shells).
      *
      * @throws IllegalArgumentException naming the option and the bad value
      */
     public static BenchOptions parse(String... args) {
-        List<String> scenarios = ALL_SCENARIOS;
-        int rounds = DEFAULT_ROUNDS;
-        double seconds = DEFAULT_SECONDS_PER_ROUND;
-        double warmup = DEFAULT_WARMUP_SECONDS;
-        int threads = DEFAULT_THREADS;
-        int inflight = DEFAULT_INFLIGHT;
-        int bodySize = DEFAULT_BODY_SIZE;
-        int idleSeconds = DEFAULT_IDLE_SECONDS;
-        int failoverRate = DEFAULT_FAILOVER_RATE;
         List<String> list = new ArrayList<>();
         for (String a : args) {
-            // exec:java passes -Dexec.args as one string on some shells; split on blanks either way.
             for (String part : a.trim().split("\\s+")) {
                 if (!part.isEmpty()) {
                     list.add(part);
                 }
             }
         }
-        for (int i = 0; i < list.size(); i++) {
-            String opt = list.get(i);
-            String value = null;
-            int eq = opt.indexOf('=');
-            if (opt.startsWith("--") && eq > 0) {
-                value = opt.substring(eq + 1);
-                opt = opt.substring(0, eq);
-            }
-            if (opt.equals("--help") || opt.equals("-h")) {
-                return null;
-            }
-            if (value == null) {
-                if (i + 1 >= list.size()) {
-                    throw new IllegalArgumentException(opt + " needs a value");
-                }
-                value = list.get(++i);
-            }
-            switch (opt) {
-                case "--scenarios" -> scenarios = scenarios(value);
-                case "--rounds" -> rounds = intIn(opt, value, 1, 1000);
-                case "--seconds-per-round" -> seconds = doubleIn(opt, value, 0.1, 3600);
-                case "--warmup-seconds" -> warmup = doubleIn(opt, value, 0, 3600);
-                case "--threads" -> threads = intIn(opt, value, 1, 256);
-                case "--inflight" -> inflight = intIn(opt, value, 1, 100_000);
-                case "--body-size" -> bodySize = intIn(opt, value, 1, 4 * 1024 * 1024);
-                case "--idle-seconds" -> idleSeconds = intIn(opt, value, 1, 3600);
-                case "--failover-rate" -> failoverRate = intIn(opt, value, 1, 1_000_000);
-                default -> throw new IllegalArgumentException("unknown option " + opt + "\n" + USAGE);
-            }
+        Model command = new Model();
+        CommandLine cl = new CommandLine(command);
+        try {
+            cl.parseArgs(list.toArray(new String[0]));
+        } catch (CommandLine.ParameterException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
         }
-        return new BenchOptions(scenarios, rounds, seconds, warmup, threads, inflight,
-                bodySize, idleSeconds, failoverRate);
+        if (cl.isUsageHelpRequested()) {
+            return null;
+        }
+        return new BenchOptions(scenarios(command.scenarios),
+                intIn("--rounds", command.rounds, 1, 1000),
+                doubleIn("--seconds-per-round", command.secondsPerRound, 0.1, 3600),
+                doubleIn("--warmup-seconds", command.warmupSeconds, 0, 3600),
+                intIn("--threads", command.threads, 1, 256),
+                intIn("--inflight", command.inflight, 1, 100_000),
+                intIn("--body-size", command.bodySize, 1, 4 * 1024 * 1024),
+                intIn("--idle-seconds", command.idleSeconds, 1, 3600),
+                intIn("--failover-rate", command.failoverRate, 1, 1_000_000));
+    }
+
+    /** The picocli model: plain fields, copied into the record by {@link #parse}. */
+    @Command(name = "BenchMain", description = "SmartMQ side by side with raw RocketMQ and raw Redis, in one run.")
+    static final class Model {
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help.")
+        boolean help;
+
+        @Option(names = "--scenarios", paramLabel = "<list>", defaultValue = "all",
+                description = "all, or a comma-separated list of: " + SCENARIO_NAMES)
+        String scenarios;
+
+        @Option(names = "--rounds", paramLabel = "<n>", defaultValue = "" + DEFAULT_ROUNDS,
+                description = "Measured rounds per side, alternating A B, B A, ... (default ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @Option(names = "--seconds-per-round", paramLabel = "<s>", defaultValue = "" + DEFAULT_SECONDS_PER_ROUND,
+                description = "Length of one measured round (default ${DEFAULT-VALUE}).")
+        double secondsPerRound;
+
+        @Option(names = "--warmup-seconds", paramLabel = "<s>", defaultValue = "" + DEFAULT_WARMUP_SECONDS,
+                description = "Warm-up per side before the rounds (default ${DEFAULT-VALUE}).")
+        double warmupSeconds;
+
+        @Option(names = "--threads", paramLabel = "<n>", defaultValue = "" + DEFAULT_THREADS,
+                description = "Sender threads / consumer workers (default ${DEFAULT-VALUE}).")
+        int threads;
+
+        @Option(names = "--inflight", paramLabel = "<n>", defaultValue = "" + DEFAULT_INFLIGHT,
+                description = "Async sends in flight, both sides (default ${DEFAULT-VALUE}).")
+        int inflight;
+
+        @Option(names = "--body-size", paramLabel = "<bytes>", defaultValue = "" + DEFAULT_BODY_SIZE,
+                description = "Message body size (default ${DEFAULT-VALUE}).")
+        int bodySize;
+
+        @Option(names = "--idle-seconds", paramLabel = "<s>", defaultValue = "" + DEFAULT_IDLE_SECONDS,
+                description = "Idle measuring window (default ${DEFAULT-VALUE}).")
+        int idleSeconds;
+
+        @Option(names = "--failover-rate", paramLabel = "<msg/s>", defaultValue = "" + DEFAULT_FAILOVER_RATE,
+                description = "Send rate of the failover scenario (default ${DEFAULT-VALUE}).")
+        int failoverRate;
+    }
+
+    private static String usage() {
+        StringWriter out = new StringWriter();
+        new CommandLine(new Model()).usage(new PrintWriter(out));
+        return out.toString();
     }
 
     private static List<String> scenarios(String value) {
@@ -142,29 +177,17 @@ public record BenchOptions(List<String> scenarios, int rounds, double secondsPer
         return ALL_SCENARIOS.stream().filter(wanted::contains).toList();
     }
 
-    private static int intIn(String opt, String value, int min, int max) {
-        int v;
-        try {
-            v = Integer.parseInt(value);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(opt + " must be an integer, but was '" + value + "'");
-        }
+    private static int intIn(String opt, int v, int min, int max) {
         if (v < min || v > max) {
             throw new IllegalArgumentException(opt + " must be between " + min + " and " + max + ", but was " + v);
         }
         return v;
     }
 
-    private static double doubleIn(String opt, String value, double min, double max) {
-        double v;
-        try {
-            v = Double.parseDouble(value);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(opt + " must be a number, but was '" + value + "'");
-        }
+    private static double doubleIn(String opt, double v, double min, double max) {
         if (!(v >= min && v <= max)) {
             throw new IllegalArgumentException(opt + " must be between " + fmt(min) + " and " + fmt(max)
-                    + ", but was " + value);
+                    + ", but was " + fmt(v));
         }
         return v;
     }

@@ -63,6 +63,20 @@ final class CpuMeter {
         return sb.toString();
     }
 
+    /**
+     * CPU microseconds per operation of our processes between two snapshots: this JVM (load generator, client,
+     * in-JVM broker and ZooKeeper) + {@code redis-server} + finished child tools; NaN without figures.
+     */
+    static double microsPerOp(Snapshot a, Snapshot b, long ops) {
+        double jvm = b.jvm() - a.jvm();
+        double redis = b.redis() - a.redis();
+        double tool = b.children() - a.children();
+        if (Double.isNaN(jvm)) {
+            return Double.NaN;
+        }
+        return perOp(jvm + (Double.isNaN(redis) ? 0 : redis) + (Double.isNaN(tool) ? 0 : tool), ops);
+    }
+
     private static double perOp(double seconds, long ops) {
         return ops > 0 ? seconds * 1e6 / ops : Double.NaN;
     }

@@ -99,29 +99,6 @@ final class ProducerScenarios {
     }
 
     /**
-     * degraded-sync-replica-acks: the degraded-sync load on a store with {@code replicaAcks(1, 500 ms)} (a
-     * {@code WAIT 1} after each group-commit flush, one replica on loopback) against the same load on a store
-     * without it, same master: the ratio is the throughput kept with replica acknowledgement (issue 17).
-     */
-    static BenchLine degradedSyncReplicaAcks(BenchEnvironment env, BenchOptions o) throws Exception {
-        byte[] body = body(o.bodySize());
-        env.redisReplica();
-        SmartClient acks = degradedClient(env, "bench-degraded-acks",
-                b -> b.replicaAcks(1, Duration.ofMillis(500)));
-        SmartClient plain = degradedClient(env, "bench-degraded-noacks", b -> b);
-        RouteCounter routes = new RouteCounter();
-        SmartProducer acksProducer = acks.mq().producer();
-        SmartProducer plainProducer = plain.mq().producer();
-        Alternation.Outcome out = Alternation.run("degraded-sync-replica-acks", o, List.of(
-                side("smartmq-sync-replica-acks", seconds -> LoadGenerator.closedLoop(o.threads(), seconds,
-                        () -> routes.count(acksProducer.send(Message.builder(TOPIC).body(body).build())))),
-                side("smartmq-sync-no-acks", seconds -> LoadGenerator.closedLoop(o.threads(), seconds,
-                        () -> plainProducer.send(Message.builder(TOPIC).body(body).build())))),
-                env::flushRedis, env.cpu());
-        return finish("degraded-sync-replica-acks", out, routes);
-    }
-
-    /**
      * A SmartMQ whose switch an operator forced to DEGRADED (MANUAL, one hour), with one group registered for
      * the topic, so every send is one fallback append to that group's shard.
      */
@@ -180,6 +157,11 @@ final class ProducerScenarios {
 
     interface RoundFn {
         RoundResult run(double seconds) throws Exception;
+    }
+
+    /** A round whose length is already bound. */
+    interface RoundFn0 {
+        RoundResult run() throws Exception;
     }
 
     static Alternation.Side side(String label, RoundFn fn) {

@@ -83,7 +83,21 @@ final class RedisScenarios {
     // ------------------------------------------------------------------------------------------------ drain
 
     static BenchLine drain(BenchEnvironment env, BenchOptions o) throws Exception {
-        String ns = "bench-drain";
+        return drain(env, o, "drain", "bench-drain", List.of(DRAIN_GROUP));
+    }
+
+    /**
+     * drain-3-groups: the drain with the backlog appended for three groups of the topic (every message stored
+     * once per group) and one SmartMQ consumer subscribed to all three; the baseline pops the same 3 x 128
+     * lists. Counted in deliveries (messages x groups) on both sides.
+     */
+    static BenchLine drain3Groups(BenchEnvironment env, BenchOptions o) throws Exception {
+        return drain(env, o, "drain-3-groups", "bench-drain-3",
+                List.of(DRAIN_GROUP, DRAIN_GROUP + "_2", DRAIN_GROUP + "_3"));
+    }
+
+    private static BenchLine drain(BenchEnvironment env, BenchOptions o, String name, String ns, List<String> groups)
+            throws Exception {
         byte[] body = ProducerScenarios.body(o.bodySize());
         env.rocketMQ().createTopic(DRAIN_TOPIC, 1);
         SmartClient smart = env.smartMQ(ns, SmartMQConfig.custom().consumerThreads(o.threads()));
@@ -94,44 +108,56 @@ final class RedisScenarios {
         int batch = smart.mq().config().claimBatchSize();
         KeyLayout layout = new KeyLayout(ns, loader.shardCount());
         List<byte[]> queues = new ArrayList<>();
-        for (int s = 0; s < loader.shardCount(); s++) {
-            queues.add(layout.shard(DRAIN_TOPIC, DRAIN_GROUP, s).queue());
+        for (String g : groups) {
+            for (int s = 0; s < loader.shardCount(); s++) {
+                queues.add(layout.shard(DRAIN_TOPIC, g, s).queue());
+            }
         }
         Message message = Message.builder(DRAIN_TOPIC).body(body).build();
-        long[] backlog = {20_000};
+        // messages appended per round; deliveries = messages x groups
+        long[] backlog = {Math.max(5_000, 20_000 / groups.size())};
 
         Alternation.Between refill = () -> {
             env.flushRedis();
-            preload(loader, message, backlog[0]);
+            preload(loader, message, backlog[0], groups);
         };
         Alternation.Side smartSide = side("smartmq-claim-ack", refill,
-                seconds -> smartDrain(smart, loader, backlog[0], seconds));
+                seconds -> smartDrain(smart, loader, groups, backlog[0], seconds));
         Alternation.Side rawSide = side("raw-lmpop", refill,
-                seconds -> rawDrain(env.redis(), queues, o.threads(), batch, backlog[0]));
+                seconds -> rawDrain(env.redis(), queues, o.threads(), batch, backlog[0] * groups.size()));
         // Warm-up sizes the backlog: as many messages as SmartMQ drains in one round.
         if (o.warmupSeconds() > 0) {
             smartSide.prepare();
             RoundResult w = smartSide.run(o.warmupSeconds());
-            System.out.printf(Locale.ROOT, "  drain warm-up %-20s %s%n", smartSide.label(), w.summary());
-            backlog[0] = Math.max(5_000, Math.min(2_000_000, (long) (w.opsPerSecond() * o.secondsPerRound())));
+            System.out.printf(Locale.ROOT, "  %s warm-up %-20s %s%n", name, smartSide.label(), w.summary());
+            backlog[0] = Math.max(5_000, Math.min(2_000_000,
+                    (long) (w.opsPerSecond() * o.secondsPerRound() / groups.size())));
             rawSide.prepare();
             RoundResult wr = rawSide.run(o.warmupSeconds());
-            System.out.printf(Locale.ROOT, "  drain warm-up %-20s %s%n", rawSide.label(), wr.summary());
+            System.out.printf(Locale.ROOT, "  %s warm-up %-20s %s%n", name, rawSide.label(), wr.summary());
         }
-        System.out.printf("  drain backlog per round: %,d messages of %d bytes over %d shards; %d SmartMQ workers "
-                        + "(claim batch %d) vs %d raw LMPOP threads (COUNT %d)%n", backlog[0], o.bodySize(),
-                loader.shardCount(), o.threads(), batch, o.threads(), batch);
-        Alternation.Outcome out = Alternation.run("drain", new BenchOptions(o.scenarios(), o.rounds(),
-                o.secondsPerRound(), 0, o.threads(), o.inflight(), o.bodySize(), o.idleSeconds(), o.failoverRate()),
+        System.out.printf("  %s backlog per round: %,d messages of %d bytes x %d groups over %d shards; %d SmartMQ "
+                        + "workers (claim batch %d) vs %d raw LMPOP threads (COUNT %d)%n", name, backlog[0],
+                o.bodySize(), groups.size(), loader.shardCount(), o.threads(), batch, o.threads(), batch);
+        Alternation.Outcome out = Alternation.run(name, o.withWarmupSeconds(0),
                 List.of(smartSide, rawSide), env::flushRedis, env.cpu());
-        out.printSummary("drain");
-        return out.line("drain", 1).with("messages", backlog[0]).with("workers", o.threads())
-                .with("batch", batch);
+        out.printSummary(name);
+        return out.line(name, 1).with("messages", backlog[0]).with("groups", groups.size())
+                .with("workers", o.threads()).with("batch", batch);
     }
 
     /** Appends {@code n} messages to the drain group's shards (keyless: round robin over every shard). */
     static void preload(RedisFallbackStore store, Message message, long n) {
-        List<String> groups = List.of(DRAIN_GROUP);
+        preload(store, message, n, List.of(DRAIN_GROUP));
+    }
+
+    /** Appends {@code n} messages for {@code groups} (keyless: round robin over every shard). */
+    static void preload(RedisFallbackStore store, Message message, long n, List<String> groups) {
+        preloadTopic(store, DRAIN_TOPIC, message, n, groups);
+    }
+
+    /** Appends {@code n} messages of {@code topic} for {@code groups} and checks every group's backlog. */
+    static void preloadTopic(RedisFallbackStore store, String topic, Message message, long n, List<String> groups) {
         List<CompletableFuture<Void>> window = new ArrayList<>(1024);
         for (long i = 0; i < n; i++) {
             window.add(store.appendAsync(new Envelope(UUID.randomUUID().toString(), message,
@@ -142,54 +168,63 @@ final class RedisScenarios {
             }
         }
         CompletableFuture.allOf(window.toArray(new CompletableFuture[0])).join();
-        long queued = store.backlog(DRAIN_TOPIC, DRAIN_GROUP);
-        if (queued != n) {
-            throw new IllegalStateException("preloaded " + n + " messages but the backlog is " + queued);
+        for (String g : groups) {
+            long queued = store.backlog(topic, g);
+            if (queued != n) {
+                throw new IllegalStateException("preloaded " + n + " messages but the backlog of " + g + " is " + queued);
+            }
         }
     }
 
     /**
-     * Subscribes, times from the first to the n-th fallback delivery, unsubscribes and checks that the
-     * backlog (queued + in flight) is zero, i.e. every message was acknowledged.
+     * Subscribes every group, times from the first to the last fallback delivery (n per group), unsubscribes and
+     * checks that every group's backlog (queued + in flight) is zero, i.e. every message was acknowledged.
      */
-    private static RoundResult smartDrain(SmartClient smart, RedisFallbackStore probe, long n, double seconds)
-            throws Exception {
+    private static RoundResult smartDrain(SmartClient smart, RedisFallbackStore probe, List<String> groups, long n,
+                                          double seconds) throws Exception {
+        long total = n * groups.size();
         AtomicLong handled = new AtomicLong();
         long[] first = {0};
         long[] last = {0};
         CountDownLatch done = new CountDownLatch(1);
-        Subscription sub = Subscription.of(DRAIN_TOPIC, DRAIN_GROUP);
-        smart.mq().consumer().subscribe(sub, m -> {
-            if (m.route() != Route.FALLBACK) {
+        for (String g : groups) {
+            smart.mq().consumer().subscribe(Subscription.of(DRAIN_TOPIC, g), m -> {
+                if (m.route() != Route.FALLBACK) {
+                    return ConsumeResult.SUCCESS;
+                }
+                long c = handled.incrementAndGet();
+                if (c == 1) {
+                    first[0] = System.nanoTime();
+                }
+                if (c == total) {
+                    last[0] = System.nanoTime();
+                    done.countDown();
+                }
                 return ConsumeResult.SUCCESS;
-            }
-            long c = handled.incrementAndGet();
-            if (c == 1) {
-                first[0] = System.nanoTime();
-            }
-            if (c == n) {
-                last[0] = System.nanoTime();
-                done.countDown();
-            }
-            return ConsumeResult.SUCCESS;
-        });
+            });
+        }
         try {
             long timeout = (long) Math.max(120, seconds * 30);
             if (!done.await(timeout, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("SmartMQ drained only " + handled.get() + " of " + n + " in " + timeout + " s");
+                throw new IllegalStateException("SmartMQ drained only " + handled.get() + " of " + total + " in "
+                        + timeout + " s");
             }
         } finally {
-            smart.mq().consumer().unsubscribe(DRAIN_TOPIC, DRAIN_GROUP);
+            for (String g : groups) {
+                smart.mq().consumer().unsubscribe(DRAIN_TOPIC, g);
+            }
         }
-        long left = -1;
-        for (int i = 0; i < 100 && (left = probe.backlog(DRAIN_TOPIC, DRAIN_GROUP)) != 0; i++) {
-            TimeUnit.MILLISECONDS.sleep(100);
-        }
-        if (left != 0) {
-            System.out.println("  warning: backlog after the SmartMQ drain is " + left + " (expected 0)");
+        for (String g : groups) {
+            long left = -1;
+            for (int i = 0; i < 100 && (left = probe.backlog(DRAIN_TOPIC, g)) != 0; i++) {
+                TimeUnit.MILLISECONDS.sleep(100);
+            }
+            if (left != 0) {
+                System.out.println("  warning: backlog of " + g + " after the SmartMQ drain is " + left + " (expected 0)");
+            }
         }
         double secs = (last[0] - first[0]) / 1e9;
-        return RoundResult.external(n, secs, Double.NaN);
+        return RoundResult.external(total, secs, Double.NaN);
     }
 
     /** {@code threads} connections pop with {@code LMPOP <128 keys> LEFT COUNT batch} until every shard is empty. */

@@ -97,6 +97,40 @@ class BenchMainTest {
     }
 
     @Test
+    void benchLineCarriesTheMedianCpuPerOperationOfBothSidesAndTheirRatio() {
+        Alternation.Side a = ProducerScenarios.side("a", sec -> null);
+        Alternation.Side b = ProducerScenarios.side("b", sec -> null);
+        List<RoundResult> ra = List.of(RoundResult.external(100, 1, 1), RoundResult.external(100, 1, 1),
+                RoundResult.external(100, 1, 1));
+        List<RoundResult> rb = List.of(RoundResult.external(100, 1, 1), RoundResult.external(100, 1, 1),
+                RoundResult.external(100, 1, 1));
+        // per-round CPU us/op: a 50 60 70, b 50 50 100 -> medians 60 / 50, ratios 1.0 1.2 0.7 -> median 1.0
+        Alternation.Outcome out = new Alternation.Outcome(List.of(a, b), List.of(ra, rb),
+                List.of(List.of(50.0, 60.0, 70.0), List.of(50.0, 50.0, 100.0)));
+        assertEquals("BENCH t smartmq=100 baseline=100 ratio=1.000 p99_ms=1.00 cpu_us=60.0 baseline_cpu_us=50.0 "
+                + "cpu_ratio=1.000", out.line("t", 1).format());
+        Alternation.Outcome noCpu = new Alternation.Outcome(List.of(a, b), List.of(ra, rb),
+                List.of(List.of(Double.NaN, Double.NaN, Double.NaN), List.of(Double.NaN, Double.NaN, Double.NaN)));
+        assertEquals("BENCH t smartmq=100 baseline=100 ratio=1.000 p99_ms=1.00", noCpu.line("t", 1).format(),
+                "without a CPU meter the line has no CPU fields");
+    }
+
+    @Test
+    void readsUsedMemoryFromInfo() {
+        assertEquals(1048576L, FanoutScenarios.infoField("# Memory\r\nused_memory:1048576\r\nused_memory_human:1.00M\r\n",
+                "used_memory"));
+        assertThrows(IllegalStateException.class, () -> FanoutScenarios.infoField("# Memory\r\n", "used_memory"));
+    }
+
+    @Test
+    void usageListsEveryScenario() {
+        for (String s : BenchOptions.ALL_SCENARIOS) {
+            assertTrue(BenchOptions.USAGE.contains(s), s + " missing from\n" + BenchOptions.USAGE);
+        }
+        assertTrue(BenchOptions.USAGE.contains("--rounds"), BenchOptions.USAGE);
+    }
+
+    @Test
     void medianOfEvenAndOddCounts() {
         assertEquals(2, Alternation.median(new double[] {3, 1, 2}));
         assertEquals(2.5, Alternation.median(new double[] {4, 1, 3, 2}));

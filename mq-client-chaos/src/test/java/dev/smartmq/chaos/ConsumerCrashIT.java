@@ -9,6 +9,7 @@ import dev.smartmq.api.Message;
 import dev.smartmq.api.SmartMQConfig;
 import dev.smartmq.api.Subscription;
 import dev.smartmq.core.SmartMQ;
+import dev.smartmq.redis.RedisDeadLetters;
 import dev.smartmq.redis.RedisFallbackStore;
 import dev.smartmq.spi.Envelope;
 import dev.smartmq.testkit.redis.RedisServer;
@@ -141,7 +142,7 @@ class ConsumerCrashIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> succeeded.get() >= 1);
         await().atMost(Duration.ofSeconds(10)).until(() -> sender.backlog(TOPIC, GROUP) == 0);
         await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() -> succeeded.get() == 1);
-        assertEquals(0, sender.deadLetters(TOPIC, GROUP, 10).size(), "nothing dead-lettered");
+        assertEquals(0, RedisDeadLetters.of(sender).list(TOPIC, GROUP, 10).size(), "nothing dead-lettered");
     }
 
     private static Process startChild(BlockingQueue<String> lines) throws Exception {

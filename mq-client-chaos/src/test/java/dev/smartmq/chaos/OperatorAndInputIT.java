@@ -12,6 +12,7 @@ import dev.smartmq.api.SmartProducer;
 import dev.smartmq.api.SwitchMode;
 import dev.smartmq.api.SwitchState;
 import dev.smartmq.api.SwitchStatus;
+import dev.smartmq.redis.RedisDeadLetters;
 import dev.smartmq.redis.DeadLetter;
 import dev.smartmq.spi.SwitchAccessDeniedException;
 import dev.smartmq.spi.SwitchTransition;
@@ -204,8 +205,8 @@ class OperatorAndInputIT extends ChaosTestBase {
 
             CheckReport report = awaitDrainedAndReport(load);
             List<SwitchStatus> history = cluster.history();
-            List<DeadLetter> billingDead = producers.get(0).store().deadLetters(topic, billing, 10);
-            List<DeadLetter> auditDead = producers.get(0).store().deadLetters(topic, audit, 10);
+            List<DeadLetter> billingDead = RedisDeadLetters.of(producers.get(0).store()).list(topic, billing, 10);
+            List<DeadLetter> auditDead = RedisDeadLetters.of(producers.get(0).store()).list(topic, audit, 10);
             long failovers = producers.stream().mapToLong(p -> p.meter("producer.failovers")).sum();
             printSummary("10-bad-input", report, history, -1, -1, "invalid_sends=" + invalid + " rejected=" + rejected
                     + " dead_letters=" + (billingDead.size() + auditDead.size()) + " reason='"

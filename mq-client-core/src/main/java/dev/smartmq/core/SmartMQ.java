@@ -9,7 +9,7 @@ import dev.smartmq.api.SwitchState;
 import dev.smartmq.api.SwitchStatus;
 import dev.smartmq.core.event.SmartMQEventPublisher;
 import dev.smartmq.core.internal.Engine;
-import dev.smartmq.spi.DegradationSwitch;
+import dev.smartmq.spi.Coordination;
 import dev.smartmq.spi.FallbackStore;
 import dev.smartmq.spi.IdempotencyGuard;
 import dev.smartmq.spi.PrimaryTransport;
@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *         .config(SmartMQConfig.custom().namespace("orders").build())
  *         .transport(rocketMqTransport)          // PrimaryTransport
  *         .fallbackStore(redisFallbackStore)     // FallbackStore
- *         .degradationSwitch(zkSwitch)           // DegradationSwitch
+ *         .coordination(zkCoordination)          // Coordination: switch, registry, leadership
  *         .metricRegistry(registry)              // optional
  *         .build();                              // starts the ports and the engine
  * mq.producer().send(Message.builder("order-paid").key(orderId).body(json).build());
@@ -160,7 +160,7 @@ public final class SmartMQ implements AutoCloseable {
         private SmartMQConfig config = SmartMQConfig.ofDefaults();
         private PrimaryTransport transport;
         private FallbackStore fallbackStore;
-        private DegradationSwitch degradationSwitch;
+        private Coordination coordination;
         private MetricRegistry metricRegistry;
         private String metricPrefix = DEFAULT_METRIC_PREFIX;
         private Clock clock = Clock.systemUTC();
@@ -193,10 +193,26 @@ public final class SmartMQ implements AutoCloseable {
             return this;
         }
 
-        /** The degradation switch (required); owned by the built instance. */
-        public Builder degradationSwitch(DegradationSwitch v) {
+        /**
+         * The coordination (required): the degradation switch, the consumer registry and the leader election of
+         * the namespace, e.g. {@code ZkCoordination}; owned by the built instance (started and closed by it).
+         */
+        public Builder coordination(Coordination v) {
+            ConfigurationException.check(v != null, "coordination", null, "must not be null");
+            this.coordination = v;
+            return this;
+        }
+
+        /**
+         * The 1.x name of {@link #coordination}: a {@code DegradationSwitch} (such as {@code ZkDegradationSwitch})
+         * is a {@link Coordination}.
+         *
+         * @deprecated use {@link #coordination(Coordination)}
+         */
+        @Deprecated(since = "1.1")
+        public Builder degradationSwitch(Coordination v) {
             ConfigurationException.check(v != null, "degradationSwitch", null, "must not be null");
-            this.degradationSwitch = v;
+            this.coordination = v;
             return this;
         }
 
@@ -273,17 +289,17 @@ public final class SmartMQ implements AutoCloseable {
         public SmartMQ build() {
             ConfigurationException.check(transport != null, "transport", null, "must be set");
             ConfigurationException.check(fallbackStore != null, "fallbackStore", null, "must be set");
-            ConfigurationException.check(degradationSwitch != null, "degradationSwitch", null, "must be set");
+            ConfigurationException.check(coordination != null, "coordination", null, "must be set");
             checkNamespace("fallbackStore", fallbackStore.namespace());
-            checkNamespace("degradationSwitch", degradationSwitch.namespace());
+            checkNamespace("coordination", coordination.namespace());
             if (!built.compareAndSet(false, true)) {
                 throw new IllegalStateException("this builder already built a SmartMQ; ports belong to one instance");
             }
             MetricRegistry registry = metricRegistry != null ? metricRegistry : new MetricRegistry();
-            Engine engine = new Engine(config, transport, fallbackStore, degradationSwitch, idempotencyGuard,
+            Engine engine = new Engine(config, transport, fallbackStore, coordination, idempotencyGuard,
                     idempotencyTtl, idempotencyLease, registry, metricPrefix, clock, completionExecutor);
             engine.start();
-            return new SmartMQ(engine, config, SwitchOperator.of(degradationSwitch, clock));
+            return new SmartMQ(engine, config, SwitchOperator.of(coordination.switchStore(), coordination.leadership(), clock));
         }
 
         private void checkNamespace(String port, String portNamespace) {

@@ -3,7 +3,8 @@ package dev.smartmq.core;
 import dev.smartmq.api.SwitchMode;
 import dev.smartmq.api.SwitchState;
 import dev.smartmq.api.SwitchStatus;
-import dev.smartmq.spi.DegradationSwitch;
+import dev.smartmq.spi.Leadership;
+import dev.smartmq.spi.SwitchStore;
 import dev.smartmq.spi.SwitchTransition;
 import dev.smartmq.spi.TransitionResult;
 import java.time.Clock;
@@ -33,22 +34,42 @@ public final class SwitchOperator {
     public record Outcome(boolean applied, SwitchStatus previous, SwitchStatus current) {
     }
 
-    private final DegradationSwitch sw;
+    private final SwitchStore sw;
+    private final Leadership leadership; // null: no leadership view
     private final Clock clock;
 
-    private SwitchOperator(DegradationSwitch sw, Clock clock) {
+    private SwitchOperator(SwitchStore sw, Leadership leadership, Clock clock) {
         this.sw = Objects.requireNonNull(sw, "sw");
+        this.leadership = leadership;
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
-    /** Operations on a started switch; the caller keeps owning it. */
-    public static SwitchOperator of(DegradationSwitch sw, Clock clock) {
-        return new SwitchOperator(sw, clock);
+    /**
+     * Operations on a started switch; the caller keeps owning it. {@link #leader()} is known only if the store is
+     * also a {@link Leadership} (use {@link #of(SwitchStore, Leadership, Clock)} otherwise).
+     */
+    public static SwitchOperator of(SwitchStore sw, Clock clock) {
+        return new SwitchOperator(sw, sw instanceof Leadership l ? l : null, clock);
+    }
+
+    /** Operations on a started switch with the namespace's leadership view; the caller keeps owning both. */
+    public static SwitchOperator of(SwitchStore sw, Leadership leadership, Clock clock) {
+        return new SwitchOperator(sw, Objects.requireNonNull(leadership, "leadership"), clock);
     }
 
     /** The switch document last seen (never blocks). */
     public SwitchStatus status() {
         return sw.current();
+    }
+
+    /**
+     * Which instance of the fleet leads the namespace (this one or another), from the switch's cached registry view
+     * ({@link Leadership#fleetLeader()}; never blocks); empty when none is known to, or when this operator was
+     * given no leadership view. A namespace without a
+     * leader runs no prober and no drain decision: it stays DEGRADED or RECOVERING until one is elected.
+     */
+    public java.util.Optional<String> leader() {
+        return leadership == null ? java.util.Optional.empty() : leadership.fleetLeader();
     }
 
     /** The last {@code limit} transitions, newest first. */

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.smartmq.api.Route;
 import dev.smartmq.api.SendReceipt;
-import dev.smartmq.core.fake.FakeTransport;
+import dev.smartmq.testkit.fakes.FakeTransport;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;

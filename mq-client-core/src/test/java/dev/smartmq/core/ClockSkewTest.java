@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.smartmq.api.SwitchMode;
 import dev.smartmq.api.SwitchState;
-import dev.smartmq.core.fake.FakeSwitch;
-import dev.smartmq.core.fake.MutableClock;
+import dev.smartmq.testkit.fakes.FakeSwitch;
+import dev.smartmq.testkit.fakes.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.AfterEach;

@@ -11,7 +11,7 @@ import dev.smartmq.api.SmartMQConfig;
 import dev.smartmq.api.SmartProducer;
 import dev.smartmq.api.Subscription;
 import dev.smartmq.api.SwitchState;
-import dev.smartmq.core.fake.FakeTransport;
+import dev.smartmq.testkit.fakes.FakeTransport;
 import dev.smartmq.spi.BrokerHealthListener;
 import dev.smartmq.spi.Envelope;
 import dev.smartmq.spi.FailureScope;

@@ -10,7 +10,7 @@ import dev.smartmq.api.ConsumeResult;
 import dev.smartmq.api.Subscription;
 import dev.smartmq.api.SwitchState;
 import dev.smartmq.core.event.SmartMQEvent;
-import dev.smartmq.core.fake.FakeTransport.Mode;
+import dev.smartmq.testkit.fakes.FakeTransport.Mode;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;

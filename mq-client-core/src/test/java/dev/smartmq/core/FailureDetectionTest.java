@@ -10,7 +10,7 @@ import dev.smartmq.api.Message;
 import dev.smartmq.api.Route;
 import dev.smartmq.api.SmartProducer;
 import dev.smartmq.api.SwitchState;
-import dev.smartmq.core.fake.FakeTransport.Mode;
+import dev.smartmq.testkit.fakes.FakeTransport.Mode;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.AfterEach;

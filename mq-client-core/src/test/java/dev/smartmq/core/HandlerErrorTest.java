@@ -9,11 +9,12 @@ import dev.smartmq.api.ConsumeResult;
 import dev.smartmq.api.Subscription;
 import dev.smartmq.api.SwitchMode;
 import dev.smartmq.api.SwitchState;
-import dev.smartmq.core.fake.FakeFallbackStore;
-import dev.smartmq.core.fake.FakeSwitch;
-import dev.smartmq.core.fake.FakeTransport;
-import dev.smartmq.core.fake.MutableClock;
-import dev.smartmq.spi.DegradationSwitch;
+import dev.smartmq.testkit.fakes.FakeFallbackStore;
+import dev.smartmq.testkit.fakes.FakeSwitch;
+import dev.smartmq.testkit.fakes.FakeTransport;
+import dev.smartmq.testkit.fakes.MutableClock;
+import dev.smartmq.spi.ConsumerRegistry;
+import dev.smartmq.spi.Coordination;
 import dev.smartmq.spi.Envelope;
 import dev.smartmq.spi.PrimaryTransport;
 import java.lang.reflect.InvocationTargetException;
@@ -101,10 +102,10 @@ class HandlerErrorTest {
         AtomicInteger liveErrors = new AtomicInteger(3);
         PrimaryTransport transport = failing(PrimaryTransport.class, fakeTransport, "probe", probeErrors,
                 () -> new StackOverflowError("probe"));
-        DegradationSwitch sw = failing(DegradationSwitch.class, fakeSwitch, "liveConsumers", liveErrors,
+        ConsumerRegistry registry = failing(ConsumerRegistry.class, fakeSwitch, "liveConsumers", liveErrors,
                 () -> new OutOfMemoryError("registry"));
         SmartMQ mq = SmartMQ.builder().config(Rig.fastConfig().build()).transport(transport).fallbackStore(store)
-                .degradationSwitch(sw).clock(clock).build();
+                .coordination(Coordination.of(null, fakeSwitch, registry, fakeSwitch)).clock(clock).build();
         open.add(mq);
         // an orphan of a dead consumer: the reaper (which asks liveConsumers) must return it after its errors
         store.append(new Envelope("orphan", msg(TOPIC, "k", "o"), 0, 0), List.of(GROUP));

@@ -13,10 +13,10 @@ import dev.smartmq.api.ConfigurationException;
 import dev.smartmq.api.ConsumeResult;
 import dev.smartmq.api.SmartMQConfig;
 import dev.smartmq.api.Subscription;
-import dev.smartmq.core.fake.FakeFallbackStore;
-import dev.smartmq.core.fake.FakeSwitch;
-import dev.smartmq.core.fake.FakeTransport;
-import dev.smartmq.core.fake.MutableClock;
+import dev.smartmq.testkit.fakes.FakeFallbackStore;
+import dev.smartmq.testkit.fakes.FakeSwitch;
+import dev.smartmq.testkit.fakes.FakeTransport;
+import dev.smartmq.testkit.fakes.MutableClock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -119,7 +119,7 @@ class LifecycleTest {
         e = assertThrows(ConfigurationException.class, () -> SmartMQ.builder().metricPrefix("bad."));
         assertTrue(e.getMessage().contains("metricPrefix") && e.getMessage().contains("'bad.'"), e.getMessage());
         e = assertThrows(ConfigurationException.class,
-                () -> SmartMQ.builder().idempotencyGuard(new dev.smartmq.core.fake.FakeGuard(), Duration.ZERO));
+                () -> SmartMQ.builder().idempotencyGuard(new dev.smartmq.testkit.fakes.FakeGuard(), Duration.ZERO));
         assertTrue(e.getMessage().contains("idempotencyTtl"), e.getMessage());
     }
 

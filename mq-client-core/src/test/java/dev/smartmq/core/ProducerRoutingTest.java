@@ -16,7 +16,7 @@ import dev.smartmq.api.SendReceipt;
 import dev.smartmq.api.SmartProducer;
 import dev.smartmq.api.SwitchMode;
 import dev.smartmq.api.SwitchState;
-import dev.smartmq.core.fake.FakeTransport.Mode;
+import dev.smartmq.testkit.fakes.FakeTransport.Mode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.smartmq.api.ConfigurationException;
-import dev.smartmq.core.fake.FakeSwitch;
-import dev.smartmq.core.fake.MutableClock;
+import dev.smartmq.testkit.fakes.FakeSwitch;
+import dev.smartmq.testkit.fakes.MutableClock;
 import org.junit.jupiter.api.Test;
 
 /** One shard count per namespace (issue 12): a second instance with another one would strand shards. */

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.smartmq.api.SwitchMode;
 import dev.smartmq.api.SwitchState;
-import dev.smartmq.core.fake.FakeSwitch;
-import dev.smartmq.core.fake.MutableClock;
+import dev.smartmq.testkit.fakes.FakeSwitch;
+import dev.smartmq.testkit.fakes.MutableClock;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import org.junit.jupiter.api.Test;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.smartmq.api.Route;
 import dev.smartmq.api.SwitchMode;
 import dev.smartmq.api.SwitchState;
-import dev.smartmq.core.fake.FakeTransport.Mode;
+import dev.smartmq.testkit.fakes.FakeTransport.Mode;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,5 @@
 package dev.smartmq.redis;
 
-import dev.smartmq.api.SmartMQConfig;
 import dev.smartmq.redis.internal.KeyLayout;
 import dev.smartmq.redis.internal.RedisOps;
 import dev.smartmq.redis.internal.Scripts;
@@ -8,7 +7,6 @@ import dev.smartmq.spi.IdempotencyGuard;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.Objects;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.params.SetParams;
 
@@ -21,9 +19,10 @@ import redis.clients.jedis.params.SetParams;
  * read as handled.) Every key expires, so the key set is bounded by (ids handled per TTL). The keys carry no hash tag on purpose: nothing reads two of them together, so on a
  * cluster they spread over every node instead of loading one slot.
  *
- * <p>Obtain it from {@link RedisFallbackStore#idempotencyGuard()} (shares the store's connections) or
- * {@link #of(UnifiedJedis, String)} (a client you own). Failures are {@code FallbackStoreException}
- * ({@code UNAVAILABLE} when Redis does not answer). Thread-safe.
+ * <p>The one way to it is {@link RedisFallbackStore#idempotencyGuard()} (it shares the store's connections and
+ * namespace). Failures are {@code FallbackStoreException} ({@code UNAVAILABLE} when Redis does not answer).
+ * Thread rules: stateless beyond the client, thread-safe; callable from any thread, never blocks longer than the
+ * store's socket timeout.
  */
 public final class RedisIdempotencyGuard implements IdempotencyGuard {
 
@@ -36,16 +35,6 @@ public final class RedisIdempotencyGuard implements IdempotencyGuard {
         this.jedis = jedis;
         this.layout = layout;
         this.ops = new RedisOps(jedis, false, null);
-    }
-
-    /** A guard on a client the caller owns (and closes). */
-    public static RedisIdempotencyGuard of(UnifiedJedis client, String namespace) {
-        Objects.requireNonNull(client, "client");
-        if (!SmartMQConfig.isValidNamespace(namespace)) {
-            throw new IllegalArgumentException("namespace " + SmartMQConfig.NAMESPACE_RULE + ", but was '"
-                    + namespace + "'");
-        }
-        return new RedisIdempotencyGuard(client, new KeyLayout(namespace, 1));
     }
 
     @Override

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
@@ -33,11 +34,15 @@ class ClusterFailoverIT {
 
     private RedisCluster cluster;
     private FailoverLoad load;
+    private RedisFallbackStore observer;
 
     @AfterEach
     void tearDown() throws InterruptedException {
         if (load != null) {
             load.close();
+        }
+        if (observer != null) {
+            observer.close();
         }
         if (cluster != null) {
             cluster.close();
@@ -51,6 +56,12 @@ class ClusterFailoverIT {
                 .shards(SHARDS).timeouts(Duration.ofMillis(500), Duration.ofSeconds(1))
                 .replicaAcks(1, Duration.ofMillis(500)).build();
         load = new FailoverLoad(store, NS, 4, 1_000_000);
+        // A second store instance that only reads the backlog (pipelined LLEN/HLEN, as the drain decision and
+        // smartmq-admin do): it must find the promoted master too, although it never runs a single-key command.
+        observer = RedisFallbackStore.builder().cluster(cluster.hostAndPorts()).namespace(NS).shards(SHARDS)
+                .timeouts(Duration.ofMillis(500), Duration.ofSeconds(1)).build();
+        observer.start();
+        observer.backlog(FailoverLoad.TOPIC, FailoverLoad.GROUP);
         load.start();
         await("load before the kill").atMost(Duration.ofSeconds(60)).until(() -> load.acked.get() >= 3000);
 
@@ -101,6 +112,20 @@ class ClusterFailoverIT {
             }
             return true;
         });
+        try {
+            await("a backlog-only store reads the promoted master").atMost(Duration.ofSeconds(20))
+                    .pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                    .until(() -> observer.backlog(FailoverLoad.TOPIC, FailoverLoad.GROUP) >= 0);
+        } catch (ConditionTimeoutException e) {
+            Throwable last = null;
+            try {
+                observer.backlog(FailoverLoad.TOPIC, FailoverLoad.GROUP);
+            } catch (RuntimeException r) {
+                last = r;
+            }
+            throw new AssertionError("after the failover a store that only pipelines never reaches the promoted "
+                    + "master: " + last, e);
+        }
         load.stopSending();
         await("the consumer drains the cluster").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
                 .until(() -> {

@@ -126,12 +126,12 @@ class EnvelopeAuthIT {
 
         List<String> delivered = bodies(drain(signed, topic, GROUP, "c1"));
         assertEquals(List.of(), delivered, "nothing edited or injected is delivered");
-        List<DeadLetter> dead = signed.deadLetters(topic, GROUP, 10);
+        List<DeadLetter> dead = RedisDeadLetters.of(signed).list(topic, GROUP, 10);
         assertEquals(2, dead.size(), dead.toString());
         dead.forEach(d -> assertTrue(d.reason().contains("authentic"), d.reason()));
         assertEquals(0, signed.backlog(topic, GROUP), "the shard is not blocked");
-        assertEquals(0, signed.replayDeadLetters(topic, GROUP), "a value that fails authentication is never replayed");
-        assertEquals(2, signed.deadLetters(topic, GROUP, 10).size(), "they stay for an operator to look at");
+        assertEquals(0, RedisDeadLetters.of(signed).replayAll(topic, GROUP), "a value that fails authentication is never replayed");
+        assertEquals(2, RedisDeadLetters.of(signed).list(topic, GROUP, 10).size(), "they stay for an operator to look at");
     }
 
     @Test
@@ -167,7 +167,7 @@ class EnvelopeAuthIT {
             await("the genuine message is handled").atMost(Duration.ofSeconds(20))
                     .until(() -> handled.contains("genuine"));
             assertEquals(List.of("genuine"), handled, "only the authentic message reached the handler");
-            List<DeadLetter> dead = keyed.deadLetters(topic, GROUP, 10);
+            List<DeadLetter> dead = RedisDeadLetters.of(keyed).list(topic, GROUP, 10);
             assertEquals(2, dead.size(), dead.toString());
             dead.forEach(d -> assertTrue(d.reason().contains("authentic"), d.reason()));
             assertTrue(dead.stream().noneMatch(d -> d.messageId().filter(first::equals).isPresent()),
@@ -187,11 +187,11 @@ class EnvelopeAuthIT {
             jedis.rpush(k.deadLetters(), DeadLetterCodec.encode("handler failed", System.currentTimeMillis(),
                     "someone", EnvelopeCodec.encode(planted)));
         }
-        assertEquals(1, signed.deadLetters(topic, GROUP, 10).size());
-        assertEquals(0, signed.replayDeadLetters(topic, GROUP), "a planted dead letter is not replayed");
+        assertEquals(1, RedisDeadLetters.of(signed).list(topic, GROUP, 10).size());
+        assertEquals(0, RedisDeadLetters.of(signed).replayAll(topic, GROUP), "a planted dead letter is not replayed");
         assertEquals(0, signed.backlog(topic, GROUP), "nothing reached the shard");
         assertEquals(List.of(), bodies(drain(signed, topic, GROUP, "c1")));
-        DeadLetter d = signed.deadLetters(topic, GROUP, 10).get(0);
+        DeadLetter d = RedisDeadLetters.of(signed).list(topic, GROUP, 10).get(0);
         assertTrue(d.decodeError() != null && d.decodeError().contains("not authenticated"), String.valueOf(d));
     }
 
@@ -201,7 +201,7 @@ class EnvelopeAuthIT {
         Envelope e = envelope(topic, "k", "from another key");
         otherKey.append(e, List.of(GROUP));
         assertEquals(List.of(), bodies(drain(signed, topic, GROUP, "c1")));
-        List<DeadLetter> dead = signed.deadLetters(topic, GROUP, 10);
+        List<DeadLetter> dead = RedisDeadLetters.of(signed).list(topic, GROUP, 10);
         assertEquals(1, dead.size());
         assertTrue(dead.get(0).reason().contains("authentication failed"), dead.get(0).reason());
     }
@@ -215,7 +215,7 @@ class EnvelopeAuthIT {
             jedis.rpush(queue("topic-b", shard), jedis.lindex(queue("topic-a", shard), 0));
         }
         assertEquals(List.of(), bodies(drain(signed, "topic-b", GROUP, "c1")));
-        List<DeadLetter> dead = signed.deadLetters("topic-b", GROUP, 10);
+        List<DeadLetter> dead = RedisDeadLetters.of(signed).list("topic-b", GROUP, 10);
         assertEquals(1, dead.size());
         assertTrue(dead.get(0).reason().contains("topic 'topic-a'"), dead.get(0).reason());
         assertEquals(List.of("for a"), bodies(drain(signed, "topic-a", GROUP, "c1")), "the original is intact");
@@ -242,7 +242,7 @@ class EnvelopeAuthIT {
         // ... and a keyed store refuses values written without one.
         unsigned.append(envelope(mixed, "k", "unsigned"), List.of(GROUP));
         assertEquals(List.of(), bodies(drain(signed, mixed, GROUP, "c1")));
-        List<DeadLetter> dead = signed.deadLetters(mixed, GROUP, 10);
+        List<DeadLetter> dead = RedisDeadLetters.of(signed).list(mixed, GROUP, 10);
         assertEquals(1, dead.size());
         assertTrue(dead.get(0).reason().contains("not authenticated"), dead.get(0).reason());
     }

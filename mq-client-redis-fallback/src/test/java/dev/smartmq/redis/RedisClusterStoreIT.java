@@ -115,13 +115,13 @@ class RedisClusterStoreIT {
         int shard = store.shardFor(envelope(topic, "dl", "x").message());
         ClaimedMessage m = store.claim(topic, "g", shard, "c", 1).get(0);
         store.deadLetter(m, "poison");
-        assertEquals(1, store.deadLetters(topic, "g", 10).size());
-        assertEquals(1, store.replayDeadLetters(topic, "g"));
+        assertEquals(1, RedisDeadLetters.of(store).list(topic, "g", 10).size());
+        assertEquals(1, RedisDeadLetters.of(store).replayAll(topic, "g"));
         assertEquals(1, Fixtures.drain(store, topic, "g", "c").size());
 
         String id = java.util.UUID.randomUUID().toString();
-        assertTrue(store.firstSeen("g", id, Duration.ofMinutes(1)));
-        assertTrue(!store.firstSeen("g", id, Duration.ofMinutes(1)));
+        assertTrue(store.idempotencyGuard().firstSeen("g", id, Duration.ofMinutes(1)));
+        assertTrue(!store.idempotencyGuard().firstSeen("g", id, Duration.ofMinutes(1)));
     }
 
     @Test

@@ -253,16 +253,16 @@ class RedisFallbackStoreIT {
             store.ackAll(batch);
         }
         assertEquals(List.of("before", "after"), got, "corrupt values never block the shard");
-        List<DeadLetter> dead = store.deadLetters(topic, group, 10);
+        List<DeadLetter> dead = RedisDeadLetters.of(store).list(topic, group, 10);
         assertEquals(2, dead.size());
         assertTrue(dead.get(0).reason().contains("bad magic"), dead.get(0).reason());
         assertTrue(dead.get(1).reason().contains("checksum"), dead.get(1).reason());
         assertNull(dead.get(0).envelope());
         assertNotNull(dead.get(0).decodeError());
         assertEquals(0, store.backlog(topic, group));
-        assertEquals(0, store.replayDeadLetters(topic, group), "corrupt values are not replayed");
-        assertEquals(2, store.purgeDeadLetters(topic, group));
-        assertTrue(store.deadLetters(topic, group, 10).isEmpty());
+        assertEquals(0, RedisDeadLetters.of(store).replayAll(topic, group), "corrupt values are not replayed");
+        assertEquals(2, RedisDeadLetters.of(store).purge(topic, group));
+        assertTrue(RedisDeadLetters.of(store).list(topic, group, 10).isEmpty());
     }
 
     @Test
@@ -292,16 +292,16 @@ class RedisFallbackStoreIT {
         store.deadLetter(both.get(0), "handler failed 16 times: boom");
         store.ack(both.get(1));
         assertEquals(0, store.backlog(topic, group));
-        List<DeadLetter> dead = store.deadLetters(topic, group, 10);
+        List<DeadLetter> dead = RedisDeadLetters.of(store).list(topic, group, 10);
         assertEquals(1, dead.size());
         assertEquals("handler failed 16 times: boom", dead.get(0).reason());
         assertEquals("c", dead.get(0).consumerId());
         assertEquals(first.id(), dead.get(0).messageId().orElseThrow());
         assertEquals(shard, dead.get(0).shard());
-        assertTrue(store.deadLetter(topic, group, first.id()).isPresent());
+        assertTrue(RedisDeadLetters.of(store).find(topic, group, first.id()).isPresent());
 
-        assertTrue(store.replayDeadLetter(topic, group, first.id()));
-        assertFalse(store.replayDeadLetter(topic, group, first.id()), "replayed once");
+        assertTrue(RedisDeadLetters.of(store).replay(topic, group, first.id()));
+        assertFalse(RedisDeadLetters.of(store).replay(topic, group, first.id()), "replayed once");
         ClaimedMessage replayed = store.claim(topic, group, shard, "c", 1).get(0);
         assertEquals(first.id(), replayed.envelope().id());
         assertEquals(0, replayed.envelope().attempts(), "a replay starts with fresh attempts");
@@ -417,17 +417,17 @@ class RedisFallbackStoreIT {
     @Test
     void idempotencyGuardRemembersIdsForTheirTtl() {
         String id = java.util.UUID.randomUUID().toString();
-        assertTrue(store.firstSeen("g", id, Duration.ofMinutes(5)));
-        assertFalse(store.firstSeen("g", id, Duration.ofMinutes(5)));
-        assertTrue(store.firstSeen("other-group", id, Duration.ofMinutes(5)), "per group");
+        assertTrue(store.idempotencyGuard().firstSeen("g", id, Duration.ofMinutes(5)));
+        assertFalse(store.idempotencyGuard().firstSeen("g", id, Duration.ofMinutes(5)));
+        assertTrue(store.idempotencyGuard().firstSeen("other-group", id, Duration.ofMinutes(5)), "per group");
         try (Jedis jedis = redis.server().newClient()) {
             long pttl = jedis.pttl(store.idempotencyGuard().key("g", id));
             assertTrue(pttl > 0 && pttl <= 300_000, "bounded by its TTL: " + pttl);
         }
-        store.forget("g", id);
-        assertTrue(store.firstSeen("g", id, Duration.ofMillis(200)));
+        store.idempotencyGuard().forget("g", id);
+        assertTrue(store.idempotencyGuard().firstSeen("g", id, Duration.ofMillis(200)));
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
-                .until(() -> store.firstSeen("g", id, Duration.ofMinutes(1)));
+                .until(() -> store.idempotencyGuard().firstSeen("g", id, Duration.ofMinutes(1)));
     }
 
     @Test

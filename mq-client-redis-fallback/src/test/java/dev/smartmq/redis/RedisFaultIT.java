@@ -125,7 +125,7 @@ class RedisFaultIT {
                     () -> call(() -> store.claim(topic, "g", 3, "c", 10)),
                     () -> call(() -> store.backlog(topic, "g")),
                     () -> call(() -> store.recoverOrphans(topic, "g", Set.of("c"))),
-                    () -> call(() -> store.firstSeen("g", "id", Duration.ofSeconds(5))));
+                    () -> call(() -> store.idempotencyGuard().firstSeen("g", "id", Duration.ofSeconds(5))));
             ExecutorService pool = Executors.newFixedThreadPool(calls.size());
             long start = System.nanoTime();
             List<Future<String>> results = pool.invokeAll(calls, 30, TimeUnit.SECONDS);

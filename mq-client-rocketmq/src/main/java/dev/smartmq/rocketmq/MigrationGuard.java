@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
  * with {@link DegradationSwitch#groups}, when a topic is first watched (for example on subscribe) and then every
  * {@code interval}; each unregistered group found is logged at WARN with the topic and the fix, and counted.
  *
- * <p>Metrics (register them in your registry, e.g. as Dropwizard gauges): {@link #warnings()} (WARNs so far) and
- * {@link #unregisteredGroupCount()} (groups unregistered at the last checks). Reads are lock-free; checks run on
+ * <p>Metrics: {@link #unregisteredGroupCount()} (groups unregistered at the last checks) is the engine's gauge
+ * {@code smartmq.migration.unregistered-groups} (through {@link RocketMQTransport#unregisteredConsumerGroups()}: -1
+ * while no guard runs on the transport); {@link #warnings()} (WARNs so far) is for your own registry. Reads are lock-free; checks run on
  * one daemon thread {@code smartmq-migration-guard-1} (and in the caller of {@link #check}). Immutable settings
  * from {@link Builder}; thread-safe.
  */
@@ -53,6 +54,7 @@ public final class MigrationGuard implements AutoCloseable {
                 new dev.smartmq.api.internal.NamedThreadFactory("migration-guard"));
         executor.scheduleWithFixedDelay(this::checkAll, interval.toMillis(), interval.toMillis(),
                 TimeUnit.MILLISECONDS);
+        transport.migrationGuard(this); // the engine's gauge migration.unregistered-groups reads it
     }
 
     public static Builder builder() {
@@ -79,13 +81,7 @@ public final class MigrationGuard implements AutoCloseable {
             // The registry's cache may be stale or empty: every group would look unregistered. Next time.
             throw TransportException.infrastructure("SmartMQ's registry (ZooKeeper) is not reachable", null);
         }
-        Set<String> registered = registry.groups(topic);
-        Set<String> missing = new TreeSet<>();
-        for (String group : transport.brokerConsumerGroups(topic, timeout)) {
-            if (!registered.contains(group) && !isToolGroup(group)) {
-                missing.add(group);
-            }
-        }
+        Set<String> missing = unregisteredOf(transport.brokerConsumerGroups(topic, timeout), registry.groups(topic));
         for (String group : missing) {
             warnings.incrementAndGet();
             LOG.warn("consumer group {} reads topic {} on the broker but is not registered with SmartMQ: it will"
@@ -97,6 +93,21 @@ public final class MigrationGuard implements AutoCloseable {
             unregistered.remove(topic);
         } else {
             unregistered.put(topic, Set.copyOf(missing));
+        }
+        return missing;
+    }
+
+    /**
+     * The groups of {@code brokerGroups} (what the brokers know for a topic) that are not in {@code registered} (what
+     * SmartMQ's registry knows), without RocketMQ's tool groups; sorted. What {@link #check} and
+     * {@code smartmq-admin groups list --namesrv} report.
+     */
+    public static Set<String> unregisteredOf(Set<String> brokerGroups, Set<String> registered) {
+        Set<String> missing = new TreeSet<>();
+        for (String group : brokerGroups) {
+            if (!registered.contains(group) && !isToolGroup(group)) {
+                missing.add(group);
+            }
         }
         return missing;
     }
@@ -116,10 +127,11 @@ public final class MigrationGuard implements AutoCloseable {
         return warnings.get();
     }
 
-    /** Stops the periodic checks. */
+    /** Stops the periodic checks; the transport's gauge reads -1 again. */
     @Override
     public void close() {
         executor.shutdownNow();
+        transport.migrationGuard(null);
     }
 
     private void checkAll() {

@@ -4,6 +4,7 @@ import dev.smartmq.api.ConfigurationException;
 import dev.smartmq.api.Message;
 import dev.smartmq.api.Subscription;
 import dev.smartmq.api.internal.NamedThreadFactory;
+import dev.smartmq.rocketmq.internal.AsyncSendDeadlines;
 import dev.smartmq.rocketmq.internal.BrokerIsolation;
 import dev.smartmq.rocketmq.internal.ClientSettings;
 import dev.smartmq.rocketmq.internal.FailureClassifier;
@@ -110,6 +111,8 @@ public final class RocketMQTransport implements PrimaryTransport {
     private static final Logger LOG = LoggerFactory.getLogger(RocketMQTransport.class);
     private static final Pattern GROUP = Pattern.compile("[A-Za-z0-9_-]{1,120}");
     private static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    // How often async sends past budget + grace are looked for (a deadline fires up to this late).
+    private static final long ASYNC_DEADLINE_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private enum State { LATENT, STARTED, CLOSED }
 
@@ -118,6 +121,7 @@ public final class RocketMQTransport implements PrimaryTransport {
     private final ClientSettings settings;
     private final DefaultMQProducer producer;
     private final ThreadPoolExecutor asyncExecutor;
+    private final AsyncSendDeadlines deadlines;
     private final BrokerIsolation isolation;
     private final RocketMQSender sender;
     private final GroupConsumers consumers;
@@ -149,7 +153,8 @@ public final class RocketMQTransport implements PrimaryTransport {
         asyncExecutor.allowCoreThreadTimeOut(true);
         producer.setAsyncSenderExecutor(asyncExecutor);
         this.isolation = new BrokerIsolation(b.brokerIsolationThreshold(), System::nanoTime);
-        this.sender = new RocketMQSender(b, producer, isolation);
+        this.deadlines = new AsyncSendDeadlines(ASYNC_DEADLINE_TICK_NANOS, "rocketmq-deadlines");
+        this.sender = new RocketMQSender(b, producer, isolation, deadlines);
         this.consumers = new GroupConsumers(settings, b.consumeFrom(), b.consumeThreads());
         this.brokerProber = new IsolatedBrokerProber(producer, isolation);
         this.topics = new TopicAdmin(b, producer, sender);
@@ -171,9 +176,11 @@ public final class RocketMQTransport implements PrimaryTransport {
         }
         try {
             producer.start();
+            deadlines.start();
         } catch (MQClientException e) {
             state.set(State.CLOSED);
             asyncExecutor.shutdownNow();
+            deadlines.close();
             throw new ConfigurationException("RocketMQ producer did not start: " + e.getErrorMessage());
         }
         LOG.info("RocketMQ transport started: {}", this);
@@ -225,6 +232,7 @@ public final class RocketMQTransport implements PrimaryTransport {
      *                                and the broker does not create topics
      * @throws TransportException     ({@code INFRASTRUCTURE}) if the name server or the brokers cannot be asked
      */
+    @Override
     public boolean ensureTopic(String topic, Duration timeout) {
         checkStarted();
         return topics.ensureTopic(topic, timeout);
@@ -250,6 +258,20 @@ public final class RocketMQTransport implements PrimaryTransport {
     @Override
     public Set<String> isolatedBrokers() {
         return isolation.isolatedNames();
+    }
+
+    /** The {@link MigrationGuard} built on this transport (set by its builder, cleared by its close), or null. */
+    private volatile MigrationGuard migrationGuard;
+
+    void migrationGuard(MigrationGuard guard) {
+        this.migrationGuard = guard;
+    }
+
+    /** {@link MigrationGuard#unregisteredGroupCount()} of the guard built on this transport; -1 without one. */
+    @Override
+    public int unregisteredConsumerGroups() {
+        MigrationGuard g = migrationGuard;
+        return g == null ? -1 : g.unregisteredGroupCount();
     }
 
     /**
@@ -284,6 +306,7 @@ public final class RocketMQTransport implements PrimaryTransport {
             producer.shutdown();
         }
         asyncExecutor.shutdownNow();
+        deadlines.close();
         LOG.info("RocketMQ transport closed: {}", settings.instanceName());
     }
 

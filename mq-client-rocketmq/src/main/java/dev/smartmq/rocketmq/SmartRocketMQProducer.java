@@ -5,6 +5,8 @@ import dev.smartmq.api.InvalidMessageException;
 import dev.smartmq.api.Message;
 import dev.smartmq.api.SendReceipt;
 import dev.smartmq.api.SmartProducer;
+import dev.smartmq.rocketmq.internal.DelayLevels;
+import dev.smartmq.rocketmq.internal.SendHint;
 import dev.smartmq.spi.Envelope;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -64,13 +66,19 @@ public final class SmartRocketMQProducer implements AutoCloseable {
      * RocketMQ features SmartMQ does not carry: a new message with one is rejected (never sent without the
      * feature); a received {@link MessageExt} has had them served and is forwarded without them.
      */
-    static final Set<String> FEATURE_PROPERTIES = Set.of(MessageConst.PROPERTY_DELAY_TIME_LEVEL,
-            MessageConst.PROPERTY_TIMER_DELIVER_MS, MessageConst.PROPERTY_TIMER_DELAY_SEC,
-            MessageConst.PROPERTY_TIMER_DELAY_MS, MessageConst.PROPERTY_TRANSACTION_PREPARED,
+    static final Set<String> FEATURE_PROPERTIES = Set.of(MessageConst.PROPERTY_TRANSACTION_PREPARED,
             MessageConst.PROPERTY_TRANSACTION_ID, MessageConst.PROPERTY_MESSAGE_TTL,
             MessageConst.PROPERTY_MESSAGE_REPLY_TO_CLIENT, MessageConst.PROPERTY_CORRELATION_ID,
             MessageConst.PROPERTY_MESSAGE_TYPE, MessageConst.PROPERTY_PRIORITY, MessageConst.PROPERTY_SHARDING_KEY,
             MessageConst.PROPERTY_LITE_TOPIC);
+
+    /**
+     * RocketMQ's delay properties: carried as the SmartMQ message's {@code deliverAt} (and, for a delay level, the
+     * level itself on the MQ path); a received {@link MessageExt} has had them served and is forwarded without them.
+     */
+    static final Set<String> DELAY_PROPERTIES = Set.of(MessageConst.PROPERTY_DELAY_TIME_LEVEL,
+            MessageConst.PROPERTY_TIMER_DELIVER_MS, MessageConst.PROPERTY_TIMER_DELAY_SEC,
+            MessageConst.PROPERTY_TIMER_DELAY_MS);
 
     private static final Logger LOG = LoggerFactory.getLogger(SmartRocketMQProducer.class);
 
@@ -143,30 +151,30 @@ public final class SmartRocketMQProducer implements AutoCloseable {
     }
 
     /**
-     * Ordered send, like {@code DefaultMQProducer.send(msg, selector, arg)}: {@code String.valueOf(arg)} becomes
-     * SmartMQ's ordering key, so every message of one {@code arg} goes to one RocketMQ queue (the transport's key
-     * hash over the topic's queues) and, in fallback, to one shard: per-{@code arg} order holds on both paths and
-     * across a degrade / recover cycle. The selector is called to check it accepts the message (as RocketMQ calls
-     * it), but its queue is not the one used: see the module README. The message's own keys are kept as RocketMQ's
-     * {@code KEYS}.
+     * Ordered send, like {@code DefaultMQProducer.send(msg, selector, arg)}: on the MQ the message goes to the queue
+     * the selector returns (called with the topic's route at send time, as RocketMQ calls it); in fallback
+     * {@code String.valueOf(arg)}, SmartMQ's ordering key, picks the shard. So per-{@code arg} order holds on both
+     * paths (for a selector that maps one arg to one queue) and across a degrade / recover cycle. A selector that
+     * throws, returns {@code null} or a queue not in the route is the caller's error ({@code MESSAGE_ILLEGAL}). The
+     * message's own keys are kept as RocketMQ's {@code KEYS}.
      */
     public SmartSendResult send(org.apache.rocketmq.common.message.Message msg, MessageQueueSelector selector,
             Object arg) throws MQClientException, RemotingException, MQBrokerException, InterruptedException {
-        return sendNow(toSmartMQ(msg, orderingKey(selector, arg)));
+        return sendNow(ordered(msg, selector, arg));
     }
 
     /** {@link #send(org.apache.rocketmq.common.message.Message, MessageQueueSelector, Object)} bounded in time. */
     public SmartSendResult send(org.apache.rocketmq.common.message.Message msg, MessageQueueSelector selector,
             Object arg, long timeoutMillis)
             throws MQClientException, RemotingException, MQBrokerException, InterruptedException {
-        return await(msg.getTopic(), sendAsyncOrFail(toSmartMQ(msg, orderingKey(selector, arg))), timeoutMillis);
+        return await(msg.getTopic(), sendAsyncOrFail(ordered(msg, selector, arg)), timeoutMillis);
     }
 
     /** {@link #send(org.apache.rocketmq.common.message.Message, MessageQueueSelector, Object)} with a callback. */
     public void send(org.apache.rocketmq.common.message.Message msg, MessageQueueSelector selector, Object arg,
             SendCallback callback) throws MQClientException, RemotingException, InterruptedException {
         Objects.requireNonNull(callback, "callback");
-        complete(sendAsyncOrFail(toSmartMQ(msg, orderingKey(selector, arg))), callback);
+        complete(sendAsyncOrFail(ordered(msg, selector, arg)), callback);
     }
 
     /**
@@ -214,7 +222,7 @@ public final class SmartRocketMQProducer implements AutoCloseable {
     /** Ordered oneway send; see {@link #send(org.apache.rocketmq.common.message.Message, MessageQueueSelector, Object)}. */
     public void sendOneway(org.apache.rocketmq.common.message.Message msg, MessageQueueSelector selector, Object arg)
             throws MQClientException, RemotingException, InterruptedException {
-        oneway(msg.getTopic(), sendAsyncOrFail(toSmartMQ(msg, orderingKey(selector, arg))));
+        oneway(msg.getTopic(), sendAsyncOrFail(ordered(msg, selector, arg)));
     }
 
     private static void oneway(String topic, CompletableFuture<SendReceipt> future) {
@@ -223,6 +231,18 @@ public final class SmartRocketMQProducer implements AutoCloseable {
                 LOG.error("oneway send to topic {} was stored nowhere: {}", topic, String.valueOf(failure));
             }
         });
+    }
+
+    /**
+     * An ordered send's SmartMQ message: {@code String.valueOf(arg)} is the key (the fallback shard), the selector
+     * rides along as the transport hint (the MQ queue, chosen by the selector from the route at send time).
+     */
+    private static Message ordered(org.apache.rocketmq.common.message.Message msg, MessageQueueSelector selector,
+            Object arg) throws MQClientException {
+        Message m = toSmartMQ(msg, orderingKey(selector, arg));
+        SendHint hint = m.transportHint() instanceof SendHint h ? h.withSelector(selector, arg)
+                : new SendHint(selector, msg, arg, 0);
+        return m.toBuilder().transportHint(hint).build();
     }
 
     private static String orderingKey(MessageQueueSelector selector, Object arg) throws MQClientException {
@@ -349,14 +369,20 @@ public final class SmartRocketMQProducer implements AutoCloseable {
                     b.property(RocketMQProperties.KEYS, trimmed);
                 }
             }
+            if (!received) {
+                delay(msg, b);
+            }
             for (Map.Entry<String, String> p : msg.getProperties().entrySet()) {
                 String name = p.getKey();
+                if (DELAY_PROPERTIES.contains(name)) {
+                    continue; // carried by delay(...) above (or, received, already served)
+                }
                 if (FEATURE_PROPERTIES.contains(name)) {
                     if (received) {
                         continue;
                     }
                     throw new InvalidMessageException("RocketMQ feature property '" + name
-                            + "' (delay, delivery time, transaction, ...) is not supported through SmartMQ");
+                            + "' (transaction, reply, TTL, priority, ...) is not supported through SmartMQ");
                 }
                 if (MessageConst.STRING_HASH_SET.contains(name) || name.startsWith(MessageConst.PROPERTY_TRANSIENT_PREFIX)
                         || name.equals(Envelope.ID_PROPERTY) || name.equals(Envelope.BORN_PROPERTY)) {
@@ -368,5 +394,48 @@ public final class SmartRocketMQProducer implements AutoCloseable {
         } catch (InvalidMessageException e) {
             throw new MQClientException(ResponseCode.MESSAGE_ILLEGAL, e.getMessage(), e);
         }
+    }
+
+    /**
+     * RocketMQ's delay of a new message as the SmartMQ message's {@code deliverAt}: a delay level (1-18, RocketMQ's
+     * default levels 1 s ... 2 h; above 18 is 18, as the broker clamps it; 0 or less is none) is also kept as the level
+     * for the MQ path ({@link SendHint}); {@code setDeliverTimeMs} is the time itself; {@code TIMER_DELAY_SEC} /
+     * {@code TIMER_DELAY_MS} are counted from now.
+     */
+    private static void delay(org.apache.rocketmq.common.message.Message msg, Message.Builder b) {
+        long now = System.currentTimeMillis();
+        String level = msg.getProperty(MessageConst.PROPERTY_DELAY_TIME_LEVEL);
+        if (level != null) {
+            int n = parse(MessageConst.PROPERTY_DELAY_TIME_LEVEL, level);
+            if (n > 0) {
+                n = Math.min(n, DelayLevels.count());
+                b.deliverAt(now + DelayLevels.delayOf(n).toMillis());
+                b.transportHint(SendHint.delayLevel(msg, n));
+            }
+            return;
+        }
+        String at = msg.getProperty(MessageConst.PROPERTY_TIMER_DELIVER_MS);
+        String sec = msg.getProperty(MessageConst.PROPERTY_TIMER_DELAY_SEC);
+        String ms = msg.getProperty(MessageConst.PROPERTY_TIMER_DELAY_MS);
+        if (at != null) {
+            b.deliverAt(Math.max(0, parseLong(MessageConst.PROPERTY_TIMER_DELIVER_MS, at)));
+        } else if (sec != null) {
+            b.deliverAt(now + Math.max(0, parseLong(MessageConst.PROPERTY_TIMER_DELAY_SEC, sec)) * 1000);
+        } else if (ms != null) {
+            b.deliverAt(now + Math.max(0, parseLong(MessageConst.PROPERTY_TIMER_DELAY_MS, ms)));
+        }
+    }
+
+    private static long parseLong(String name, String value) {
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new InvalidMessageException("RocketMQ property " + name + " must be a number, but was '" + value + "'");
+        }
+    }
+
+    private static int parse(String name, String value) {
+        long v = parseLong(name, value);
+        return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, v));
     }
 }

@@ -327,11 +327,15 @@ class DropInIT {
             assertEquals(Set.of("legacy-readers"), guard.check(topic), "the SmartMQ group is registered, not reported");
             assertTrue(guard.warnings() >= 2, "each finding is a WARN, counted: " + guard.warnings());
             assertEquals(1, guard.unregisteredGroupCount());
+            assertEquals(1, smartMQ.metrics().getGauges().get("smartmq.migration.unregistered-groups").getValue(),
+                    "the engine's gauge reads the guard built on its transport");
             assertTrue(guard.check(TOPIC).isEmpty(), "the drop-in consumers' topic has only registered groups");
         } finally {
             migrated.shutdown();
             raw.shutdown();
         }
+        assertEquals(-1, smartMQ.metrics().getGauges().get("smartmq.migration.unregistered-groups").getValue(),
+                "no guard runs on the transport any more");
     }
 
     @Test

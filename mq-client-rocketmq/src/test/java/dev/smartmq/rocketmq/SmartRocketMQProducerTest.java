@@ -109,10 +109,9 @@ class SmartRocketMQProducerTest {
     @Test
     void rejectsWhatSmartMQCannotCarryAsMessageIllegal() {
         SmartRocketMQProducer producer = new SmartRocketMQProducer(answering(new SendReceipt("x", Route.MQ, 0, null)));
-        org.apache.rocketmq.common.message.Message delayed = rocketMessage();
-        delayed.setDelayTimeLevel(3);
-        org.apache.rocketmq.common.message.Message timed = rocketMessage();
-        timed.setDeliverTimeMs(System.currentTimeMillis() + 60_000);
+        org.apache.rocketmq.common.message.Message badDelay = rocketMessage();
+        org.apache.rocketmq.common.message.MessageAccessor.putProperty(badDelay,
+                org.apache.rocketmq.common.message.MessageConst.PROPERTY_DELAY_TIME_LEVEL, "three");
         org.apache.rocketmq.common.message.Message transactional = rocketMessage();
         org.apache.rocketmq.common.message.MessageAccessor.putProperty(transactional,
                 org.apache.rocketmq.common.message.MessageConst.PROPERTY_TRANSACTION_PREPARED, "true");
@@ -120,10 +119,48 @@ class SmartRocketMQProducerTest {
                 "bad topic", new byte[] {1});
         org.apache.rocketmq.common.message.Message empty = new org.apache.rocketmq.common.message.Message(
                 "orders", new byte[0]);
-        for (var msg : List.of(delayed, timed, transactional, badTopic, empty)) {
+        for (var msg : List.of(badDelay, transactional, badTopic, empty)) {
             MQClientException e = assertThrows(MQClientException.class, () -> producer.send(msg), msg.toString());
             assertEquals(ResponseCode.MESSAGE_ILLEGAL, e.getResponseCode());
         }
+    }
+
+    @Test
+    void delayLevelAndDeliveryTimeBecomeDeliverAtAndALevelStaysALevelForTheMQ() throws Exception {
+        RecordingProducer delegate = answering(new SendReceipt("x", Route.MQ, 0, null));
+        SmartRocketMQProducer producer = new SmartRocketMQProducer(delegate);
+        long before = System.currentTimeMillis();
+        org.apache.rocketmq.common.message.Message level = rocketMessage();
+        level.setDelayTimeLevel(3); // 10 s
+        producer.send(level);
+        Message sent = delegate.sent.get(0);
+        assertTrue(sent.deliverAtMillis() >= before + 10_000 && sent.deliverAtMillis() <= System.currentTimeMillis() + 10_000,
+                "level 3 is 10 s from now: " + sent);
+        assertEquals(3, ((dev.smartmq.rocketmq.internal.SendHint) sent.transportHint()).delayLevel());
+        assertTrue(!sent.properties().containsKey("DELAY"), "RocketMQ's property is not a user property");
+        org.apache.rocketmq.common.message.Message clamped = rocketMessage();
+        clamped.setDelayTimeLevel(99);
+        producer.send(clamped);
+        assertEquals(18, ((dev.smartmq.rocketmq.internal.SendHint) delegate.sent.get(1).transportHint()).delayLevel());
+        long at = System.currentTimeMillis() + 60_000;
+        org.apache.rocketmq.common.message.Message timed = rocketMessage();
+        timed.setDeliverTimeMs(at);
+        producer.send(timed, (mqs, m, arg) -> mqs.get(0), "customer-1");
+        Message timedSent = delegate.sent.get(2);
+        assertEquals(at, timedSent.deliverAtMillis());
+        assertEquals("customer-1", timedSent.key());
+        assertEquals(0, ((dev.smartmq.rocketmq.internal.SendHint) timedSent.transportHint()).delayLevel());
+        org.apache.rocketmq.common.message.Message none = rocketMessage();
+        none.setDelayTimeLevel(0);
+        producer.send(none);
+        assertEquals(0, delegate.sent.get(3).deliverAtMillis());
+        // The MQ path: a level goes out as RocketMQ's level, a time as RocketMQ's timer property.
+        org.apache.rocketmq.common.message.Message out = dev.smartmq.rocketmq.internal.MessageMapping.toRocketMQ(
+                new dev.smartmq.spi.Envelope("id", sent, before, 0));
+        assertEquals(3, out.getDelayTimeLevel());
+        org.apache.rocketmq.common.message.Message outTimed = dev.smartmq.rocketmq.internal.MessageMapping.toRocketMQ(
+                new dev.smartmq.spi.Envelope("id", timedSent, before, 0));
+        assertEquals(at, outTimed.getDeliverTimeMs());
     }
 
     @Test
@@ -209,10 +246,10 @@ class SmartRocketMQProducerTest {
         SendResult r = producer.send(List.of(rocketMessage(), rocketMessage(), rocketMessage()));
         assertEquals("id-1,id-2,id-3", r.getMsgId());
         assertEquals(3, delegate.sent.size());
-        org.apache.rocketmq.common.message.Message delayed = rocketMessage();
-        delayed.setDelayTimeLevel(2);
+        org.apache.rocketmq.common.message.Message bad = new org.apache.rocketmq.common.message.Message(
+                "bad topic", new byte[] {1});
         MQClientException e = assertThrows(MQClientException.class,
-                () -> producer.send(List.of(rocketMessage(), delayed)));
+                () -> producer.send(List.of(rocketMessage(), bad)));
         assertEquals(ResponseCode.MESSAGE_ILLEGAL, e.getResponseCode());
         assertEquals(3, delegate.sent.size(), "nothing of the bad batch was sent");
     }
@@ -223,9 +260,9 @@ class SmartRocketMQProducerTest {
         SmartRocketMQProducer producer = new SmartRocketMQProducer(delegate);
         producer.sendOneway(rocketMessage());
         assertEquals(1, delegate.sent.size());
-        org.apache.rocketmq.common.message.Message delayed = rocketMessage();
-        delayed.setDelayTimeLevel(2);
-        MQClientException e = assertThrows(MQClientException.class, () -> producer.sendOneway(delayed));
+        org.apache.rocketmq.common.message.Message bad = new org.apache.rocketmq.common.message.Message(
+                "orders", new byte[0]);
+        MQClientException e = assertThrows(MQClientException.class, () -> producer.sendOneway(bad));
         assertEquals(ResponseCode.MESSAGE_ILLEGAL, e.getResponseCode());
     }
 }

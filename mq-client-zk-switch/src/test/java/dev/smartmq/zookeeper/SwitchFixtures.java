@@ -84,9 +84,12 @@ final class SwitchFixtures implements AutoCloseable {
         return SwitchState.values()[(s.ordinal() + 1) % SwitchState.values().length];
     }
 
-    /** Captures log events of the switch (to prove a malformed document was seen and ignored). */
+    /**
+     * Captures log events of the switch (to prove a malformed document was seen and ignored): of every class of the
+     * adapter, which logs from its {@code internal} parts.
+     */
     static ListAppender<ILoggingEvent> captureLogs() {
-        Logger logger = (Logger) LoggerFactory.getLogger(ZkDegradationSwitch.class);
+        Logger logger = (Logger) LoggerFactory.getLogger(ZkDegradationSwitch.class.getPackageName());
         ListAppender<ILoggingEvent> appender = new ListAppender<>();
         appender.start();
         logger.addAppender(appender);

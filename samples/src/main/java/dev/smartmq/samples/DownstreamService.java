@@ -58,7 +58,7 @@ final class DownstreamService implements AutoCloseable {
         this.group = group;
         this.service = service;
         this.checker = checker;
-        this.guard = service.store();
+        this.guard = service.store().idempotencyGuard();
     }
 
     String group() {

@@ -115,10 +115,10 @@ public final class OrderPaymentDrill {
             // A fallback write reaches the groups registered at that moment: start sending once all three are.
             enter("register-groups", "starting");
             Service producerSide = orderService;
-            if (!await(() -> producerSide.degradationSwitch().groups(TOPIC).containsAll(GROUPS),
+            if (!await(() -> producerSide.coordination().registry().groups(TOPIC).containsAll(GROUPS),
                     deadline(REGISTER_TIMEOUT))) {
                 fail("register-groups", "groups registered for " + TOPIC + " after " + REGISTER_TIMEOUT.toSeconds()
-                        + " s: " + producerSide.degradationSwitch().groups(TOPIC) + ", expected " + GROUPS);
+                        + " s: " + producerSide.coordination().registry().groups(TOPIC) + ", expected " + GROUPS);
                 throw new PhaseAbort();
             }
 

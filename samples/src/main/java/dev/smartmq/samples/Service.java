@@ -7,7 +7,7 @@ import dev.smartmq.core.SmartMQ;
 import dev.smartmq.redis.RedisFallbackStore;
 import dev.smartmq.rocketmq.ConsumeFrom;
 import dev.smartmq.rocketmq.RocketMQTransport;
-import dev.smartmq.zookeeper.ZkDegradationSwitch;
+import dev.smartmq.zookeeper.ZkCoordination;
 import java.time.Duration;
 
 /**
@@ -26,16 +26,16 @@ final class Service implements AutoCloseable {
     private final String name;
     private final SmartMQ mq;
     private final RedisFallbackStore store;
-    private final ZkDegradationSwitch degradationSwitch;
+    private final ZkCoordination coordination;
     private final MetricRegistry registry;
     private final String metricPrefix;
 
-    private Service(String name, SmartMQ mq, RedisFallbackStore store, ZkDegradationSwitch degradationSwitch,
+    private Service(String name, SmartMQ mq, RedisFallbackStore store, ZkCoordination coordination,
                     MetricRegistry registry, String metricPrefix) {
         this.name = name;
         this.mq = mq;
         this.store = store;
-        this.degradationSwitch = degradationSwitch;
+        this.coordination = coordination;
         this.registry = registry;
         this.metricPrefix = metricPrefix;
     }
@@ -76,7 +76,7 @@ final class Service implements AutoCloseable {
                 .shards(SHARDS)
                 .poolSize(8)
                 .build();
-        ZkDegradationSwitch zkSwitch = ZkDegradationSwitch.builder()
+        ZkCoordination zk = ZkCoordination.builder()
                 .connectString(infra.zooKeeper().connectString())
                 .namespace(NAMESPACE)
                 .build();
@@ -85,11 +85,11 @@ final class Service implements AutoCloseable {
                 .config(config)
                 .transport(transport)
                 .fallbackStore(store)
-                .degradationSwitch(zkSwitch)
+                .coordination(zk)
                 .metricRegistry(registry)
                 .metricPrefix(prefix)
                 .build();
-        return new Service(name, mq, store, zkSwitch, registry, prefix);
+        return new Service(name, mq, store, zk, registry, prefix);
     }
 
     String name() {
@@ -100,14 +100,14 @@ final class Service implements AutoCloseable {
         return mq;
     }
 
-    /** The service's Redis store; it is also its idempotency guard. Owned by {@link #mq()}. */
+    /** The service's Redis store (its idempotency guard: {@code store().idempotencyGuard()}). Owned by {@link #mq()}. */
     RedisFallbackStore store() {
         return store;
     }
 
-    /** The service's switch adapter (read-only use here: the group registry). Owned by {@link #mq()}. */
-    ZkDegradationSwitch degradationSwitch() {
-        return degradationSwitch;
+    /** The service's ZooKeeper coordination (read-only use here: the group registry). Owned by {@link #mq()}. */
+    ZkCoordination coordination() {
+        return coordination;
     }
 
     /** A long gauge of this service's metrics, or {@code fallback} if it is not registered yet. */

@@ -51,4 +51,20 @@ public sealed interface SmartMQEvent {
     record DrainFinished(String namespace, Instant at, SwitchStatus status, boolean byThisInstance)
             implements SmartMQEvent {
     }
+
+    /**
+     * The transport isolated one broker of several on this instance (DESIGN.md §4: a broker that keeps failing
+     * while the others serve): keyless sends avoid it, keyed sends whose queue lives on it go to the fallback
+     * store until a probe re-admits it. The namespace is not degraded and the switch does not change: this is a
+     * local, per-broker decision, reported here because no switch event shows it.
+     *
+     * @param broker the broker's name as the transport knows it
+     * @param reason why (the failures that isolated it)
+     */
+    record BrokerIsolated(String namespace, Instant at, String broker, String reason) implements SmartMQEvent {
+    }
+
+    /** A broker this instance had isolated was probed healthy and takes its keys again. */
+    record BrokerReadmitted(String namespace, Instant at, String broker, String reason) implements SmartMQEvent {
+    }
 }

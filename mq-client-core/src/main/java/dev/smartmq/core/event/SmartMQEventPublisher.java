@@ -36,6 +36,12 @@ public interface SmartMQEventPublisher {
     /** The fallback was drained and the switch is NORMAL again. */
     SmartMQEventPublisher onDrainFinished(Consumer<? super SmartMQEvent.DrainFinished> consumer);
 
+    /** The transport isolated one broker locally (the namespace is not degraded). */
+    SmartMQEventPublisher onBrokerIsolated(Consumer<? super SmartMQEvent.BrokerIsolated> consumer);
+
+    /** A broker isolated locally was re-admitted. */
+    SmartMQEventPublisher onBrokerReadmitted(Consumer<? super SmartMQEvent.BrokerReadmitted> consumer);
+
     /**
      * Removes every subscription of {@code consumer} (the same instance that was passed to an {@code onX}).
      *

@@ -1,6 +1,6 @@
 package dev.smartmq.core.internal;
 
-import dev.smartmq.spi.DegradationSwitch;
+import dev.smartmq.spi.ConsumerRegistry;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -24,13 +24,13 @@ import org.slf4j.LoggerFactory;
 final class Abandonment {
     private static final Logger log = LoggerFactory.getLogger(Abandonment.class);
 
-    private final DegradationSwitch sw;
+    private final ConsumerRegistry sw;
     private final long timeoutNanos;
     private final Duration timeout;
     private final Map<String, Long> withoutConsumerSince = new HashMap<>();
     private final Map<String, Long> reported = new HashMap<>();
 
-    Abandonment(DegradationSwitch sw, Duration timeout) {
+    Abandonment(ConsumerRegistry sw, Duration timeout) {
         this.sw = sw;
         this.timeout = timeout;
         this.timeoutNanos = timeout.toNanos();

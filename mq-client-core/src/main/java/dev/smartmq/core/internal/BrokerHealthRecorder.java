@@ -6,10 +6,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The engine's {@link BrokerHealthListener}: logs every local isolation and re-admission of a broker at WARN and
- * counts them ({@code transport.brokers.isolations}, {@code transport.brokers.readmissions}). The messages of an
+ * counts them ({@code transport.brokers.isolations}, {@code transport.brokers.readmissions}) and publishes them as
+ * {@link dev.smartmq.core.event.SmartMQEvent.BrokerIsolated} / {@code BrokerReadmitted} events. The messages of an
  * isolated broker's keys are ordinary fallback messages: the fallback consumers drain them like any other.
  *
- * <p>Thread rules: called on any thread, concurrently; only logs and increments counters.
+ * <p>Thread rules: called on any thread, concurrently; only logs, increments counters and enqueues events.
  */
 final class BrokerHealthRecorder implements BrokerHealthListener {
     private static final Logger log = LoggerFactory.getLogger(BrokerHealthRecorder.class);
@@ -17,14 +18,18 @@ final class BrokerHealthRecorder implements BrokerHealthListener {
     private final EngineMetrics metrics;
     private final String namespace;
 
-    BrokerHealthRecorder(EngineMetrics metrics, String namespace) {
+    private final EventBus events;
+
+    BrokerHealthRecorder(EngineMetrics metrics, String namespace, EventBus events) {
         this.metrics = metrics;
         this.namespace = namespace;
+        this.events = events;
     }
 
     @Override
     public void brokerIsolated(String broker, String reason) {
         metrics.brokerIsolations.inc();
+        events.brokerIsolated(broker, reason);
         log.warn("SmartMQ namespace '{}': broker {} isolated locally ({}); keyless sends avoid it, keyed sends whose "
                 + "queue lives on it go to the fallback store until a probe re-admits it; the namespace stays as it "
                 + "is", namespace, broker, reason);
@@ -33,6 +38,7 @@ final class BrokerHealthRecorder implements BrokerHealthListener {
     @Override
     public void brokerReadmitted(String broker, String reason) {
         metrics.brokerReadmissions.inc();
+        events.brokerReadmitted(broker, reason);
         log.warn("SmartMQ namespace '{}': broker {} re-admitted ({}); its keys go to the MQ again", namespace, broker,
                 reason);
     }

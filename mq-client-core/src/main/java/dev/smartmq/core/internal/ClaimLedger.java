@@ -1,5 +1,6 @@
 package dev.smartmq.core.internal;
 
+import dev.smartmq.api.Route;
 import dev.smartmq.spi.ClaimedMessage;
 import dev.smartmq.spi.FallbackStore;
 import java.util.ArrayList;
@@ -93,6 +94,7 @@ final class ClaimLedger {
             runOrKeep(() -> {
                 store.deadLetter(m, why);
                 metrics.deadLettered.mark();
+                metrics.traffic.deadLettered(m.topic(), m.group(), Route.FALLBACK);
                 metrics.drained.mark();
             }, "dead-letter");
             log.warn("SmartMQ: message {} of ({}, {}) dead-lettered after {} delivery attempts", m.envelope().id(),

@@ -1,5 +1,6 @@
 package dev.smartmq.core.internal;
 
+import dev.smartmq.api.Route;
 import dev.smartmq.api.SmartMQConfig;
 import dev.smartmq.spi.ClaimedMessage;
 import java.util.ArrayList;
@@ -75,6 +76,7 @@ final class ConcurrentBatchDelivery extends BatchDelivery {
             return;
         }
         metrics.retriedFallback.mark();
+        metrics.traffic.retried(sub.topic, sub.group, Route.FALLBACK);
         ledger.awaitRetry(m);
         scheduler.schedule(new ShardScheduler.RetryWork(sub, m, attempt + 1), backoffNanos(attempt));
     }

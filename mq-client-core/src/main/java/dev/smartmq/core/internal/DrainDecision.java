@@ -4,7 +4,8 @@ import dev.smartmq.api.SmartMQConfig;
 import dev.smartmq.api.SwitchMode;
 import dev.smartmq.api.SwitchState;
 import dev.smartmq.api.SwitchStatus;
-import dev.smartmq.spi.DegradationSwitch;
+import dev.smartmq.spi.ConsumerRegistry;
+import dev.smartmq.spi.Leadership;
 import dev.smartmq.spi.FallbackStore;
 import java.time.Clock;
 import java.util.Map;
@@ -29,7 +30,8 @@ final class DrainDecision {
     private static final Logger log = LoggerFactory.getLogger(DrainDecision.class);
 
     private final SmartMQConfig config;
-    private final DegradationSwitch sw;
+    private final Leadership leadership;
+    private final ConsumerRegistry sw;
     private final FallbackStore store;
     private final SwitchTracker tracker;
     private final Clock clock;
@@ -38,9 +40,10 @@ final class DrainDecision {
     private final Abandonment abandonment;
     private long lastDistributionNanos = System.nanoTime();
 
-    DrainDecision(SmartMQConfig config, DegradationSwitch sw, FallbackStore store, SwitchTracker tracker, Clock clock,
+    DrainDecision(SmartMQConfig config, Leadership leadership, ConsumerRegistry sw, FallbackStore store, SwitchTracker tracker, Clock clock,
                   EngineMetrics metrics) {
         this.config = config;
+        this.leadership = leadership;
         this.sw = sw;
         this.store = store;
         this.tracker = tracker;
@@ -59,7 +62,7 @@ final class DrainDecision {
     }
 
     private void tick0() {
-        if (!sw.isLeader() || tracker.isLocallyDegraded()) {
+        if (!leadership.isLeader() || tracker.isLocallyDegraded()) {
             return;
         }
         SwitchStatus s = tracker.status();
@@ -78,7 +81,7 @@ final class DrainDecision {
         for (Map.Entry<String, Set<String>> e : registered.entrySet()) {
             for (String group : e.getValue()) {
                 try {
-                    long backlog = store.backlog(e.getKey(), group);
+                    long backlog = store.backlog(e.getKey(), group) + store.delayedBacklog(e.getKey(), group);
                     metrics.backlog(e.getKey(), group, backlog);
                     if (backlog > 0 && !abandonment.groupAbandoned(e.getKey(), group, backlog, now)) {
                         total += backlog;

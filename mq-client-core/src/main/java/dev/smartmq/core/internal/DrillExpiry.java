@@ -4,7 +4,8 @@ import dev.smartmq.api.SmartMQConfig;
 import dev.smartmq.api.SwitchMode;
 import dev.smartmq.api.SwitchState;
 import dev.smartmq.api.SwitchStatus;
-import dev.smartmq.spi.DegradationSwitch;
+import dev.smartmq.spi.Leadership;
+import dev.smartmq.spi.LeadershipListener;
 import dev.smartmq.spi.SwitchListener;
 import java.time.Clock;
 import java.time.Duration;
@@ -32,11 +33,11 @@ import org.slf4j.LoggerFactory;
  * <p>Thread rules: {@link #check()} is synchronized and may be called from any engine thread (the switch
  * thread, the prober thread); the CAS on the switch makes concurrent callers in other instances safe too.
  */
-final class DrillExpiry implements SwitchListener {
+final class DrillExpiry implements SwitchListener, LeadershipListener {
     private static final Logger log = LoggerFactory.getLogger(DrillExpiry.class);
 
     private final SmartMQConfig config;
-    private final DegradationSwitch sw;
+    private final Leadership sw;
     private final SwitchTracker tracker;
     private final Clock clock;
     private final IntSupplier consecutiveProbeSuccesses;
@@ -46,7 +47,7 @@ final class DrillExpiry implements SwitchListener {
     private ScheduledFuture<?> pending;
     private long pendingEpoch = -1;
 
-    DrillExpiry(SmartMQConfig config, DegradationSwitch sw, SwitchTracker tracker, Clock clock,
+    DrillExpiry(SmartMQConfig config, Leadership sw, SwitchTracker tracker, Clock clock,
                 IntSupplier consecutiveProbeSuccesses) {
         this.config = config;
         this.sw = sw;
@@ -155,7 +156,7 @@ final class DrillExpiry implements SwitchListener {
     }
 
     @Override
-    public void onLeadershipChanged(boolean leader) {
+    public void leadershipChanged(boolean leader) {
         if (leader) {
             check();
         }

@@ -5,7 +5,7 @@ import dev.smartmq.api.SmartConsumer;
 import dev.smartmq.api.SmartMQConfig;
 import dev.smartmq.api.Subscription;
 import dev.smartmq.api.SwitchState;
-import dev.smartmq.spi.DegradationSwitch;
+import dev.smartmq.spi.ConsumerRegistry;
 import dev.smartmq.spi.FallbackStore;
 import dev.smartmq.spi.IdempotencyGuard;
 import dev.smartmq.spi.PrimaryTransport;
@@ -52,7 +52,7 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
     private final SmartMQConfig config;
     private final PrimaryTransport transport;
     private final FallbackStore store;
-    private final DegradationSwitch sw;
+    private final ConsumerRegistry sw;
     private final SwitchTracker tracker;
     private final EngineMetrics metrics;
     private final String consumerId;
@@ -68,7 +68,7 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
     private final FallbackWorkers workers;
     private volatile boolean stopping;
 
-    DualPathConsumer(SmartMQConfig config, PrimaryTransport transport, FallbackStore store, DegradationSwitch sw,
+    DualPathConsumer(SmartMQConfig config, PrimaryTransport transport, FallbackStore store, ConsumerRegistry sw,
                      SwitchTracker tracker, EngineMetrics metrics, IdempotencyGuard guard, Duration idempotencyTtl,
                      Duration idempotencyLease, String consumerId, Executor maintenance) {
         this.config = config;

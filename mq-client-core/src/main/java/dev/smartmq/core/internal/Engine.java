@@ -11,7 +11,10 @@ import dev.smartmq.api.SmartProducer;
 import dev.smartmq.api.SwitchState;
 import dev.smartmq.api.SwitchStatus;
 import dev.smartmq.core.event.SmartMQEventPublisher;
-import dev.smartmq.spi.DegradationSwitch;
+import dev.smartmq.spi.ConsumerRegistry;
+import dev.smartmq.spi.Coordination;
+import dev.smartmq.spi.Leadership;
+import dev.smartmq.spi.SwitchStore;
 import dev.smartmq.spi.FallbackStore;
 import dev.smartmq.spi.IdempotencyGuard;
 import dev.smartmq.spi.PrimaryTransport;
@@ -59,7 +62,10 @@ public final class Engine implements AutoCloseable {
     private final SmartMQConfig config;
     private final PrimaryTransport transport;
     private final FallbackStore store;
-    private final DegradationSwitch sw;
+    private final Coordination coordination;
+    private final SwitchStore sw;
+    private final ConsumerRegistry consumerRegistry;
+    private final Leadership leadership;
     private final MetricRegistry registry;
     private final EngineMetrics metrics;
     private final FailureDetector detector;
@@ -94,10 +100,10 @@ public final class Engine implements AutoCloseable {
      * Builds the engine; registers its metrics (fails if {@code registry} already holds them) but starts
      * nothing. {@code guard} may be null.
      */
-    public Engine(SmartMQConfig config, PrimaryTransport transport, FallbackStore store, DegradationSwitch sw,
+    public Engine(SmartMQConfig config, PrimaryTransport transport, FallbackStore store, Coordination coordination,
                   IdempotencyGuard guard, Duration idempotencyTtl, Duration idempotencyLease, MetricRegistry registry,
                   String metricPrefix, Clock clock) {
-        this(config, transport, store, sw, guard, idempotencyTtl, idempotencyLease, registry, metricPrefix, clock, null);
+        this(config, transport, store, coordination, guard, idempotencyTtl, idempotencyLease, registry, metricPrefix, clock, null);
     }
 
     /**
@@ -105,13 +111,16 @@ public final class Engine implements AutoCloseable {
      * {@code smartmq-callback-<n>} threads (one per callback running at that moment, idle ones end after 60 s),
      * shut down by {@link #close()}. A caller's executor is never shut down here.
      */
-    public Engine(SmartMQConfig config, PrimaryTransport transport, FallbackStore store, DegradationSwitch sw,
+    public Engine(SmartMQConfig config, PrimaryTransport transport, FallbackStore store, Coordination coordination,
                   IdempotencyGuard guard, Duration idempotencyTtl, Duration idempotencyLease, MetricRegistry registry,
                   String metricPrefix, Clock clock, Executor completionExecutor) {
         this.config = config;
         this.transport = transport;
         this.store = store;
-        this.sw = sw;
+        this.coordination = coordination;
+        this.sw = coordination.switchStore();
+        this.consumerRegistry = coordination.registry();
+        this.leadership = coordination.leadership();
         this.registry = registry;
         String host = hostName();
         long pid = ProcessHandle.current().pid();
@@ -132,23 +141,26 @@ public final class Engine implements AutoCloseable {
                 : new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
                         callbackThreads);
 
-        this.router = new Router(config, transport, store, sw, tracker, detector, new MessageIds(clock), clock,
+        this.router = new Router(config, transport, store, consumerRegistry, tracker, detector, new MessageIds(clock), clock,
                 metrics, timer);
-        this.producer = new CallerCompletions(router,
-                completionExecutor != null ? completionExecutor : ownedCompletions);
-        this.consumer = new DualPathConsumer(config, transport, store, sw, tracker, metrics, guard, idempotencyTtl,
+        CompletionDispatcher completions = new CompletionDispatcher(
+                completionExecutor != null ? completionExecutor : ownedCompletions, System::nanoTime);
+        timer.scheduleWithFixedDelay(SurvivingJob.of("completion stall check", completions::checkStalled),
+                CompletionDispatcher.CHECK_NANOS, CompletionDispatcher.CHECK_NANOS, TimeUnit.NANOSECONDS);
+        this.producer = new CallerCompletions(router, completions);
+        this.consumer = new DualPathConsumer(config, transport, store, consumerRegistry, tracker, metrics, guard, idempotencyTtl,
                 idempotencyLease, consumerId, maintenanceExecutor);
-        this.drillExpiry = new DrillExpiry(config, sw, tracker, clock, this::probeSuccesses);
-        this.prober = new Prober(config, transport, sw, tracker, clock, metrics, drillExpiry);
-        this.drain = new DrainDecision(config, sw, store, tracker, clock, metrics);
-        this.republisher = new Republisher(config, transport, store, sw, tracker, consumerId);
+        this.drillExpiry = new DrillExpiry(config, leadership, tracker, clock, this::probeSuccesses);
+        this.prober = new Prober(config, transport, leadership, tracker, clock, metrics, drillExpiry);
+        this.drain = new DrainDecision(config, leadership, consumerRegistry, store, tracker, clock, metrics);
+        this.republisher = new Republisher(config, transport, store, consumerRegistry, tracker, consumerId);
         tracker.addObserver(consumer);
         this.events = new EventBus(config.namespace(), clock);
         tracker.addObserver(events);
-        this.reporter = new InstanceReporter(sw, tracker, metrics, consumer::subscriptionNames, clock, instanceId,
+        this.reporter = new InstanceReporter(consumerRegistry, tracker, metrics, consumer::subscriptionNames, clock, instanceId,
                 host, pid);
         tracker.addObserver(reporter);
-        transport.brokerHealthListener(new BrokerHealthRecorder(metrics, config.namespace()));
+        transport.brokerHealthListener(new BrokerHealthRecorder(metrics, config.namespace(), events));
         try {
             registerGauges();
         } catch (RuntimeException e) {
@@ -167,11 +179,28 @@ public final class Engine implements AutoCloseable {
         metrics.gauge("detector.failure-rate", (Gauge<Integer>) detector::failureRate);
         metrics.gauge("detector.slow-call-rate", (Gauge<Integer>) detector::slowCallRate);
         metrics.gauge("transport.brokers.isolated", (Gauge<Integer>) () -> transport.isolatedBrokers().size());
+        metrics.gauge("migration.unregistered-groups", (Gauge<Integer>) transport::unregisteredConsumerGroups);
         metrics.gauge("switch.state", (Gauge<Integer>) () -> tracker.status().state().ordinal());
         metrics.gauge("switch.effective-state", (Gauge<Integer>) () -> tracker.effectiveState().ordinal());
         metrics.gauge("switch.epoch", (Gauge<Long>) () -> tracker.status().epoch());
         metrics.gauge("switch.reachable", (Gauge<Integer>) () -> sw.isReachable() ? 1 : 0);
-        metrics.gauge("switch.leader", (Gauge<Integer>) () -> sw.isLeader() ? 1 : 0);
+        metrics.gauge("switch.leader", (Gauge<Integer>) () -> leadership.isLeader() ? 1 : 0);
+    }
+
+    /**
+     * The probe topic, created at start if the MQ allows ({@link PrimaryTransport#ensureTopic}); a topic that does not
+     * exist and cannot be created fails the start ({@code ConfigurationException} naming the fix); an MQ that cannot
+     * be asked now does not (SmartMQ starts degraded if it must; the prober finds the MQ later).
+     */
+    private void ensureProbeTopic() {
+        try {
+            if (transport.ensureTopic(config.probeTopic(), config.probeTimeout())) {
+                log.info("SmartMQ: probe topic {} created", config.probeTopic());
+            }
+        } catch (dev.smartmq.spi.TransportException e) {
+            log.warn("SmartMQ: probe topic {} not checked at start ({}); the prober needs it to find the MQ healthy"
+                    + " again after a degrade", config.probeTopic(), e.getMessage());
+        }
     }
 
     /** Starts the ports (switch, fallback store, transport, in this order), then the engine's loops. */
@@ -181,20 +210,24 @@ public final class Engine implements AutoCloseable {
         }
         int started = 0;
         try {
-            sw.start();
+            coordination.start();
             started++;
             store.start();
             started++;
             checkShardCount(true);
             transport.start();
             started++;
+            ensureProbeTopic();
         } catch (RuntimeException e) {
             log.error("SmartMQ: starting the ports failed; closing what was started", e);
+            if (started >= 3) {
+                closeQuietly(transport, "transport");
+            }
             if (started >= 2) {
                 closeQuietly(store, "fallback store");
             }
             if (started >= 1) {
-                closeQuietly(sw, "switch");
+                closeQuietly(coordination, "switch");
             }
             metrics.close();
             shutdownThreads(System.nanoTime());
@@ -204,6 +237,8 @@ public final class Engine implements AutoCloseable {
         tracker.bind(switchExecutor);
         sw.addListener(tracker, switchExecutor);
         sw.addListener(drillExpiry, switchExecutor);
+        leadership.addListener(tracker, switchExecutor);
+        leadership.addListener(drillExpiry, switchExecutor);
         drillExpiry.bind(timer, switchExecutor);
         // Every periodic job is wrapped: a Throwable of one run (an Error included) must not cancel the later runs.
         proberExecutor.scheduleWithFixedDelay(SurvivingJob.of("prober", prober::tick),
@@ -325,6 +360,8 @@ public final class Engine implements AutoCloseable {
             try {
                 sw.removeListener(tracker);
                 sw.removeListener(drillExpiry);
+                leadership.removeListener(tracker);
+                leadership.removeListener(drillExpiry);
             } catch (RuntimeException e) {
                 log.warn("SmartMQ: removing the switch listener failed", e);
             }
@@ -334,7 +371,7 @@ public final class Engine implements AutoCloseable {
         if (previous == State.STARTED) {
             closeQuietly(transport, "transport");
             closeQuietly(store, "fallback store");
-            closeQuietly(sw, "switch");
+            closeQuietly(coordination, "switch");
         }
         metrics.close();
         log.info("SmartMQ {} closed in {} ms", instanceId, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));

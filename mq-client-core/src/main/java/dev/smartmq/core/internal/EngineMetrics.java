@@ -25,6 +25,8 @@ final class EngineMetrics implements AutoCloseable {
     private final String prefix;
     private final Set<String> registered = ConcurrentHashMap.newKeySet();
     private final ConcurrentMap<String, AtomicLong> backlogs = new ConcurrentHashMap<>();
+    /** Set by {@link #close()}: nothing is registered after it. */
+    private boolean closed;
 
     final Meter sendsMq;
     final Meter sendsFallback;
@@ -56,6 +58,8 @@ final class EngineMetrics implements AutoCloseable {
     final Meter duplicates;
     final Meter drained;
     final Counter orphansRecovered;
+    /** Sends per topic and deliveries per (topic, group), beside the totals above. */
+    final TopicTraffic traffic;
 
     /**
      * A timer with the lock-free variant of Dropwizard's default (exponentially decaying) reservoir: the same
@@ -96,6 +100,7 @@ final class EngineMetrics implements AutoCloseable {
             duplicates = add("consumer.duplicates", new Meter());
             drained = add("fallback.drained", new Meter());
             orphansRecovered = add("fallback.orphans-recovered", new Counter());
+            traffic = new TopicTraffic(this);
         } catch (IllegalArgumentException e) {
             close();
             throw new ConfigurationException("metricRegistry already holds SmartMQ metrics under '" + prefix
@@ -107,7 +112,14 @@ final class EngineMetrics implements AutoCloseable {
         return prefix + "." + suffix;
     }
 
-    <T extends Metric> T add(String suffix, T metric) {
+    /**
+     * Registers {@code metric}; after {@link #close()} it is returned unregistered, so a late first send of a topic
+     * (a per-topic counter) cannot leave a metric behind in the user's registry.
+     */
+    synchronized <T extends Metric> T add(String suffix, T metric) {
+        if (closed) {
+            return metric;
+        }
         String name = name(suffix);
         registry.register(name, metric);
         registered.add(name);
@@ -147,7 +159,8 @@ final class EngineMetrics implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        closed = true;
         for (String name : registered) {
             registry.remove(name);
         }

@@ -18,8 +18,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Turns the switch tracker's callbacks into {@link SmartMQEvent}s and delivers them to subscribers.
  *
- * <p>Threads: {@link #onEffectiveStateChanged} and {@link #onSwitchDocument} are called on whichever engine
- * thread saw the change (a sender, the switch or the prober thread) and only enqueue; subscribers run on one
+ * <p>Threads: {@link #onEffectiveStateChanged}, {@link #onSwitchDocument}, {@link #brokerIsolated} and
+ * {@link #brokerReadmitted} are called on whichever engine or transport thread saw the change (a sender, the
+ * switch, the prober or the transport's probe thread) and only enqueue; subscribers run on one
  * {@code smartmq-events-1} thread, in the order they were enqueued. {@link #close()} delivers what is queued (bounded by the
  * engine's shutdown deadline) and ends that thread.
  */
@@ -63,6 +64,16 @@ final class EventBus implements SmartMQEventPublisher, SwitchTracker.EffectiveSt
         if (previous.state() == SwitchState.RECOVERING && current.state() == SwitchState.NORMAL) {
             publish(new SmartMQEvent.DrainFinished(namespace, now, current, byThisInstance));
         }
+    }
+
+    /** The transport isolated {@code broker} locally (any thread; never blocks). */
+    void brokerIsolated(String broker, String reason) {
+        publish(new SmartMQEvent.BrokerIsolated(namespace, clock.instant(), broker, reason));
+    }
+
+    /** The transport re-admitted {@code broker} (any thread; never blocks). */
+    void brokerReadmitted(String broker, String reason) {
+        publish(new SmartMQEvent.BrokerReadmitted(namespace, clock.instant(), broker, reason));
     }
 
     private void publish(SmartMQEvent event) {
@@ -128,6 +139,16 @@ final class EventBus implements SmartMQEventPublisher, SwitchTracker.EffectiveSt
     @Override
     public SmartMQEventPublisher onDrainFinished(Consumer<? super SmartMQEvent.DrainFinished> consumer) {
         return add(SmartMQEvent.DrainFinished.class, consumer);
+    }
+
+    @Override
+    public SmartMQEventPublisher onBrokerIsolated(Consumer<? super SmartMQEvent.BrokerIsolated> consumer) {
+        return add(SmartMQEvent.BrokerIsolated.class, consumer);
+    }
+
+    @Override
+    public SmartMQEventPublisher onBrokerReadmitted(Consumer<? super SmartMQEvent.BrokerReadmitted> consumer) {
+        return add(SmartMQEvent.BrokerReadmitted.class, consumer);
     }
 
     @Override

@@ -75,6 +75,7 @@ final class HandlerInvoker {
         }
         if (result == ConsumeResult.SUCCESS) {
             metrics.consumed(rm.route()).mark();
+            metrics.traffic.consumed(sub.topic, sub.group, rm.route());
             if (leased) {
                 try {
                     guard.handled(sub.group, rm.id(), idempotencyTtl);

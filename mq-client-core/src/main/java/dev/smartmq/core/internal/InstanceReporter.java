@@ -1,7 +1,7 @@
 package dev.smartmq.core.internal;
 
 import dev.smartmq.api.SwitchState;
-import dev.smartmq.spi.DegradationSwitch;
+import dev.smartmq.spi.ConsumerRegistry;
 import dev.smartmq.spi.InstanceReport;
 import java.time.Clock;
 import java.time.Instant;
@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
 final class InstanceReporter implements SwitchTracker.EffectiveStateObserver {
     private static final Logger log = LoggerFactory.getLogger(InstanceReporter.class);
 
-    private final DegradationSwitch sw;
+    private final ConsumerRegistry sw;
     private final SwitchTracker tracker;
     private final EngineMetrics metrics;
     private final Supplier<SortedSet<String>> consumerGroups;
@@ -34,7 +34,7 @@ final class InstanceReporter implements SwitchTracker.EffectiveStateObserver {
     private volatile Instant effectiveSince;
     private InstanceReport last;
 
-    InstanceReporter(DegradationSwitch sw, SwitchTracker tracker, EngineMetrics metrics,
+    InstanceReporter(ConsumerRegistry sw, SwitchTracker tracker, EngineMetrics metrics,
                      Supplier<SortedSet<String>> consumerGroups, Clock clock, String instanceId, String host,
                      long pid) {
         this.sw = sw;

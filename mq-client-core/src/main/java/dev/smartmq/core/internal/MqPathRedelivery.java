@@ -2,6 +2,7 @@ package dev.smartmq.core.internal;
 
 import dev.smartmq.api.ConsumeResult;
 import dev.smartmq.api.ReceivedMessage;
+import dev.smartmq.api.Route;
 import dev.smartmq.api.SmartMQConfig;
 import dev.smartmq.spi.Envelope;
 import dev.smartmq.spi.FallbackStore;
@@ -58,6 +59,7 @@ final class MqPathRedelivery {
      */
     ConsumeResult failed(String group, ReceivedMessage rm, String reason) {
         metrics.retriedMq.mark();
+        metrics.traffic.retried(rm.topic(), group, Route.MQ);
         if (!policy.isLastAttempt(rm.deliveryAttempt())) {
             return ConsumeResult.RETRY_LATER;
         }
@@ -73,6 +75,7 @@ final class MqPathRedelivery {
             return ConsumeResult.RETRY_LATER;
         }
         metrics.deadLetteredMq.mark();
+        metrics.traffic.deadLettered(rm.topic(), group, Route.MQ);
         log.warn("SmartMQ: message {} of ({}, {}) dead-lettered after {} MQ delivery attempts", rm.id(), rm.topic(),
                 group, rm.deliveryAttempt());
         return ConsumeResult.SUCCESS;

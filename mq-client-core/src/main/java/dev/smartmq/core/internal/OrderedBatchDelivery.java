@@ -1,5 +1,6 @@
 package dev.smartmq.core.internal;
 
+import dev.smartmq.api.Route;
 import dev.smartmq.api.SmartMQConfig;
 import dev.smartmq.spi.ClaimedMessage;
 import java.util.ArrayList;
@@ -66,6 +67,7 @@ final class OrderedBatchDelivery extends BatchDelivery {
             }
             // Order: the rest goes back first (uncounted), then the failed one in front of it (counted).
             metrics.retriedFallback.mark();
+            metrics.traffic.retried(sub.topic, sub.group, Route.FALLBACK);
             ack(sub, done);
             ledger.releaseUnhandled(batch.subList(i + 1, batch.size()));
             ledger.release(m, true);

@@ -1,7 +1,7 @@
 package dev.smartmq.core.internal;
 
 import dev.smartmq.api.internal.NamedThreadFactory;
-import dev.smartmq.spi.DegradationSwitch;
+import dev.smartmq.spi.ConsumerRegistry;
 import dev.smartmq.spi.FallbackStore;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,7 +31,7 @@ final class OrderedShards {
     private static final Logger log = LoggerFactory.getLogger(OrderedShards.class);
 
     private final FallbackStore store;
-    private final DegradationSwitch sw;
+    private final ConsumerRegistry sw;
     private final ShardScheduler scheduler;
     private final String consumerId;
     private final long wakeSoonNanos;
@@ -40,7 +40,7 @@ final class OrderedShards {
     /** Renews the ordered shard leases; started by the first ORDERED subscription. */
     private volatile ScheduledThreadPoolExecutor renewer;
 
-    OrderedShards(FallbackStore store, DegradationSwitch sw, ShardScheduler scheduler, String consumerId,
+    OrderedShards(FallbackStore store, ConsumerRegistry sw, ShardScheduler scheduler, String consumerId,
                   Duration lease, Duration wakeSoon) {
         this.store = store;
         this.sw = sw;

@@ -4,7 +4,7 @@ import dev.smartmq.api.SmartMQConfig;
 import dev.smartmq.api.SwitchMode;
 import dev.smartmq.api.SwitchState;
 import dev.smartmq.api.SwitchStatus;
-import dev.smartmq.spi.DegradationSwitch;
+import dev.smartmq.spi.Leadership;
 import dev.smartmq.spi.PrimaryTransport;
 import java.time.Clock;
 import java.time.Instant;
@@ -36,7 +36,7 @@ final class Prober {
 
     private final SmartMQConfig config;
     private final PrimaryTransport transport;
-    private final DegradationSwitch sw;
+    private final Leadership sw;
     private final SwitchTracker tracker;
     private final Clock clock;
     private final EngineMetrics metrics;
@@ -47,7 +47,7 @@ final class Prober {
     private volatile int successes;
     private int localSuccesses;
 
-    Prober(SmartMQConfig config, PrimaryTransport transport, DegradationSwitch sw, SwitchTracker tracker,
+    Prober(SmartMQConfig config, PrimaryTransport transport, Leadership sw, SwitchTracker tracker,
            Clock clock, EngineMetrics metrics, DrillExpiry drillExpiry) {
         this.config = config;
         this.transport = transport;
@@ -106,7 +106,7 @@ final class Prober {
     }
 
     private void probeLocally(SwitchTracker.LocalDegradation local) {
-        if (sw.isReachable()) {
+        if (tracker.isSwitchReachable()) {
             // The publication is pending or was refused; try again rather than end it on our own.
             tracker.schedulePublish();
         }

@@ -4,7 +4,7 @@ import dev.smartmq.api.SmartMQConfig;
 import dev.smartmq.api.SwitchState;
 import dev.smartmq.spi.ClaimedMessage;
 import dev.smartmq.spi.ConsumerRegistration;
-import dev.smartmq.spi.DegradationSwitch;
+import dev.smartmq.spi.ConsumerRegistry;
 import dev.smartmq.spi.FallbackStore;
 import dev.smartmq.spi.PrimaryTransport;
 import dev.smartmq.spi.TransportException;
@@ -48,14 +48,14 @@ final class Republisher {
     private final SmartMQConfig config;
     private final PrimaryTransport transport;
     private final FallbackStore store;
-    private final DegradationSwitch sw;
+    private final ConsumerRegistry sw;
     private final SwitchTracker tracker;
     private final String consumerId;
     private final Map<String, ConsumerRegistration> registrations = new ConcurrentHashMap<>();
     private volatile boolean closed;
     private long nextReapNanos;
 
-    Republisher(SmartMQConfig config, PrimaryTransport transport, FallbackStore store, DegradationSwitch sw,
+    Republisher(SmartMQConfig config, PrimaryTransport transport, FallbackStore store, ConsumerRegistry sw,
                 SwitchTracker tracker, String consumerId) {
         this.config = config;
         this.transport = transport;

@@ -9,7 +9,7 @@ import dev.smartmq.api.SmartMQConfig;
 import dev.smartmq.api.SmartProducer;
 import dev.smartmq.api.SwitchState;
 import dev.smartmq.api.SwitchStatus;
-import dev.smartmq.spi.DegradationSwitch;
+import dev.smartmq.spi.ConsumerRegistry;
 import dev.smartmq.spi.Envelope;
 import dev.smartmq.spi.FailureScope;
 import dev.smartmq.spi.FallbackStore;
@@ -44,7 +44,7 @@ final class Router implements SmartProducer {
     private final SmartMQConfig config;
     private final PrimaryTransport transport;
     private final FallbackStore store;
-    private final DegradationSwitch sw;
+    private final ConsumerRegistry sw;
     private final SwitchTracker tracker;
     private final FailureDetector detector;
     private final MessageIds ids;
@@ -55,7 +55,7 @@ final class Router implements SmartProducer {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final TopicWarnings noRouteWarnings = new TopicWarnings(TimeUnit.MINUTES.toNanos(1), System::nanoTime);
 
-    Router(SmartMQConfig config, PrimaryTransport transport, FallbackStore store, DegradationSwitch sw,
+    Router(SmartMQConfig config, PrimaryTransport transport, FallbackStore store, ConsumerRegistry sw,
            SwitchTracker tracker, FailureDetector detector, MessageIds ids, Clock clock, EngineMetrics metrics,
            ScheduledExecutorService timer) {
         this.config = config;
@@ -162,6 +162,7 @@ final class Router implements SmartProducer {
     private Envelope accept(Message message) {
         if (message == null) {
             metrics.sendsRejected.mark();
+            metrics.traffic.sendRejected(null);
             throw new InvalidMessageException("message must not be null");
         }
         try {
@@ -169,9 +170,11 @@ final class Router implements SmartProducer {
             transport.validate(message);
         } catch (InvalidMessageException e) {
             metrics.sendsRejected.mark();
+            metrics.traffic.sendRejected(message.topic());
             throw e;
         } catch (TransportException e) {
             metrics.sendsRejected.mark();
+            metrics.traffic.sendRejected(message.topic());
             throw new InvalidMessageException("the MQ rejects " + message + ": " + e.getMessage(), e);
         }
         return new Envelope(ids.next(), message, clock.millis(), 0);
@@ -181,6 +184,7 @@ final class Router implements SmartProducer {
         long took = System.nanoTime() - start;
         String trip = detector.recordSuccess(took);
         metrics.sendsMq.mark();
+        metrics.traffic.sentMq(envelope.topic());
         metrics.latencyMq.update(took, TimeUnit.NANOSECONDS);
         if (trip != null) {
             metrics.brownoutTrips.inc();
@@ -191,6 +195,7 @@ final class Router implements SmartProducer {
 
     private InvalidMessageException rejectedByMq(Envelope envelope, TransportException e) {
         metrics.sendsRejected.mark();
+        metrics.traffic.sendRejected(envelope.topic());
         return new InvalidMessageException("the MQ rejected message " + envelope.id() + " as input: "
                 + e.getMessage(), e);
     }
@@ -256,12 +261,14 @@ final class Router implements SmartProducer {
 
     private SendReceipt onFallbackSuccess(Envelope envelope, long epoch, long start) {
         metrics.sendsFallback.mark();
+        metrics.traffic.sentFallback(envelope.topic());
         metrics.latencyFallback.update(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         return new SendReceipt(envelope.id(), Route.FALLBACK, epoch, null);
     }
 
     private DeliveryException notStored(Envelope envelope, Throwable mqError, Throwable storeError) {
         metrics.sendsFailed.mark();
+        metrics.traffic.sendFailed(envelope.topic());
         DeliveryException d = new DeliveryException(envelope.id(), mqError == null
                 ? "the fallback store did not store the message: " + storeError.getMessage()
                 : "neither the MQ (" + mqError.getMessage() + ") nor the fallback store ("

@@ -4,9 +4,10 @@ import dev.smartmq.api.SmartMQConfig;
 import dev.smartmq.api.SwitchMode;
 import dev.smartmq.api.SwitchState;
 import dev.smartmq.api.SwitchStatus;
-import dev.smartmq.spi.DegradationSwitch;
+import dev.smartmq.spi.LeadershipListener;
 import dev.smartmq.spi.SwitchAccessDeniedException;
 import dev.smartmq.spi.SwitchListener;
+import dev.smartmq.spi.SwitchStore;
 import dev.smartmq.spi.SwitchTransition;
 import dev.smartmq.spi.SwitchUnavailableException;
 import dev.smartmq.spi.TransitionResult;
@@ -38,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * <p>Epochs only grow: a document with an epoch not above the known one is ignored, so late events and
  * stale reads never move the view backwards.
  */
-final class SwitchTracker implements SwitchListener {
+final class SwitchTracker implements SwitchListener, LeadershipListener {
     private static final Logger log = LoggerFactory.getLogger(SwitchTracker.class);
 
     /** Called on whichever engine thread saw the change; must not block. */
@@ -65,7 +66,7 @@ final class SwitchTracker implements SwitchListener {
     private record Observed(long epoch, Instant at) {
     }
 
-    private final DegradationSwitch sw;
+    private final SwitchStore sw;
     private final SmartMQConfig config;
     private final Clock clock;
     private final String actor;
@@ -76,13 +77,16 @@ final class SwitchTracker implements SwitchListener {
     /** A publish task is queued and has not started: a hung switch write never gets a queue behind it. */
     private final AtomicBoolean publishQueued = new AtomicBoolean();
     private final Object lock = new Object();
+    /** Observer calls in adoption order: appended under {@link #lock}, run by {@link #runFires()}. */
+    private final java.util.Queue<Runnable> fires = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final AtomicBoolean firing = new AtomicBoolean();
     private volatile Executor switchExecutor;
 
     private volatile SwitchStatus known;
     private volatile LocalDegradation local;
     private volatile Observed observed;
 
-    SwitchTracker(DegradationSwitch sw, SmartMQConfig config, Clock clock, String actor, EngineMetrics metrics,
+    SwitchTracker(SwitchStore sw, SmartMQConfig config, Clock clock, String actor, EngineMetrics metrics,
                   FailureDetector detector) {
         this.sw = sw;
         this.config = config;
@@ -91,6 +95,11 @@ final class SwitchTracker implements SwitchListener {
         this.metrics = metrics;
         this.detector = detector;
         this.known = SwitchStatus.initial();
+    }
+
+    /** Whether the switch store is reachable now (for the prober, which must not hold the switch itself). */
+    boolean isSwitchReachable() {
+        return sw.isReachable();
     }
 
     /** The executor for switch writes and callbacks (the engine's {@code smartmq-switch} thread). */
@@ -204,6 +213,12 @@ final class SwitchTracker implements SwitchListener {
                 droppedLocal = true;
             }
             after = s.state();
+            boolean oursNow = actor.equals(s.changedBy());
+            SwitchState b = before;
+            fires.add(() -> {
+                fire(b, after);
+                fireDocument(previous, s, oursNow);
+            });
         }
         metrics.transitionsSeen.inc();
         detector.reset();
@@ -212,8 +227,7 @@ final class SwitchTracker implements SwitchListener {
                 config.namespace(), previous.state(), s.state(), s.epoch(), s.mode(), s.reason(), s.changedBy(),
                 ours ? ", this instance" : "",
                 droppedLocal && !ours ? "; local degradation of this instance replaced by it" : "");
-        fire(before, after);
-        fireDocument(previous, s, ours);
+        runFires();
     }
 
     /**
@@ -245,11 +259,13 @@ final class SwitchTracker implements SwitchListener {
             before = known.state();
             started = new LocalDegradation(s.epoch(), now, reason);
             local = started;
+            SwitchState b = before;
+            fires.add(() -> fireLocal(b, started));
         }
         metrics.localDegradations.inc();
         log.warn("SmartMQ namespace '{}': {} -> DEGRADED locally ({}), publishing to the switch (by {})",
                 config.namespace(), before, reason, actor);
-        fireLocal(before, started);
+        runFires();
         schedulePublish();
     }
 
@@ -262,11 +278,12 @@ final class SwitchTracker implements SwitchListener {
             }
             local = null;
             after = known.state();
+            fires.add(() -> fire(SwitchState.DEGRADED, after));
         }
         detector.reset();
         log.warn("SmartMQ namespace '{}': local DEGRADED -> {} ({}; by {})", config.namespace(), after, reason,
                 actor);
-        fire(SwitchState.DEGRADED, after);
+        runFires();
     }
 
     void schedulePublish() {
@@ -349,6 +366,28 @@ final class SwitchTracker implements SwitchListener {
         return false;
     }
 
+    /**
+     * Runs the queued observer calls in the order their changes were adopted under {@link #lock}, on whichever
+     * thread gets here first; a thread that finds another one running them leaves its own to it. Nothing waits,
+     * so an observer that reads the tracker (or holds a lock a reader of the tracker holds) cannot deadlock, and
+     * two threads adopting two documents can no longer tell the observers RECOVERING after NORMAL.
+     */
+    private void runFires() {
+        while (!fires.isEmpty()) {
+            if (!firing.compareAndSet(false, true)) {
+                return; // the running thread re-checks the queue after it stops
+            }
+            try {
+                Runnable r;
+                while ((r = fires.poll()) != null) {
+                    r.run();
+                }
+            } finally {
+                firing.set(false);
+            }
+        }
+    }
+
     private void fire(SwitchState before, SwitchState after) {
         if (before == after) {
             return;
@@ -404,7 +443,7 @@ final class SwitchTracker implements SwitchListener {
     }
 
     @Override
-    public void onLeadershipChanged(boolean leader) {
+    public void leadershipChanged(boolean leader) {
         log.info("SmartMQ: this instance {} the namespace leader (prober and drain decision)",
                 leader ? "is now" : "is no longer");
     }

@@ -1,6 +1,6 @@
 package dev.smartmq.core.internal;
 
-import dev.smartmq.spi.DegradationSwitch;
+import dev.smartmq.spi.ConsumerRegistry;
 import dev.smartmq.spi.FallbackStore;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -22,9 +22,9 @@ final class UnclaimedDistribution {
     private static final Logger log = LoggerFactory.getLogger(UnclaimedDistribution.class);
 
     private final FallbackStore store;
-    private final DegradationSwitch sw;
+    private final ConsumerRegistry sw;
 
-    UnclaimedDistribution(FallbackStore store, DegradationSwitch sw) {
+    UnclaimedDistribution(FallbackStore store, ConsumerRegistry sw) {
         this.store = store;
         this.sw = sw;
     }

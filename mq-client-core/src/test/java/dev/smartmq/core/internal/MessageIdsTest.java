@@ -3,7 +3,7 @@ package dev.smartmq.core.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.smartmq.core.fake.MutableClock;
+import dev.smartmq.testkit.fakes.MutableClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;

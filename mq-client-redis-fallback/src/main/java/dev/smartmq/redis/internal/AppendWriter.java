@@ -23,8 +23,9 @@ import redis.clients.jedis.util.JedisClusterCRC16;
 
 /**
  * Group commit of appends. Producer threads enqueue; writer threads ({@code smartmq-redis-writer-<n>}) each
- * drain their queue and send what they found as one pipeline (one per node on a cluster), so many
- * concurrent producers cost few round trips. A shard always goes to the same writer, so appends to a shard
+ * drain their queue and send what they found as one pipeline (one per node on a cluster) holding one
+ * {@link Scripts#APPEND_BATCH} call (one per slot on a cluster, see {@link AppendBatch}), so many concurrent
+ * producers cost few round trips and one script call, and each shard's backlog is read once per flush. A shard always goes to the same writer, so appends to a shard
  * are sent in the order they were submitted.
  *
  * <p>Every append's future completes exactly once: normally when its own reply arrives (also when some of its
@@ -132,9 +133,9 @@ public final class AppendWriter {
 
     private void run(BlockingQueue<Pending> q) {
         List<Pending> batch = new ArrayList<>(maxBatch);
-        // EVALSHA is cheaper, but the NOSCRIPT fallback re-runs the refused appends AFTER the rest of their
-        // batch, and another writer may load the script mid-batch: a shard would be written out of order.
-        // So a writer sends the script body (EVAL) until one of its batches went through whole - the script
+        // EVALSHA is cheaper, but the NOSCRIPT fallback re-runs the refused calls AFTER the rest of their
+        // batch (on a cluster another writer may load the script mid-batch). A shard is in one call only, so that
+        // cannot reorder it, but the rule from the per-message script stays as the cautious default: a writer sends the script body (EVAL) until one of its batches went through whole - the script
         // is then cached server-wide - and goes back to EVAL after any connection failure (the server may
         // have restarted and lost its script cache) or NOSCRIPT (someone ran SCRIPT FLUSH).
         boolean[] sendBody = {true};
@@ -182,67 +183,49 @@ public final class AppendWriter {
         }
         batches.incrementAndGet();
         appends.addAndGet(live.size());
-        List<Response<Object>> responses = new ArrayList<>(live.size());
+        List<AppendBatch> calls = AppendBatch.split(live, ops.isCluster());
+        List<Response<Object>> responses = new ArrayList<>(calls.size());
         List<Response<Long>> waits = new ArrayList<>(live.size());
-        RuntimeException batchError = null;
-        AbstractPipeline pipeline = null;
-        try {
-            pipeline = ops.pipeline();
-            for (Pending p : live) {
+        RuntimeException batchError = ops.pipelined(pipeline -> {
+            for (AppendBatch c : calls) {
                 responses.add(sendBody[0]
-                        ? pipeline.eval(Scripts.APPEND.body(), p.keys, p.args)
-                        : pipeline.evalsha(Scripts.APPEND.sha(), p.keys, p.args));
+                        ? pipeline.eval(Scripts.APPEND_BATCH.body(), c.keys(), c.args())
+                        : pipeline.evalsha(Scripts.APPEND_BATCH.sha(), c.keys(), c.args()));
             }
             addWaits(pipeline, live, waits);
-            pipeline.sync();
-        } catch (RuntimeException e) {
-            batchError = e;
-        } finally {
-            if (pipeline != null) {
-                try {
-                    pipeline.close();
-                } catch (RuntimeException e) {
-                    if (batchError == null) {
-                        batchError = e;
-                    }
-                }
-            }
-        }
-        List<Pending> noScript = new ArrayList<>();
+            return null;
+        }).error();
+        List<AppendBatch> noScript = new ArrayList<>();
         boolean connectionLost = batchError != null && RedisOps.isConnectionFailure(batchError);
-        for (int i = 0; i < live.size(); i++) {
-            Pending p = live.get(i);
+        for (int i = 0; i < calls.size(); i++) {
+            AppendBatch c = calls.get(i);
             if (i >= responses.size()) {
-                fail(p, ops.failure("append to " + p.where, batchError));
+                c.members.forEach(p -> fail(p, ops.failure("append to " + p.where, batchError)));
                 continue;
             }
             try {
-                Object reply = responses.get(i).get();
-                if (isWritten(reply) && replicaAcks > 0 && !replicated(p, i < waits.size() ? waits.get(i) : null)) {
-                    continue;
-                }
-                complete(p, reply);
+                completeAll(c, responses.get(i).get(), waits);
             } catch (JedisNoScriptException e) {
-                noScript.add(p);
+                noScript.add(c);
             } catch (JedisDataException e) {
-                fail(p, ops.failure("append to " + p.where, e));
+                c.members.forEach(p -> fail(p, ops.failure("append to " + p.where, e)));
             } catch (RuntimeException e) {
-                // reply not read: connection lost or timed out; the write may or may not have happened
+                // reply not read: connection lost or timed out; the writes may or may not have happened
                 RuntimeException cause = batchError != null ? batchError : e;
-                fail(p, new FallbackStoreException(Reason.UNAVAILABLE, "append to " + p.where
-                        + " not confirmed: " + cause.getMessage(), cause));
+                c.members.forEach(p -> fail(p, new FallbackStoreException(Reason.UNAVAILABLE, "append to " + p.where
+                        + " not confirmed: " + cause.getMessage(), cause)));
                 connectionLost |= batchError == null;
             }
         }
-        for (Pending p : noScript) {
+        for (AppendBatch c : noScript) {
             try {
                 if (replicaAcks > 0) {
-                    sendAlone(p);
+                    sendAlone(c);
                 } else {
-                    complete(p, ops.eval(Scripts.APPEND, p.keys, p.args));
+                    completeAll(c, ops.eval(Scripts.APPEND_BATCH, c.keys(), c.args()), null);
                 }
             } catch (RuntimeException e) {
-                fail(p, ops.failure("append to " + p.where, e));
+                c.members.forEach(p -> fail(p, ops.failure("append to " + p.where, e)));
             }
         }
         sendBody[0] = connectionLost || batchError != null || !noScript.isEmpty();
@@ -302,19 +285,41 @@ public final class AppendWriter {
         return false;
     }
 
-    /** One append and its {@code WAIT} in a pipeline of their own (the NOSCRIPT retry with replica acks). */
-    private void sendAlone(Pending p) {
-        Response<Object> reply;
-        Response<Long> wait;
-        try (AbstractPipeline pipeline = ops.pipeline()) {
-            reply = pipeline.eval(Scripts.APPEND.body(), p.keys, p.args);
-            wait = pipeline.waitReplicas(p.keys.get(0), replicaAcks, replicaAckTimeoutMillis);
-            pipeline.sync();
-        }
-        Object r = reply.get();
-        if (!isWritten(r) || replicated(p, wait)) {
+    /**
+     * Completes every append of a call from its per-append replies; with replica acks, a written one only if its
+     * {@code WAIT} (by its index in the flush, or {@code alone} for a call retried on its own) saw enough replicas.
+     */
+    private void completeAll(AppendBatch c, Object reply, List<Response<Long>> waits) {
+        completeAll(c, reply, waits, null);
+    }
+
+    private void completeAll(AppendBatch c, Object reply, List<Response<Long>> waits, Response<Long> alone) {
+        List<?> replies = (List<?>) reply;
+        for (int j = 0; j < c.members.size(); j++) {
+            AppendWriter.Pending p = c.members.get(j);
+            Object r = replies.get(j);
+            if (isWritten(r) && replicaAcks > 0) {
+                int i = c.indexes.get(j);
+                Response<Long> w = alone != null ? alone : waits != null && i < waits.size() ? waits.get(i) : null;
+                if (!replicated(p, w)) {
+                    continue;
+                }
+            }
             complete(p, r);
         }
+    }
+
+    /** One call and its {@code WAIT} in a pipeline of their own (the NOSCRIPT retry with replica acks). */
+    private void sendAlone(AppendBatch c) {
+        RedisOps.Sent<List<Response<?>>> sent = ops.pipelined(pipeline ->
+                List.of(pipeline.eval(Scripts.APPEND_BATCH.body(), c.keys(), c.args()),
+                        pipeline.waitReplicas(c.keys().get(0), replicaAcks, replicaAckTimeoutMillis)));
+        if (sent.error() != null) {
+            throw sent.error();
+        }
+        @SuppressWarnings("unchecked")
+        Response<Long> wait = (Response<Long>) sent.responses().get(1);
+        completeAll(c, sent.responses().get(0).get(), null, wait);
     }
 
     private static boolean isWritten(Object reply) {

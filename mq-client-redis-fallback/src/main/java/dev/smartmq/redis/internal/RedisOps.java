@@ -16,6 +16,7 @@ import redis.clients.jedis.ConnectionPool;
 import redis.clients.jedis.JedisCluster;
 import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.Protocol;
+import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisAccessControlException;
 import redis.clients.jedis.exceptions.JedisConnectionException;
@@ -24,8 +25,12 @@ import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
 
 /**
- * The store's access to Redis: script calls with the NOSCRIPT fallback, pipelines (grouped per node on
- * a cluster), and the one place where Jedis failures become {@link FallbackStoreException}s.
+ * The store's access to Redis: script calls with the NOSCRIPT fallback, the one pipeline helper (grouped per
+ * node on a cluster: {@link #pipelined}, {@link #runPipeline}, {@link #evalEach}), and the one place where Jedis
+ * failures become {@link FallbackStoreException}s.
+ *
+ * <p>Thread rules: thread-safe (Jedis clients are; each pipeline is used by the calling thread only).
+ * {@link #close()} closes the client if the store built it and stops the cluster pipeline threads.
  */
 public final class RedisOps {
 
@@ -34,15 +39,47 @@ public final class RedisOps {
     private final UnifiedJedis jedis;
     private final boolean ownsClient;
     private final ExecutorService pipelineExecutor;
+    /** Re-reads a cluster's slot map (null: not a cluster we built). */
+    private volatile Runnable topologyRenewal;
+    private final java.util.concurrent.atomic.AtomicLong lastRenewalNanos =
+            new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - 1_000_000_000L);
 
     /**
      * @param pipelineExecutor threads that read the replies of the nodes of a cluster pipeline in parallel
-     *                         (owned by the caller); unused for a standalone server
+     *                         (shut down by {@link #close()}); null for a standalone server
      */
     public RedisOps(UnifiedJedis jedis, boolean ownsClient, ExecutorService pipelineExecutor) {
         this.jedis = jedis;
         this.ownsClient = ownsClient;
         this.pipelineExecutor = pipelineExecutor;
+    }
+
+    /**
+     * Sets how to re-read a cluster's slot map. Jedis renews it when a single command gets {@code MOVED} or loses its
+     * connection, but not when a pipelined one does: without this, a store that only pipelines (backlog reads) kept
+     * sending to a dead master's address after a failover. Renewals run at most every {@value #RENEW_MIN_MILLIS} ms.
+     */
+    public void onTopologyChange(Runnable renewal) {
+        this.topologyRenewal = renewal;
+    }
+
+    private static final long RENEW_MIN_MILLIS = 200;
+
+    private void renewTopology() {
+        Runnable r = topologyRenewal;
+        if (r == null) {
+            return;
+        }
+        long now = System.nanoTime();
+        long last = lastRenewalNanos.get();
+        if (now - last < RENEW_MIN_MILLIS * 1_000_000 || !lastRenewalNanos.compareAndSet(last, now)) {
+            return;
+        }
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            LOG.debug("re-reading the cluster slot map failed: {}", e.toString());
+        }
     }
 
     public UnifiedJedis jedis() {
@@ -74,6 +111,113 @@ public final class RedisOps {
         return jedis.pipelined();
     }
 
+    /** Fills a pipeline. */
+    @FunctionalInterface
+    public interface PipelineBody<T> {
+        T fill(AbstractPipeline p);
+    }
+
+    /**
+     * The outcome of {@link #pipelined}: what the body returned (its responses; null if the body did not finish)
+     * and the failure of opening, filling, syncing or closing the pipeline, if any. Replies are read by the
+     * caller, each may fail on its own.
+     */
+    public record Sent<T>(T responses, RuntimeException error) {
+    }
+
+    /** Opens a pipeline, fills it, syncs and closes it; never throws: a failure is in {@link Sent#error()}. */
+    public <T> Sent<T> pipelined(PipelineBody<T> body) {
+        T rs = null;
+        RuntimeException error = null;
+        AbstractPipeline p = null;
+        try {
+            p = pipeline();
+            rs = body.fill(p);
+            p.sync();
+        } catch (RuntimeException e) {
+            error = e;
+        } finally {
+            if (p != null) {
+                try {
+                    p.close();
+                } catch (RuntimeException e) {
+                    if (error == null) {
+                        error = e;
+                    }
+                }
+            }
+        }
+        return new Sent<>(rs, error);
+    }
+
+    /** Sends the commands in one pipeline and returns their replies; any failure (of the batch or one reply) is thrown. */
+    public <R extends Response<?>> List<R> runPipeline(String what, PipelineBody<List<R>> body) {
+        Sent<List<R>> sent = pipelined(body);
+        if (sent.error() != null) {
+            throw failure(what, sent.error());
+        }
+        for (Response<?> r : sent.responses()) {
+            try {
+                r.get();
+            } catch (RuntimeException e) {
+                throw failure(what, e);
+            }
+        }
+        return sent.responses();
+    }
+
+    /** One call of a script: its keys and arguments. */
+    public record Call(List<byte[]> keys, List<byte[]> args) {
+    }
+
+    /**
+     * Runs {@code script} once per call, all by EVALSHA in one pipeline (one round trip per node; a single call
+     * goes alone), and returns the replies in order; a call the server refused with NOSCRIPT (script cache lost:
+     * restart, SCRIPT FLUSH) is run again alone by EVAL. Only for calls whose order among themselves does not
+     * matter (acks, leases, recovery, purges). Any other failure is thrown.
+     */
+    public List<Object> evalEach(String what, Scripts.Script script, List<Call> calls) {
+        if (calls.size() == 1) {
+            try {
+                return java.util.Collections.singletonList(eval(script, calls.get(0).keys(), calls.get(0).args()));
+            } catch (RuntimeException e) {
+                throw failure(what, e);
+            }
+        }
+        Sent<List<Response<Object>>> sent = pipelined(p -> {
+            List<Response<Object>> out = new ArrayList<>(calls.size());
+            calls.forEach(c -> out.add(p.evalsha(script.sha(), c.keys(), c.args())));
+            return out;
+        });
+        if (sent.error() != null) {
+            throw failure(what, sent.error());
+        }
+        List<Object> replies = new ArrayList<>(calls.size());
+        for (int i = 0; i < calls.size(); i++) {
+            try {
+                replies.add(sent.responses().get(i).get());
+            } catch (JedisNoScriptException e) {
+                try {
+                    replies.add(eval(script, calls.get(i).keys(), calls.get(i).args()));
+                } catch (RuntimeException ex) {
+                    throw failure(what, ex);
+                }
+            } catch (RuntimeException e) {
+                throw failure(what, e);
+            }
+        }
+        return replies;
+    }
+
+    /** The sum of the integer replies of {@link #evalEach}. */
+    public long sumEach(String what, Scripts.Script script, List<Call> calls) {
+        long total = 0;
+        for (Object r : evalEach(what, script, calls)) {
+            total += (Long) r;
+        }
+        return total;
+    }
+
     /** Maps a Jedis failure to the SPI exception, with a message that says what was being done. */
     public FallbackStoreException failure(String what, RuntimeException e) {
         if (e instanceof FallbackStoreException f) {
@@ -81,6 +225,7 @@ public final class RedisOps {
         }
         if (isConnectionFailure(e)) {
             onConnectionFailure();
+            renewTopology();
             return new FallbackStoreException(Reason.UNAVAILABLE, what + ": Redis unavailable (" + e.getMessage() + ")", e);
         }
         if (e instanceof JedisDataException) {
@@ -88,6 +233,9 @@ public final class RedisOps {
             if (msg.startsWith("LOADING") || msg.startsWith("CLUSTERDOWN") || msg.startsWith("TRYAGAIN")
                     || msg.startsWith("MASTERDOWN") || msg.startsWith("BUSY") || msg.startsWith("MOVED")
                     || msg.startsWith("ASK") || msg.startsWith("READONLY")) {
+                if (msg.startsWith("MOVED") || msg.startsWith("CLUSTERDOWN")) {
+                    renewTopology();
+                }
                 return new FallbackStoreException(Reason.UNAVAILABLE, what + ": Redis not ready (" + msg + ")", e);
             }
             return new FallbackStoreException(Reason.REJECTED, what + ": Redis rejected the request (" + msg + ")", e);
@@ -157,6 +305,9 @@ public final class RedisOps {
 
     /** Closes the client if the store built it; a client the user passed in is left open. */
     public void close() {
+        if (pipelineExecutor != null) {
+            pipelineExecutor.shutdownNow();
+        }
         if (ownsClient) {
             jedis.close();
         }

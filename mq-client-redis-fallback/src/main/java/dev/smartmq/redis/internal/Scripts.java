@@ -53,6 +53,63 @@ public final class Scripts {
             """);
 
     /**
+     * Batched fan-out append: the appends of one group-commit flush (on a cluster: of one slot) in one call, with
+     * exactly the outcome each would have had as its own {@link #APPEND}, in order. KEYS = q1, f1, q2, f2, ...
+     * (each (queue, in-flight) pair once); ARGV[1] = max backlog per shard, ARGV[2] = number of appends m, then per
+     * append: the count c of its groups, c pair numbers (1-based, into KEYS), its value. The backlog of a pair is
+     * read once per call (LLEN + HLEN) and counted down as values are queued; the values of a queue go out in one
+     * RPUSH per 1000. Returns one reply per append, as {@link #APPEND}'s: 1, {i, ...} (skipped groups, i the
+     * index of the group's queue in that append's own key list q, f, q, f, ...), or -i (every group full).
+     */
+    public static final Script APPEND_BATCH = script("append-batch", """
+            #!lua
+            local cap = tonumber(ARGV[1])
+            local room = {}
+            local pending = {}
+            local out = {}
+            local a = 3
+            for m = 1, tonumber(ARGV[2]) do
+              local c = tonumber(ARGV[a])
+              local first = a + 1
+              local value = ARGV[first + c]
+              a = first + c + 1
+              local skipped = {}
+              for j = 0, c - 1 do
+                local pair = tonumber(ARGV[first + j])
+                local r = room[pair]
+                if r == nil then
+                  r = cap - redis.call('LLEN', KEYS[2 * pair - 1]) - redis.call('HLEN', KEYS[2 * pair])
+                  room[pair] = r
+                end
+                if r <= 0 then skipped[#skipped + 1] = 2 * j + 1 end
+              end
+              if #skipped == c then
+                out[m] = -skipped[1]
+              else
+                local s = 1
+                for j = 0, c - 1 do
+                  if skipped[s] == 2 * j + 1 then
+                    s = s + 1
+                  else
+                    local pair = tonumber(ARGV[first + j])
+                    room[pair] = room[pair] - 1
+                    local list = pending[pair]
+                    if list == nil then list = {}; pending[pair] = list end
+                    list[#list + 1] = value
+                  end
+                end
+                if #skipped == 0 then out[m] = 1 else out[m] = skipped end
+              end
+            end
+            for pair, list in pairs(pending) do
+              for i = 1, #list, 1000 do
+                redis.call('RPUSH', KEYS[2 * pair - 1], unpack(list, i, math.min(i + 999, #list)))
+              end
+            end
+            return out
+            """);
+
+    /**
      * Claim. KEYS = q, f, n [, l]; ARGV = max, consumerId, claimToken. Pops up to max values from the head
      * and records each in the in-flight hash under "seq|token|consumer". Returns {field1, value1, ...}.
      * An empty shard costs this one script call (one LPOP inside). With the lease key l (an ORDERED shard) it
@@ -70,11 +127,10 @@ public final class Scripts {
             local first = last - #vals
             local out = {}
             for i = 1, #vals do
-              local field = string.format('%016x', first + i) .. '|' .. ARGV[3] .. '|' .. ARGV[2]
-              redis.call('HSET', KEYS[2], field, vals[i])
-              out[2 * i - 1] = field
+              out[2 * i - 1] = string.format('%016x', first + i) .. '|' .. ARGV[3] .. '|' .. ARGV[2]
               out[2 * i] = vals[i]
             end
+            redis.call('HSET', KEYS[2], unpack(out))
             return out
             """);
 
@@ -119,7 +175,7 @@ public final class Scripts {
     public static final Script ACK = script("ack", """
             #!lua flags=allow-oom
             local n = 0
-            for i = 1, #ARGV do n = n + redis.call('HDEL', KEYS[2], ARGV[i]) end
+            for i = 1, #ARGV, 1000 do n = n + redis.call('HDEL', KEYS[2], unpack(ARGV, i, math.min(i + 999, #ARGV))) end
             if redis.call('HLEN', KEYS[2]) == 0 and redis.call('LLEN', KEYS[1]) == 0 then
               redis.call('DEL', KEYS[3])
             end

@@ -30,6 +30,11 @@ public final class DelayLevels {
         return best + 1;
     }
 
+    /** How many levels there are (18). */
+    public static int count() {
+        return SECONDS.length;
+    }
+
     /** The delay of level {@code level} (1-based). */
     public static Duration delayOf(int level) {
         return Duration.ofSeconds(SECONDS[level - 1]);

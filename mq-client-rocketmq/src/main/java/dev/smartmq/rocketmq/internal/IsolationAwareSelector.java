@@ -13,6 +13,8 @@ import org.apache.rocketmq.common.message.MessageQueue;
  * the transport can attribute a failure to the broker it went to).
  *
  * <ul>
+ *   <li><b>With a {@link SendHint}</b> (the drop-in producer's ordered send): the queue the user's selector
+ *       returns from the route; refused like a keyed send when it lives on an isolated broker.</li>
  *   <li><b>Keyed</b>: queue {@code hash(key) mod n} of {@link BrokerIsolation#stableQueues} (the route plus the
  *       remembered queues of isolated brokers), see {@link KeyHashQueueSelector}. If that queue lives on an
  *       isolated broker while another broker of the topic is not isolated, the send is refused with
@@ -29,10 +31,23 @@ public final class IsolationAwareSelector implements MessageQueueSelector {
     /** What one send asked for (its key, or none) and which queue it was given. One per send; not shared. */
     public static final class Selection {
         private final String key;
+        private final SendHint hint;
         private volatile MessageQueue queue;
 
         public Selection(String key) {
+            this(key, null);
+        }
+
+        /** A send whose queue the user's selector picks ({@code hint}), or the key rule when {@code hint} is null. */
+        public Selection(String key, SendHint hint) {
             this.key = key;
+            this.hint = hint;
+        }
+
+        /** The selection of a send of {@code message}: its key, and its {@link SendHint} if it carries one. */
+        public static Selection of(dev.smartmq.api.Message message) {
+            return new Selection(message.key(),
+                    message.transportHint() instanceof SendHint h && h.selector() != null ? h : null);
         }
 
         /** The queue the send went to, or {@code null} if selection never happened (no route) or refused it. */
@@ -53,7 +68,14 @@ public final class IsolationAwareSelector implements MessageQueueSelector {
         Selection selection = (Selection) arg;
         List<MessageQueue> stable = isolation.stableQueues(msg.getTopic(), queues);
         MessageQueue chosen;
-        if (selection.key != null) {
+        if (selection.hint != null) {
+            // The user's own selector (SmartRocketMQProducer.send(msg, selector, arg)): its queue, as RocketMQ's.
+            chosen = selection.hint.choose(queues);
+            String broker = chosen.getBrokerName();
+            if (isolation.isIsolated(broker) && isolation.anotherAvailable(stable, broker)) {
+                throw new BrokerIsolatedException(broker);
+            }
+        } else if (selection.key != null) {
             chosen = stable.get(KeyHashQueueSelector.indexFor(selection.key, stable.size()));
             String broker = chosen.getBrokerName();
             if (isolation.isIsolated(broker) && isolation.anotherAvailable(stable, broker)) {

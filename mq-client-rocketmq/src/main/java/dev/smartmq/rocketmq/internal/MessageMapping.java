@@ -87,6 +87,13 @@ public final class MessageMapping {
         }
         out.putUserProperty(Envelope.ID_PROPERTY, envelope.id());
         out.putUserProperty(Envelope.BORN_PROPERTY, Long.toString(envelope.bornTimestamp()));
+        // Delay: the drop-in producer's RocketMQ delay level as that level (the broker's messageDelayLevel applies);
+        // otherwise a deliverAt still ahead as a RocketMQ timer message (needs the broker's timerWheelEnable).
+        if (m.transportHint() instanceof SendHint h && h.delayLevel() > 0) {
+            out.setDelayTimeLevel(h.delayLevel());
+        } else if (m.isDelayed(System.currentTimeMillis())) {
+            out.setDeliverTimeMs(m.deliverAtMillis());
+        }
         return out;
     }
 

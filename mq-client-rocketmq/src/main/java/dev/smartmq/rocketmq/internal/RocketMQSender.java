@@ -53,10 +53,13 @@ public final class RocketMQSender {
     private final DefaultMQProducer producer;
     private final BrokerIsolation isolation;
     private final IsolationAwareSelector selector;
+    private final AsyncSendDeadlines deadlines;
     private final Map<String, NoRouteVerdict> noRouteVerdicts = new ConcurrentHashMap<>();
 
-    public RocketMQSender(TransportSettings settings, DefaultMQProducer producer, BrokerIsolation isolation) {
+    public RocketMQSender(TransportSettings settings, DefaultMQProducer producer, BrokerIsolation isolation,
+                          AsyncSendDeadlines deadlines) {
         this.settings = settings;
+        this.deadlines = deadlines;
         this.producer = producer;
         this.isolation = isolation;
         this.selector = new IsolationAwareSelector(isolation);
@@ -86,7 +89,7 @@ public final class RocketMQSender {
         // writes the request; the reply completes the callback on RocketMQ's callback threads. So as many sends
         // are in flight as callers start, not as many as there are executor threads.
         String topic = envelope.topic();
-        Selection selection = new Selection(envelope.message().key());
+        Selection selection = Selection.of(envelope.message());
         SendCallback callback = new SendCallback() {
             @Override
             public void onSuccess(SendResult result) {
@@ -124,12 +127,11 @@ public final class RocketMQSender {
             future.completeExceptionally(attribute(topic, selection, e, what));
             return future;
         }
-        return future.orTimeout(timeout.plus(ASYNC_GRACE).toMillis(), TimeUnit.MILLISECONDS)
-                .exceptionallyCompose(e -> CompletableFuture.failedFuture(
-                        e instanceof TimeoutException
-                                ? attribute(topic, selection,
-                                        TransportException.infrastructure(what + " timed out after " + timeout, e), what)
-                                : e));
+        // Not orTimeout: see AsyncSendDeadlines (a lock-free sweep instead of the JDK's locked delay queue).
+        deadlines.watch(future, System.nanoTime() + timeout.plus(ASYNC_GRACE).toNanos(),
+                () -> attribute(topic, selection, TransportException.infrastructure(what + " timed out after "
+                        + timeout, new TimeoutException("no answer within " + timeout.plus(ASYNC_GRACE))), what));
+        return future;
     }
 
     /** {@link dev.smartmq.spi.PrimaryTransport#probe}: a sync send of a probe message to {@code probeTopic}. */
@@ -170,7 +172,7 @@ public final class RocketMQSender {
         }
         String key = envelope == null ? null : envelope.message().key();
         String topic = envelope == null ? msg.getTopic() : envelope.topic();
-        Selection selection = new Selection(key);
+        Selection selection = envelope == null ? new Selection(null) : Selection.of(envelope.message());
         SendResult result;
         try {
             if (key != null) {

@@ -60,8 +60,9 @@ public final class TopicAdmin {
         try {
             sender.probe(topic, timeout);
         } catch (TransportException e) {
-            if (String.valueOf(e.getMessage()).contains("No route info")
-                    || (e.getCause() != null && String.valueOf(e.getCause().getMessage()).contains("No route info"))) {
+            if ((String.valueOf(e.getMessage()).contains("No route info")
+                    || (e.getCause() != null && String.valueOf(e.getCause().getMessage()).contains("No route info")))
+                    && !noBrokerAlive()) {
                 throw new ConfigurationException("topic '" + wrapped + "' does not exist and the broker does not create"
                         + " topics automatically (autoCreateTopicEnable=false); create it: mqadmin updateTopic -n "
                         + settings.nameServer() + " -c <cluster> -t " + wrapped);
@@ -70,6 +71,27 @@ public final class TopicAdmin {
         }
         LOG.info("topic {} did not exist; created by a probe send (the broker auto-creates topics)", wrapped);
         return true;
+    }
+
+    /**
+     * Whether the name server lists no live broker at all (then "no route" says nothing about auto-creation: every
+     * topic looks missing while the cluster is down, and the caller gets the TransportException instead of a
+     * configuration error). A name server that cannot be asked counts as "none alive".
+     */
+    private boolean noBrokerAlive() {
+        try {
+            var cluster = producer.getDefaultMQProducerImpl().getMqClientFactory().getMQClientAPIImpl()
+                    .getBrokerClusterInfo(settings.nameServerTimeout().toMillis());
+            boolean alive = cluster != null && cluster.getBrokerAddrTable() != null
+                    && cluster.getBrokerAddrTable().values().stream()
+                    .anyMatch(b -> b.getBrokerAddrs() != null && !b.getBrokerAddrs().isEmpty());
+            return !alive;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        } catch (Exception e) {
+            return true;
+        }
     }
 
     /**

@@ -58,6 +58,19 @@ public class OrderTestApplication {
         return log;
     }
 
+    /** The same events as Spring application events (forwarded by the starter), on {@code @EventListener}. */
+    @Component
+    public static class SpringEvents {
+        public final List<SmartMQEvent> events = new CopyOnWriteArrayList<>();
+        public final List<String> threads = new CopyOnWriteArrayList<>();
+
+        @org.springframework.context.event.EventListener
+        public void on(SmartMQEvent.StateTransition e) {
+            events.add(e);
+            threads.add(Thread.currentThread().getName());
+        }
+    }
+
     /** Events seen by the application. */
     public static class EventLog {
         public final List<SmartMQEvent> events = new CopyOnWriteArrayList<>();

@@ -112,6 +112,8 @@ class SmartMQSpringBootIT {
     @Autowired
     OrderTestApplication.EventLog eventLog;
     @Autowired
+    OrderTestApplication.SpringEvents springEvents;
+    @Autowired
     SmartMQMeterBinder binder;
     @Autowired
     MeterRegistry meterRegistry;
@@ -149,7 +151,13 @@ class SmartMQSpringBootIT {
         assertEquals("NORMAL", health.at("/details/state").asText());
         assertEquals("NORMAL", health.at("/details/publishedState").asText());
         assertEquals("AUTO", health.at("/details/mode").asText());
-        assertTrue(scrape().contains("smartmq_sends_total{namespace=\"" + NS + "\",outcome=\"success\",route=\"mq\"}"));
+        // Per topic, after real sends on the MQ (5 ORDER_PAID, 1 NOTES), and per (topic, group) consumed.
+        String scrape = scrape();
+        assertEquals(5.0, value(scrape, sends("ORDER_PAID", "mq", "success")));
+        assertEquals(1.0, value(scrape, sends("NOTES", "mq", "success")));
+        await().atMost(WAIT).untilAsserted(
+                () -> assertEquals(5.0, value(scrape(), consumed("ORDER_PAID", "billing", "mq", "success"))));
+        assertTrue(value(scrape(), consumed("ORDER_PAID", "audit", "mq", "success")) >= 5.0);
     }
 
     @Test
@@ -204,9 +212,18 @@ class SmartMQSpringBootIT {
         JsonNode all = json.readTree(get("/actuator/health", 200));
         assertEquals("DEGRADED", all.get("status").asText(), "the aggregate status shows the degradation");
 
-        double fallbackSends = value(scrape(), "smartmq_sends_total{namespace=\"" + NS
-                + "\",outcome=\"success\",route=\"fallback\"}");
-        assertEquals(20.0, fallbackSends);
+        String scrape = scrape();
+        assertEquals(20.0, value(scrape, sends("ORDER_PAID", "fallback", "success")));
+        assertEquals(5.0, value(scrape, sends("ORDER_PAID", "mq", "success")), "the MQ sends of the first test");
+        assertEquals(20.0, value(scrape, "smartmq_sends_all_total{namespace=\"" + NS
+                + "\",outcome=\"success\",route=\"fallback\"}"), "the instance total");
+        await().atMost(WAIT).untilAsserted(() -> assertTrue(
+                value(scrape(), consumed("ORDER_PAID", "billing", "fallback", "success")) >= 20.0));
+        assertTrue(health.at("/details/leaderPresent").asBoolean(), health.toString());
+        assertEquals(mq.instanceId(), health.at("/details/leaderInstance").asText());
+        assertTrue(springEvents.events.stream().anyMatch(e -> e instanceof SmartMQEvent.StateTransition t
+                && t.current() == SwitchState.DEGRADED), "as a Spring application event: " + springEvents.events);
+        assertTrue(springEvents.threads.stream().allMatch("smartmq-events-1"::equals), springEvents.threads.toString());
         assertTrue(eventLog.events.stream().anyMatch(e -> e instanceof SmartMQEvent.StateTransition t
                 && t.current() == SwitchState.DEGRADED), eventLog.events.toString());
         assertTrue(eventLog.events.stream().anyMatch(e -> e instanceof SmartMQEvent.LocalDegradation));
@@ -286,6 +303,16 @@ class SmartMQSpringBootIT {
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(expectedStatus, r.statusCode(), path + ": " + r.body());
         return r.body();
+    }
+
+    private static String sends(String topic, String route, String outcome) {
+        return "smartmq_sends_total{namespace=\"" + NS + "\",outcome=\"" + outcome + "\",route=\"" + route
+                + "\",topic=\"" + topic + "\"}";
+    }
+
+    private static String consumed(String topic, String group, String route, String outcome) {
+        return "smartmq_consumed_total{group=\"" + group + "\",namespace=\"" + NS + "\",outcome=\"" + outcome
+                + "\",route=\"" + route + "\",topic=\"" + topic + "\"}";
     }
 
     private static double value(String scrape, String series) {

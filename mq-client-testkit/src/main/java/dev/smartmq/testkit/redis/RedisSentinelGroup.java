@@ -45,11 +45,21 @@ public final class RedisSentinelGroup implements AutoCloseable {
     private final List<RedisServer> dataServers;
     private final List<RedisServer> sentinels;
     private final String password;
+    private final RedisTls tls;
+    private final String dataUser;
+    private final String dataPassword;
+    private final String sentinelUser;
+    private final String sentinelPassword;
 
-    private RedisSentinelGroup(List<RedisServer> dataServers, List<RedisServer> sentinels, String password) {
+    private RedisSentinelGroup(List<RedisServer> dataServers, List<RedisServer> sentinels, Builder b) {
         this.dataServers = Collections.unmodifiableList(dataServers);
         this.sentinels = Collections.unmodifiableList(sentinels);
-        this.password = password;
+        this.password = b.password;
+        this.tls = b.tls;
+        this.dataUser = b.dataUser;
+        this.dataPassword = b.dataPassword;
+        this.sentinelUser = b.sentinelUser;
+        this.sentinelPassword = b.sentinelPassword;
     }
 
     /** One master, one replica, three Sentinels, no password. */
@@ -83,11 +93,31 @@ public final class RedisSentinelGroup implements AutoCloseable {
         return password;
     }
 
-    /** Client settings for the data servers and the Sentinels (same password). */
+    /** The TLS material when the group runs with TLS only ({@link Builder#tls}), else {@code null}. */
+    public RedisTls tls() {
+        return tls;
+    }
+
+    /** Client settings for the data servers (TLS, ACL user or password as configured). */
     public JedisClientConfig clientConfig(int timeoutMillis) {
+        return config(timeoutMillis, dataUser, dataUser != null ? dataPassword : password);
+    }
+
+    /** Client settings for the Sentinels (TLS, ACL user or password as configured). */
+    public JedisClientConfig sentinelClientConfig(int timeoutMillis) {
+        return config(timeoutMillis, sentinelUser, sentinelUser != null ? sentinelPassword : password);
+    }
+
+    private JedisClientConfig config(int timeoutMillis, String user, String secret) {
         DefaultJedisClientConfig.Builder b = DefaultJedisClientConfig.builder().timeoutMillis(timeoutMillis);
-        if (password != null) {
-            b.password(password);
+        if (tls != null) {
+            b.ssl(true).sslSocketFactory(tls.socketFactory());
+        }
+        if (user != null) {
+            b.user(user);
+        }
+        if (secret != null) {
+            b.password(secret);
         }
         return b.build();
     }
@@ -98,7 +128,7 @@ public final class RedisSentinelGroup implements AutoCloseable {
             if (!s.isAlive()) {
                 continue;
             }
-            try (Jedis j = new Jedis(s.hostAndPort(), clientConfig(1000))) {
+            try (Jedis j = new Jedis(s.hostAndPort(), sentinelClientConfig(1000))) {
                 List<String> addr = j.sentinelGetMasterAddrByName(MASTER_NAME);
                 if (addr != null && addr.size() == 2) {
                     return Optional.of(new HostAndPort(addr.get(0), Integer.parseInt(addr.get(1))));
@@ -132,7 +162,7 @@ public final class RedisSentinelGroup implements AutoCloseable {
     public RedisServer awaitFailover(RedisServer former, Duration timeout) {
         awaitCondition("failover away from " + former.port(), timeout, () -> {
             for (RedisServer s : sentinels) {
-                try (Jedis j = new Jedis(s.hostAndPort(), clientConfig(1000))) {
+                try (Jedis j = new Jedis(s.hostAndPort(), sentinelClientConfig(1000))) {
                     List<String> addr = j.sentinelGetMasterAddrByName(MASTER_NAME);
                     if (addr == null || Integer.parseInt(addr.get(1)) == former.port()) {
                         return false;
@@ -156,6 +186,29 @@ public final class RedisSentinelGroup implements AutoCloseable {
         });
     }
 
+    /**
+     * Waits until the current master reports at least {@code n} replicas online ({@code state=online} in its
+     * {@code INFO replication}), e.g. after a failover, when the other replicas have been reconfigured to follow
+     * the promoted master; returns the master.
+     */
+    public RedisServer awaitReplicasOnline(int n, Duration timeout) {
+        awaitCondition(n + " replicas online", timeout, () -> {
+            String info = info(currentMaster());
+            return info.contains("role:master") && info.split("state=online", -1).length - 1 >= n;
+        });
+        return currentMaster();
+    }
+
+    /** Waits until every data server but the master replicates the current master with its link up. */
+    public void awaitAllReplicasInSync(Duration timeout) {
+        RedisServer master = currentMaster();
+        for (RedisServer r : dataServers) {
+            if (r != master) {
+                awaitReplicaInSync(r, timeout);
+            }
+        }
+    }
+
     private void awaitReady() {
         RedisServer master = dataServers.get(0);
         awaitCondition("replicas in sync and Sentinels formed", FORMATION_TIMEOUT, () -> {
@@ -165,7 +218,7 @@ public final class RedisSentinelGroup implements AutoCloseable {
                 }
             }
             for (RedisServer s : sentinels) {
-                try (Jedis j = new Jedis(s.hostAndPort(), clientConfig(1000))) {
+                try (Jedis j = new Jedis(s.hostAndPort(), sentinelClientConfig(1000))) {
                     List<Map<String, String>> reps = j.sentinelReplicas(MASTER_NAME);
                     List<Map<String, String>> others = j.sentinelSentinels(MASTER_NAME);
                     if (reps.size() != dataServers.size() - 1 || others.size() != SENTINELS - 1) {
@@ -252,8 +305,33 @@ public final class RedisSentinelGroup implements AutoCloseable {
         private int replicas = DEFAULT_REPLICAS;
         private String password;
         private Duration downAfter = Duration.ofMillis(1000);
+        private RedisTls tls;
+        private String dataUser;
+        private String dataPassword;
+        private String sentinelUser;
+        private String sentinelPassword;
 
         private Builder() {
+        }
+
+        /** Every process (data servers and Sentinels) listens with TLS only; replication and Sentinel links too. */
+        public Builder tls(RedisTls tls) {
+            this.tls = java.util.Objects.requireNonNull(tls, "tls");
+            return this;
+        }
+
+        /**
+         * ACL users instead of passwords: the data servers know only {@code dataUser} (the {@code default} user
+         * is off; replicas authenticate as it with {@code masteruser}, the Sentinels with {@code auth-user}), the
+         * Sentinels only {@code sentinelUser} (also the user they authenticate to each other with). Not combinable
+         * with {@link #password}.
+         */
+        public Builder aclUsers(String dataUser, String dataPassword, String sentinelUser, String sentinelPassword) {
+            this.dataUser = java.util.Objects.requireNonNull(dataUser, "dataUser");
+            this.dataPassword = java.util.Objects.requireNonNull(dataPassword, "dataPassword");
+            this.sentinelUser = java.util.Objects.requireNonNull(sentinelUser, "sentinelUser");
+            this.sentinelPassword = java.util.Objects.requireNonNull(sentinelPassword, "sentinelPassword");
+            return this;
         }
 
         /** Replicas of the master (at least 1). */
@@ -282,6 +360,9 @@ public final class RedisSentinelGroup implements AutoCloseable {
 
         /** Starts every process and waits until the group could fail over. */
         public RedisSentinelGroup start() {
+            if (password != null && dataUser != null) {
+                throw new IllegalStateException("password and aclUsers do not combine");
+            }
             List<RedisServer> data = new ArrayList<>();
             List<RedisServer> sentinels = new ArrayList<>();
             try {
@@ -292,16 +373,25 @@ public final class RedisSentinelGroup implements AutoCloseable {
                 }
                 for (int i = 0; i < SENTINELS; i++) {
                     RedisServer.Builder b = RedisServer.builder()
-                            .sentinel(MASTER_NAME, master.hostAndPort(), 2, password)
+                            .sentinel(MASTER_NAME, master.hostAndPort(), 2, dataUser != null ? dataPassword : password)
                             .config("down-after-milliseconds", Long.toString(downAfter.toMillis()))
                             .config("failover-timeout", "10000")
                             .config("parallel-syncs", "1");
                     if (password != null) {
                         b.requirePass(password);
                     }
+                    if (dataUser != null) {
+                        b.config("auth-user", dataUser).aclUser(sentinelUser, sentinelPassword)
+                                .rawLine("user default off")
+                                .rawLine("sentinel sentinel-user " + sentinelUser)
+                                .rawLine("sentinel sentinel-pass " + sentinelPassword);
+                    }
+                    if (tls != null) {
+                        b.tls(tls);
+                    }
                     sentinels.add(b.start());
                 }
-                RedisSentinelGroup group = new RedisSentinelGroup(data, sentinels, password);
+                RedisSentinelGroup group = new RedisSentinelGroup(data, sentinels, this);
                 group.awaitReady();
                 return group;
             } catch (RuntimeException e) {
@@ -315,6 +405,13 @@ public final class RedisSentinelGroup implements AutoCloseable {
             RedisServer.Builder b = RedisServer.builder();
             if (password != null) {
                 b.requirePass(password).config("masterauth", password);
+            }
+            if (dataUser != null) {
+                b.aclUser(dataUser, dataPassword).rawLine("user default off")
+                        .config("masteruser", dataUser).config("masterauth", dataPassword);
+            }
+            if (tls != null) {
+                b.tls(tls);
             }
             return b;
         }

@@ -78,6 +78,9 @@ public final class RedisServer implements AutoCloseable {
     private final Path configFile;
     /** {@code sentinel monitor} arguments when this process is a Sentinel ({@code --sentinel}), else null. */
     private final String sentinelMonitor;
+    /** TLS material when the server listens with TLS only, else null. */
+    private final RedisTls tls;
+    private final List<String> rawLines;
 
     private Process process;
     private boolean paused;
@@ -95,6 +98,8 @@ public final class RedisServer implements AutoCloseable {
         this.startupTimeout = b.startupTimeout;
         this.configFile = dir.resolve(b.sentinelMonitor != null ? "sentinel.conf" : "redis.conf");
         this.sentinelMonitor = b.sentinelMonitor;
+        this.tls = b.tls;
+        this.rawLines = List.copyOf(b.rawLines);
         if (sentinelMonitor != null) {
             writeSentinelConfig(b);
         } else {
@@ -113,7 +118,7 @@ public final class RedisServer implements AutoCloseable {
 
     private void writeConfig(Map<String, String> extra) {
         List<String> lines = new ArrayList<>();
-        lines.add("port " + port);
+        lines.addAll(listenLines());
         lines.add("bind " + HOST);
         lines.add("protected-mode yes");
         lines.add("daemonize no");
@@ -137,6 +142,7 @@ public final class RedisServer implements AutoCloseable {
             }
         }
         extra.forEach((k, v) -> lines.add(k + " " + v));
+        lines.addAll(rawLines);
         try {
             Files.write(configFile, lines, StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -147,7 +153,7 @@ public final class RedisServer implements AutoCloseable {
     private void writeSentinelConfig(Builder b) {
         String master = sentinelMonitor.split(" ")[0];
         List<String> lines = new ArrayList<>();
-        lines.add("port " + port);
+        lines.addAll(listenLines());
         lines.add("bind " + HOST);
         lines.add("daemonize no");
         lines.add("dir " + dir.toAbsolutePath());
@@ -160,12 +166,20 @@ public final class RedisServer implements AutoCloseable {
         if (b.sentinelMasterPassword != null) {
             lines.add("sentinel auth-pass " + master + " " + b.sentinelMasterPassword);
         }
+        if (aclUser != null) {
+            lines.add("user " + aclUser + " on >" + aclPassword + " ~* &* +@all");
+        }
         b.extraConfig.forEach((k, v) -> lines.add("sentinel " + k + " " + master + " " + v));
+        lines.addAll(rawLines);
         try {
             Files.write(configFile, lines, StandardCharsets.UTF_8); // Sentinel rewrites it: must be writable
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + configFile, e);
         }
+    }
+
+    private List<String> listenLines() {
+        return tls != null ? tls.serverConfig(port) : List.of("port " + port);
     }
 
     synchronized RedisServer launch() {
@@ -247,6 +261,9 @@ public final class RedisServer implements AutoCloseable {
     /** Client settings that can talk to this server (credentials included), for tests. */
     public JedisClientConfig clientConfig(int timeoutMillis) {
         DefaultJedisClientConfig.Builder b = DefaultJedisClientConfig.builder().timeoutMillis(timeoutMillis);
+        if (tls != null) {
+            b.ssl(true).sslSocketFactory(tls.socketFactory());
+        }
         if (aclUser != null) {
             b.user(aclUser).password(aclPassword);
         } else if (password != null) {
@@ -285,6 +302,11 @@ public final class RedisServer implements AutoCloseable {
     /** Directory of the config, log and AOF files. */
     public Path dir() {
         return dir;
+    }
+
+    /** The TLS material if the server listens with TLS only ({@link Builder#tls}), else {@code null}. */
+    public RedisTls tls() {
+        return tls;
     }
 
     /** The {@code requirepass} password of the default user, or {@code null}. */
@@ -455,7 +477,9 @@ public final class RedisServer implements AutoCloseable {
         private Duration startupTimeout = DEFAULT_STARTUP_TIMEOUT;
         private String sentinelMonitor;
         private String sentinelMasterPassword;
+        private RedisTls tls;
         private final Map<String, String> extraConfig = new LinkedHashMap<>();
+        private final List<String> rawLines = new ArrayList<>();
 
         private Builder() {
         }
@@ -512,6 +536,21 @@ public final class RedisServer implements AutoCloseable {
                 throw new IllegalArgumentException("startupTimeout must be positive, but was " + timeout);
             }
             this.startupTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * TLS only: the server listens on its port with TLS ({@code port 0}, {@code tls-port}), replicates over
+         * TLS, and {@link #clientConfig}/{@link #newClient()} connect with TLS trusting {@code tls}'s CA.
+         */
+        public Builder tls(RedisTls tls) {
+            this.tls = Objects.requireNonNull(tls, "tls");
+            return this;
+        }
+
+        /** A config line written as is, after everything else (e.g. {@code user default off}). */
+        Builder rawLine(String line) {
+            rawLines.add(Objects.requireNonNull(line, "line"));
             return this;
         }
 

@@ -153,4 +153,10 @@ public final class SwitchDocumentCodec {
         }
         return node.textValue();
     }
+
+    /** The first 200 characters of a document for a log line, control characters replaced. */
+    public static String preview(byte[] data) {
+        String s = new String(data, 0, Math.min(data.length, 200), java.nio.charset.StandardCharsets.UTF_8);
+        return s.replaceAll("[\\p{Cntrl}]", "?") + (data.length > 200 ? "...(" + data.length + " bytes)" : "");
+    }
 }

@@ -2,6 +2,7 @@ package dev.smartmq.spring.boot.autoconfigure;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.smartmq.core.SmartMQ;
+import dev.smartmq.spring.boot.autoconfigure.internal.SmartMQApplicationEvents;
 import dev.smartmq.spring.boot.autoconfigure.internal.SmartMQFactory;
 import dev.smartmq.spring.boot.autoconfigure.internal.SmartMQLifecycle;
 import dev.smartmq.spring.boot.autoconfigure.internal.SmartMQListenerRegistrar;
@@ -19,6 +20,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.ssl.SslBundles;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
@@ -64,6 +66,13 @@ public class SmartMQAutoConfiguration {
     @ConditionalOnMissingBean
     public SmartMQTemplate smartMQTemplate(SmartMQ smartMQ, SmartMQMessageConverter converter) {
         return new SmartMQTemplate(smartMQ.producer(), converter);
+    }
+
+    /** Forwards every {@code SmartMQEvent} to the context ({@code @EventListener} methods of the application). */
+    @Bean
+    @ConditionalOnMissingBean
+    public SmartMQApplicationEvents smartMQApplicationEvents(SmartMQ smartMQ, ApplicationEventPublisher publisher) {
+        return new SmartMQApplicationEvents(smartMQ, publisher);
     }
 
     @Bean

@@ -29,8 +29,10 @@ import java.util.concurrent.TimeUnit;
  * as Micrometer meters with tags instead of names with the topic inside: {@code namespace} on every meter,
  * {@code route} ({@code mq}, {@code fallback}, {@code none}), {@code outcome}, {@code topic} and {@code group}
  * (backlog), {@code state} and {@code view} (switch). In Prometheus, e.g.
- * {@code smartmq_sends_total{namespace="orders",route="fallback",outcome="success"}}. The full table is in the
- * module README.
+ * {@code smartmq_sends_total{namespace="orders",topic="ORDER_PAID",route="fallback",outcome="success"}} and
+ * {@code smartmq_consumed_total{namespace,topic,group,route,outcome}} (from the engine's per-topic counters; the
+ * instance totals are {@code smartmq_sends_all_total} and {@code smartmq_consumed_all_total}). The full table is
+ * in the module README.
  *
  * <p>No metric is lost: a Dropwizard name this class does not know is exported under
  * {@code smartmq.<name with - as .>} with the namespace tag, and metrics registered later (backlog gauges of a
@@ -46,18 +48,22 @@ public class SmartMQMeterBinder implements MeterBinder {
     }
 
     private static final Map<String, Counted> COUNTED = Map.ofEntries(
-            Map.entry("producer.sends.mq", counted("smartmq.sends", "route", "mq", "outcome", "success")),
-            Map.entry("producer.sends.fallback", counted("smartmq.sends", "route", "fallback", "outcome", "success")),
-            Map.entry("producer.sends.failed", counted("smartmq.sends", "route", "none", "outcome", "failed")),
-            Map.entry("producer.sends.rejected", counted("smartmq.sends", "route", "none", "outcome", "rejected")),
+            // The instance totals; smartmq.sends (per topic) comes from producer.sends.topic.*.
+            Map.entry("producer.sends.mq", counted("smartmq.sends.all", "route", "mq", "outcome", "success")),
+            Map.entry("producer.sends.fallback", counted("smartmq.sends.all", "route", "fallback", "outcome", "success")),
+            Map.entry("producer.sends.failed", counted("smartmq.sends.all", "route", "none", "outcome", "failed")),
+            Map.entry("producer.sends.rejected", counted("smartmq.sends.all", "route", "none", "outcome", "rejected")),
             Map.entry("producer.failovers", counted("smartmq.failovers")),
+            Map.entry("transport.brokers.isolations", counted("smartmq.broker.isolations")),
+            Map.entry("transport.brokers.readmissions", counted("smartmq.broker.readmissions")),
             Map.entry("switch.transitions", counted("smartmq.switch.transitions.seen")),
             Map.entry("switch.transitions.made", counted("smartmq.switch.transitions.made")),
             Map.entry("switch.local-degradations", counted("smartmq.switch.local.degradations")),
             Map.entry("prober.probes.success", counted("smartmq.probes", "outcome", "success")),
             Map.entry("prober.probes.failure", counted("smartmq.probes", "outcome", "failure")),
-            Map.entry("consumer.consumed.mq", counted("smartmq.consumed", "route", "mq")),
-            Map.entry("consumer.consumed.fallback", counted("smartmq.consumed", "route", "fallback")),
+            // The instance totals; smartmq.consumed (per topic and group) comes from consumer.deliveries.*.
+            Map.entry("consumer.consumed.mq", counted("smartmq.consumed.all", "route", "mq")),
+            Map.entry("consumer.consumed.fallback", counted("smartmq.consumed.all", "route", "fallback")),
             Map.entry("consumer.retried.mq", counted("smartmq.retried", "route", "mq")),
             Map.entry("consumer.retried.fallback", counted("smartmq.retried", "route", "fallback")),
             Map.entry("consumer.dead-lettered.fallback", counted("smartmq.dead.lettered", "route", "fallback")),
@@ -65,6 +71,9 @@ public class SmartMQMeterBinder implements MeterBinder {
             Map.entry("consumer.duplicates", counted("smartmq.duplicates")),
             Map.entry("fallback.drained", counted("smartmq.fallback.drained")),
             Map.entry("fallback.orphans-recovered", counted("smartmq.fallback.orphans.recovered")));
+
+    private static final String SENDS_BY_TOPIC = "producer.sends.topic.";
+    private static final String DELIVERIES = "consumer.deliveries.";
 
     private static final Map<String, Counted> TIMERS = Map.of(
             "producer.latency.mq", counted("smartmq.send.latency", "route", "mq"),
@@ -74,7 +83,8 @@ public class SmartMQMeterBinder implements MeterBinder {
             "detector.consecutive-failures", "smartmq.detector.consecutive.failures",
             "switch.epoch", "smartmq.switch.epoch",
             "switch.reachable", "smartmq.switch.reachable",
-            "switch.leader", "smartmq.switch.leader");
+            "switch.leader", "smartmq.switch.leader",
+            "transport.brokers.isolated", "smartmq.broker.isolated");
 
     private final MetricRegistry dropwizard;
     private final String prefix;
@@ -203,6 +213,9 @@ public class SmartMQMeterBinder implements MeterBinder {
     private List<io.micrometer.core.instrument.Meter> bridge(MeterRegistry r, String suffix, Metric metric) {
         List<io.micrometer.core.instrument.Meter> made = new ArrayList<>();
         Counted c = COUNTED.get(suffix);
+        if (c == null && metric instanceof Counting) {
+            c = perTopic(suffix);
+        }
         if (c != null && metric instanceof Counting counting) {
             made.add(counter(r, c.name(), c.tags(), counting));
             return made;
@@ -266,6 +279,27 @@ public class SmartMQMeterBinder implements MeterBinder {
             }
         }
         return made;
+    }
+
+    /**
+     * {@code producer.sends.topic.<topic>.<route>.<outcome>} → {@code smartmq.sends{topic, route, outcome}};
+     * {@code consumer.deliveries.<topic>.<group>.<route>.<outcome>} → {@code smartmq.consumed{topic, group,
+     * route, outcome}} (topic and group names hold no dot); anything else {@code null}.
+     */
+    private static Counted perTopic(String suffix) {
+        if (suffix.startsWith(SENDS_BY_TOPIC)) {
+            String[] p = suffix.substring(SENDS_BY_TOPIC.length()).split("\\.");
+            if (p.length == 3) {
+                return counted("smartmq.sends", "topic", p[0], "route", p[1], "outcome", p[2]);
+            }
+        } else if (suffix.startsWith(DELIVERIES)) {
+            String[] p = suffix.substring(DELIVERIES.length()).split("\\.");
+            if (p.length == 4) {
+                return counted("smartmq.consumed", "topic", p[0], "group", p[1], "route", p[2], "outcome",
+                        p[3].replace('-', '_'));
+            }
+        }
+        return null;
     }
 
     private io.micrometer.core.instrument.Meter counter(MeterRegistry r, String name, Tags tags, Counting counting) {

@@ -7,7 +7,7 @@ import dev.smartmq.redis.RedisFallbackStore;
 import dev.smartmq.rocketmq.RocketMQTransport;
 import dev.smartmq.spring.boot.autoconfigure.InvalidSmartMQPropertyException;
 import dev.smartmq.spring.boot.autoconfigure.SmartMQProperties;
-import dev.smartmq.zookeeper.ZkDegradationSwitch;
+import dev.smartmq.zookeeper.ZkCoordination;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -47,9 +47,9 @@ public final class SmartMQFactory {
         // Build all three before starting anything: a bad value anywhere fails before any connection is made.
         RocketMQTransport transport = transport(p.getRocketmq(), env);
         RedisFallbackStore store = store(p.getRedis(), ns, sslBundles);
-        ZkDegradationSwitch sw = zkSwitch(p.getZookeeper(), ns);
+        ZkCoordination sw = zkSwitch(p.getZookeeper(), ns);
         SmartMQ.Builder b = SmartMQ.builder().config(config).transport(transport).fallbackStore(store)
-                .degradationSwitch(sw).metricRegistry(new MetricRegistry());
+                .coordination(sw).metricRegistry(new MetricRegistry());
         PropertyCheck.apply("smartmq.metric-prefix", p.getMetricPrefix(), b::metricPrefix);
         return b.build();
     }
@@ -170,8 +170,8 @@ public final class SmartMQFactory {
         PropertyCheck.applySecret(property, key, b::envelopeKey);
     }
 
-    static ZkDegradationSwitch zkSwitch(SmartMQProperties.ZooKeeper z, String namespace) {
-        ZkDegradationSwitch.Builder b = ZkDegradationSwitch.builder();
+    static ZkCoordination zkSwitch(SmartMQProperties.ZooKeeper z, String namespace) {
+        ZkCoordination.Builder b = ZkCoordination.builder();
         PropertyCheck.check(z.getConnectString() != null && !z.getConnectString().isBlank(),
                 "smartmq.zookeeper.connect-string", z.getConnectString(), "is required");
         PropertyCheck.apply("smartmq.zookeeper.connect-string", z.getConnectString().trim(), b::connectString);

@@ -1,11 +1,15 @@
-package dev.smartmq.core.fake;
+package dev.smartmq.testkit.fakes;
 
 import dev.smartmq.api.SwitchMode;
 import dev.smartmq.api.SwitchState;
 import dev.smartmq.api.SwitchStatus;
 import dev.smartmq.spi.ConsumerRegistration;
-import dev.smartmq.spi.DegradationSwitch;
+import dev.smartmq.spi.ConsumerRegistry;
+import dev.smartmq.spi.Coordination;
+import dev.smartmq.spi.Leadership;
+import dev.smartmq.spi.LeadershipListener;
 import dev.smartmq.spi.SwitchListener;
+import dev.smartmq.spi.SwitchStore;
 import dev.smartmq.spi.SwitchTransition;
 import dev.smartmq.spi.SwitchUnavailableException;
 import dev.smartmq.spi.TransitionResult;
@@ -25,11 +29,31 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * An in-memory switch. It separates the stored document ({@code truth}) from what the adapter last saw
- * ({@code view}): while unreachable, another writer can change the truth and this adapter's view stays stale
- * until {@link #setReachable(boolean)} brings it back.
+ * An in-memory {@link Coordination}: the degradation switch, consumer registry and leader election of one
+ * namespace, all three in this one object (each view returns {@code this}), with one reachability like one
+ * ZooKeeper connection. For unit tests of engine logic, handlers and routing without a ZooKeeper server; tests
+ * that claim ZooKeeper behaviour use a real one ({@code dev.smartmq.testkit.zookeeper}).
+ *
+ * <p>It separates the stored document ({@code truth}) from what the adapter last saw ({@code view}): while
+ * unreachable, another writer can change the truth ({@link #force}) and this adapter's view stays stale until
+ * {@link #setReachable(boolean)} brings it back. The test drives everything else: leadership
+ * ({@link #setLeader}), failing or hanging writes ({@link #failTransitions}, {@link #hangTransitions}), other
+ * processes' live consumers ({@link #addLiveConsumer}, {@link #removeLiveConsumer}) and a registry cache that has
+ * not caught up ({@link #hideGroups}). Counters and {@link #history()} are for assertions.
+ *
+ * <pre>{@code
+ * MutableClock clock = MutableClock.ticking();
+ * FakeSwitch sw = new FakeSwitch(clock);
+ * SmartMQ mq = SmartMQ.builder().config(config).transport(new FakeTransport())
+ *         .fallbackStore(new FakeFallbackStore(4)).coordination(sw).clock(clock).build();
+ * sw.force(SwitchState.DEGRADED, SwitchMode.MANUAL, null, "ops");   // the fleet degrades: sends go to the store
+ * }</pre>
+ *
+ * <p>Thread rules: thread-safe. Listeners run on the executor they were added with, on the thread that made the
+ * change (a test thread, or whoever called {@link #transition}); {@link #start()} and {@link #close()} only record
+ * themselves in the event list.
  */
-public final class FakeSwitch implements DegradationSwitch {
+public final class FakeSwitch implements Coordination, SwitchStore, ConsumerRegistry, Leadership {
     private final Clock clock;
     private final List<String> events;
     private SwitchStatus truth;
@@ -40,6 +64,7 @@ public final class FakeSwitch implements DegradationSwitch {
     private volatile boolean hideGroups;
     private volatile java.util.concurrent.CountDownLatch hangTransitions;
     private final Map<SwitchListener, Executor> listeners = new ConcurrentHashMap<>();
+    private final Map<LeadershipListener, Executor> leadershipListeners = new ConcurrentHashMap<>();
     private final AtomicInteger applied = new AtomicInteger();
     private final AtomicInteger requests = new AtomicInteger();
     private final AtomicInteger leaderCalls = new AtomicInteger();
@@ -47,6 +72,7 @@ public final class FakeSwitch implements DegradationSwitch {
     private final Map<String, Set<String>> groups = new HashMap<>();
     private final Map<String, Set<String>> live = new HashMap<>();
 
+    /** A reachable switch at {@link SwitchStatus#initial()}, this instance the leader; {@code events} records calls. */
     public FakeSwitch(Clock clock, List<String> events) {
         this.clock = clock;
         this.events = events;
@@ -54,6 +80,7 @@ public final class FakeSwitch implements DegradationSwitch {
         this.view = truth;
     }
 
+    /** As above, with a private event list. */
     public FakeSwitch(Clock clock) {
         this(clock, new CopyOnWriteArrayList<>());
     }
@@ -68,6 +95,7 @@ public final class FakeSwitch implements DegradationSwitch {
         return requests.get();
     }
 
+    /** Calls of {@link #isLeader()}. */
     public int leaderCalls() {
         return leaderCalls.get();
     }
@@ -77,14 +105,16 @@ public final class FakeSwitch implements DegradationSwitch {
         return history;
     }
 
+    /** This instance becomes or stops being the leader; leadership listeners hear of a change. */
     public void setLeader(boolean l) {
         boolean changed = leader != l;
         leader = l;
         if (changed) {
-            fire(x -> x.onLeadershipChanged(l));
+            leadershipListeners.forEach((x, e) -> e.execute(() -> x.leadershipChanged(l)));
         }
     }
 
+    /** While true, every {@link #transition} throws {@link SwitchUnavailableException}. */
     public void failTransitions(boolean fail) {
         this.failTransitions = fail;
     }
@@ -111,6 +141,10 @@ public final class FakeSwitch implements DegradationSwitch {
         fire(x -> x.onStatusChanged(previous, next));
     }
 
+    /**
+     * ZooKeeper becomes unreachable or reachable again; on the way back the view catches up with the truth
+     * (listeners hear the new document before they hear that the store is reachable).
+     */
     public void setReachable(boolean r) {
         SwitchStatus previous;
         SwitchStatus next;
@@ -133,6 +167,21 @@ public final class FakeSwitch implements DegradationSwitch {
 
     private void fire(java.util.function.Consumer<SwitchListener> call) {
         listeners.forEach((l, e) -> e.execute(() -> call.accept(l)));
+    }
+
+    @Override
+    public SwitchStore switchStore() {
+        return this;
+    }
+
+    @Override
+    public ConsumerRegistry registry() {
+        return this;
+    }
+
+    @Override
+    public Leadership leadership() {
+        return this;
     }
 
     @Override
@@ -273,6 +322,16 @@ public final class FakeSwitch implements DegradationSwitch {
             return Optional.empty();
         }
         return Optional.of(Set.copyOf(live.getOrDefault(topic + "|" + group, Set.of())));
+    }
+
+    @Override
+    public void addListener(LeadershipListener listener, Executor executor) {
+        leadershipListeners.put(listener, executor);
+    }
+
+    @Override
+    public void removeListener(LeadershipListener listener) {
+        leadershipListeners.remove(listener);
     }
 
     @Override

@@ -1,4 +1,4 @@
-package dev.smartmq.core.fake;
+package dev.smartmq.testkit.fakes;
 
 import dev.smartmq.api.ConsumeResult;
 import dev.smartmq.api.InvalidMessageException;
@@ -26,7 +26,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
-/** An in-memory MQ whose failures the test controls. */
+/**
+ * An in-memory MQ ({@link PrimaryTransport}) whose failures the test controls: {@link #mode} makes every send
+ * succeed, fail as an outage or hang; predicates reject chosen messages as bad input; a probe script decides the
+ * prober's answers. Sent envelopes are kept for assertions, and subscriptions deliver what is sent to them. For
+ * unit tests of handlers and routing: send through a {@code SmartMQ} built on it, then check {@link #wasSent} (the
+ * MQ path) against a {@link FakeFallbackStore} (the fallback path).
+ *
+ * <p>Thread rules: thread-safe; deliveries run on the subscription's own thread.
+ */
 public final class FakeTransport implements PrimaryTransport {
 
     public enum Mode {

@@ -1,4 +1,4 @@
-package dev.smartmq.core.fake;
+package dev.smartmq.testkit.fakes;
 
 import dev.smartmq.spi.ClaimedMessage;
 import dev.smartmq.spi.Envelope;
@@ -18,7 +18,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** An in-memory fallback store with the port's semantics (FIFO shards, claim/ack, release to head). */
+/**
+ * An in-memory {@link FallbackStore} with the port's semantics: FIFO shards, claim and ack, release to the head,
+ * dead letters. The test can make appends fail, lose claim replies, and read what is queued per (topic, group)
+ * ({@link #queued}) — e.g. to check that a send made while the switch is DEGRADED ({@link FakeSwitch#force}) was
+ * fanned out to every registered group.
+ *
+ * <p>Thread rules: thread-safe (every operation holds the store's monitor); shared by several engines it models
+ * one Redis.
+ */
 public final class FakeFallbackStore implements FallbackStore {
 
     public record DeadLetter(Envelope envelope, String topic, String group, String reason) {

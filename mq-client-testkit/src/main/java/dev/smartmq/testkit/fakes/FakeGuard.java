@@ -1,4 +1,4 @@
-package dev.smartmq.core.fake;
+package dev.smartmq.testkit.fakes;
 
 import dev.smartmq.spi.IdempotencyGuard;
 import java.time.Clock;
@@ -9,7 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * An in-memory idempotency guard. Entries expire on the given clock (never with the no-argument constructor,
+ * An in-memory {@link IdempotencyGuard}, for testing that a handler runs once per message id. Entries expire on the given clock (never with the no-argument constructor,
  * which keeps the old "no TTL" behaviour). Thread-safe; shared by several rigs it models one Redis.
  */
 public final class FakeGuard implements IdempotencyGuard {

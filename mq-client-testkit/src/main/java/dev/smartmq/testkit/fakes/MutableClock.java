@@ -1,4 +1,4 @@
-package dev.smartmq.core.fake;
+package dev.smartmq.testkit.fakes;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -7,7 +7,13 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** A clock that moves only when the test says so (or, {@link #ticking()}, also with real time). */
+/**
+ * A clock that moves only when the test says so (or, {@link #ticking()}, also with real time): hand it to
+ * {@code SmartMQ.builder().clock(..)} and the fakes, then {@link #advance} it to pass dwell times, drill expiries
+ * and TTLs without waiting.
+ *
+ * <p>Thread rules: thread-safe; reads and moves are atomic.
+ */
 public final class MutableClock extends Clock {
     private final AtomicReference<Instant> now;
     /** {@link System#nanoTime()} when a ticking clock was made; -1 for a clock that stands still. */

@@ -1,0 +1,214 @@
+package dev.smartmq.rocketmq;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.smartmq.api.Route;
+import dev.smartmq.api.SmartMQConfig;
+import dev.smartmq.api.SwitchState;
+import dev.smartmq.core.SmartMQ;
+import dev.smartmq.redis.RedisFallbackStore;
+import dev.smartmq.testkit.redis.RedisExtension;
+import dev.smartmq.testkit.rocketmq.RocketMQExtension;
+import dev.smartmq.testkit.zookeeper.ZooKeeperExtension;
+import dev.smartmq.zookeeper.ZkDegradationSwitch;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.rocketmq.client.consumer.listener.ConsumeConcurrentlyStatus;
+import org.apache.rocketmq.client.consumer.listener.MessageListenerConcurrently;
+import org.apache.rocketmq.common.message.Message;
+import org.apache.rocketmq.common.message.MessageExt;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Issue 21: delayed messages through the drop-in producer while DEGRADED (an operator drill, so every send goes to
+ * Redis): {@code setDelayTimeLevel} and {@code setDeliverTimeMs} messages are not delivered to an unchanged RocketMQ
+ * listener before their time and are delivered after it, also when the consumer was shut down and started again
+ * in between; after the drill ends the switch stays RECOVERING while a delayed message is held (it is counted by the
+ * drain decision) and reaches NORMAL once it was delivered. Transactional sends while DEGRADED: a committed local
+ * transaction's message is delivered, a rolled-back one's never. Embedded broker, ZooKeeper and Redis for the class.
+ */
+class DegradedDropInIT {
+
+    @RegisterExtension
+    static final RocketMQExtension mq = RocketMQExtension.create();
+
+    @RegisterExtension
+    static final ZooKeeperExtension zk = ZooKeeperExtension.server();
+
+    @RegisterExtension
+    static final RedisExtension redis = RedisExtension.standalone();
+
+    private static final String NS = "delayed-dropin";
+    private static final String TOPIC = "delayed-orders";
+    private static final String GROUP = "delayed-readers";
+    private static final Duration WAIT = Duration.ofSeconds(90);
+    /** Not created by the test: the engine creates it at start (the broker auto-creates topics). */
+    private static final String PROBE_TOPIC = "delayed-dropin-probe";
+
+    private static SmartMQ smartMQ;
+    private static RedisFallbackStore store;
+    /** SmartMQ id → when the listener first got it (epoch ms). */
+    private static final Map<String, Long> received = new ConcurrentHashMap<>();
+    /** Per key, the bodies the listener got (first deliveries). */
+    private static final Map<String, java.util.List<String>> bodiesByKey = new ConcurrentHashMap<>();
+
+    @BeforeAll
+    static void start() {
+        mq.rocketMQ().createTopic(TOPIC, 2);
+        store = RedisFallbackStore.builder().standalone(redis.server().host(), redis.server().port())
+                .namespace(NS).shards(4).build();
+        RocketMQTransport transport = RocketMQTransport.builder().nameServer(mq.nameServerAddress())
+                .producerGroup("delayed-dropin-it").consumeFrom(ConsumeFrom.FIRST_OFFSET)
+                .routeRefreshInterval(Duration.ofSeconds(1)).nameServerTimeout(Duration.ofSeconds(3)).build();
+        ZkDegradationSwitch sw = ZkDegradationSwitch.builder().connectString(zk.connectString()).namespace(NS)
+                .instanceId("delayed-dropin-it").build();
+        smartMQ = SmartMQ.builder()
+                .config(SmartMQConfig.custom().namespace(NS).failureThreshold(3).probeTopic(PROBE_TOPIC)
+                        .probeInterval(Duration.ofSeconds(1)).probeTimeout(Duration.ofSeconds(1))
+                        .probeSuccessThreshold(2).minDwellTime(Duration.ofSeconds(1))
+                        .sendTimeout(Duration.ofSeconds(2)).drainCheckInterval(Duration.ofMillis(300))
+                        .normalSweepInterval(Duration.ofSeconds(1)).pollBackoffMin(Duration.ofMillis(10))
+                        .pollBackoffMax(Duration.ofMillis(200)).consumerThreads(2)
+                        .shutdownTimeout(Duration.ofSeconds(3)).build())
+                .transport(transport).fallbackStore(store).degradationSwitch(sw).build();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (smartMQ != null) {
+            smartMQ.close();
+        }
+        if (store != null) {
+            store.close();
+        }
+    }
+
+    private static SmartRocketMQPushConsumer consumer() throws Exception {
+        SmartRocketMQPushConsumer c = new SmartRocketMQPushConsumer(smartMQ.consumer(), GROUP);
+        c.subscribe(TOPIC, "*");
+        c.registerMessageListener((MessageListenerConcurrently) (msgs, ctx) -> {
+            for (MessageExt m : msgs) {
+                if (received.putIfAbsent(m.getMsgId(), System.currentTimeMillis()) == null) {
+                    bodiesByKey.computeIfAbsent(m.getKeys(), k -> new java.util.concurrent.CopyOnWriteArrayList<>())
+                            .add(new String(m.getBody(), StandardCharsets.UTF_8));
+                }
+            }
+            return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
+        });
+        c.start();
+        return c;
+    }
+
+    @Test
+    void theEngineCreatedTheProbeTopicAtStart() {
+        assertTrue(!mq.rocketMQ().topicRoute(PROBE_TOPIC).isEmpty(), "probe topic " + PROBE_TOPIC + " has a route");
+    }
+
+    @Test
+    void delayedMessagesSentWhileDegradedWaitForTheirTimeAcrossAConsumerRestartAndHoldRecovery() throws Exception {
+        SmartRocketMQPushConsumer first = consumer();
+        SmartRocketMQProducer producer = new SmartRocketMQProducer(smartMQ.producer());
+        smartMQ.operator().degrade("delayed-message drill", Duration.ofMinutes(10), "DegradedDropInIT");
+        await().atMost(WAIT).until(() -> smartMQ.effectiveState() == SwitchState.DEGRADED);
+
+        long t0 = System.currentTimeMillis();
+        Message level = new Message(TOPIC, "TagA", "order-1", "level 3".getBytes(StandardCharsets.UTF_8));
+        level.setDelayTimeLevel(3); // 10 s (RocketMQ's default levels)
+        SmartSendResult levelSent = producer.send(level);
+        long levelDue = t0 + 10_000;
+        Message timed = new Message(TOPIC, "TagA", "order-2", "timed".getBytes(StandardCharsets.UTF_8));
+        long timedDue = System.currentTimeMillis() + 7_000;
+        timed.setDeliverTimeMs(timedDue);
+        SmartSendResult timedSent = producer.send(timed);
+        SmartSendResult plain = producer.send(new Message(TOPIC, "TagA", "order-3",
+                "now".getBytes(StandardCharsets.UTF_8)));
+        for (SmartSendResult r : new SmartSendResult[] {levelSent, timedSent, plain}) {
+            assertEquals(Route.FALLBACK, r.route(), "degraded: to Redis");
+        }
+
+        await().atMost(WAIT).until(() -> received.containsKey(plain.getMsgId()));
+        assertTrue(!received.containsKey(timedSent.getMsgId()) && !received.containsKey(levelSent.getMsgId())
+                || System.currentTimeMillis() >= timedDue, "nothing delayed arrives before its time");
+
+        // The consumer goes away and comes back while both are still held.
+        first.shutdown();
+        SmartRocketMQPushConsumer second = consumer();
+        try {
+            // The drill ends; the switch must not reach NORMAL while a delayed message is held.
+            smartMQ.operator().restore("drill over", "DegradedDropInIT", false);
+            await().atMost(WAIT).until(() -> smartMQ.effectiveState() != SwitchState.DEGRADED);
+            if (System.currentTimeMillis() < timedDue - 1_500) {
+                await().during(Duration.ofMillis(1_000)).atMost(Duration.ofSeconds(5))
+                        .until(() -> smartMQ.switchStatus().state() == SwitchState.RECOVERING);
+            }
+
+            await().atMost(WAIT).until(() -> received.containsKey(timedSent.getMsgId())
+                    && received.containsKey(levelSent.getMsgId()));
+            long timedAt = received.get(timedSent.getMsgId());
+            long levelAt = received.get(levelSent.getMsgId());
+            System.out.printf("delayed drop-in: timed due +%d ms, delivered +%d ms; level 3 due +%d ms, delivered +%d ms%n",
+                    timedDue - t0, timedAt - t0, levelDue - t0, levelAt - t0);
+            assertTrue(timedAt >= timedDue, "setDeliverTimeMs message delivered " + (timedDue - timedAt) + " ms early");
+            assertTrue(levelAt >= levelDue - 50, "level-3 message delivered " + (levelDue - levelAt) + " ms early");
+            assertEquals(0, store.delayedBacklog(TOPIC, GROUP));
+            await().atMost(WAIT).until(() -> smartMQ.switchStatus().state() == SwitchState.NORMAL);
+        } finally {
+            second.shutdown();
+        }
+    }
+
+    @Test
+    void whileDegradedACommittedTransactionsMessageIsDeliveredAndARolledBackOneNever() throws Exception {
+        SmartRocketMQPushConsumer c = consumer();
+        try {
+            smartMQ.operator().degrade("transaction drill", Duration.ofMinutes(10), "DegradedDropInIT");
+            await().atMost(WAIT).until(() -> smartMQ.effectiveState() == SwitchState.DEGRADED);
+            SmartRocketMQTransactionProducer tx = new SmartRocketMQTransactionProducer(smartMQ.producer());
+            tx.setTransactionListener(new org.apache.rocketmq.client.producer.TransactionListener() {
+                @Override
+                public org.apache.rocketmq.client.producer.LocalTransactionState executeLocalTransaction(Message m,
+                        Object arg) {
+                    return "commit".equals(arg) ? org.apache.rocketmq.client.producer.LocalTransactionState.COMMIT_MESSAGE
+                            : org.apache.rocketmq.client.producer.LocalTransactionState.ROLLBACK_MESSAGE;
+                }
+
+                @Override
+                public org.apache.rocketmq.client.producer.LocalTransactionState checkLocalTransaction(MessageExt m) {
+                    return org.apache.rocketmq.client.producer.LocalTransactionState.UNKNOW;
+                }
+            });
+            tx.start();
+            var rolledBack = tx.sendMessageInTransaction(new Message(TOPIC, "TagA", "tx-rolled-back",
+                    "no".getBytes(StandardCharsets.UTF_8)), "rollback");
+            var committed = tx.sendMessageInTransaction(new Message(TOPIC, "TagA", "tx-committed",
+                    "yes".getBytes(StandardCharsets.UTF_8)), "commit");
+            assertEquals(org.apache.rocketmq.client.producer.LocalTransactionState.ROLLBACK_MESSAGE,
+                    rolledBack.getLocalTransactionState());
+            assertEquals(org.apache.rocketmq.client.producer.LocalTransactionState.COMMIT_MESSAGE,
+                    committed.getLocalTransactionState());
+            // Sent after both, on the same key's shard as neither: once it and the committed one are in, the
+            // rolled-back one would have been too.
+            SmartRocketMQProducer producer = new SmartRocketMQProducer(smartMQ.producer());
+            SmartSendResult marker = producer.send(new Message(TOPIC, "TagA", "tx-rolled-back",
+                    "marker".getBytes(StandardCharsets.UTF_8)));
+            assertEquals(Route.FALLBACK, marker.route());
+            await().atMost(WAIT).until(() -> received.containsKey(committed.getMsgId())
+                    && received.containsKey(marker.getMsgId()));
+            assertEquals(0, store.backlog(TOPIC, GROUP) + store.delayedBacklog(TOPIC, GROUP));
+            assertEquals(java.util.List.of("yes"), bodiesByKey.get("tx-committed"));
+            // The marker shares the rolled-back message's key (same shard, FIFO, sent after it): it is there, and
+            // the rolled-back message never was.
+            assertEquals(java.util.List.of("marker"), bodiesByKey.get("tx-rolled-back"));
+        } finally {
+            smartMQ.operator().restore("drill over", "DegradedDropInIT", false);
+            c.shutdown();
+        }
+    }
+}
