@@ -51,6 +51,7 @@ final class Router implements SmartProducer {
     private final Clock clock;
     private final EngineMetrics metrics;
     private final AsyncSendGuard asyncGuard;
+    private final UnclaimedHandOver unclaimed;
     private final InFlightCounter inFlight = new InFlightCounter();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final TopicWarnings noRouteWarnings = new TopicWarnings(TimeUnit.MINUTES.toNanos(1), System::nanoTime);
@@ -67,6 +68,7 @@ final class Router implements SmartProducer {
         this.ids = ids;
         this.clock = clock;
         this.metrics = metrics;
+        this.unclaimed = new UnclaimedHandOver(store, sw);
         Duration timeout = config.sendTimeout();
         Duration grace = timeout.dividedBy(2).compareTo(Duration.ofMillis(100)) < 0
                 ? Duration.ofMillis(100) : timeout.dividedBy(2);
@@ -246,15 +248,19 @@ final class Router implements SmartProducer {
         }
     }
 
-    private Collection<String> groups(Envelope envelope) {
-        return sw.groups(envelope.topic());
-    }
-
     private SendReceipt storeInFallback(Envelope envelope, long epoch, long start, Throwable mqError) {
+        String topic = envelope.topic();
+        Collection<String> groups = null;
         try {
-            store.append(envelope, groups(envelope));
+            groups = unclaimed.groupsFor(topic);
+            unclaimed.started(topic, groups);
+            store.append(envelope, groups);
         } catch (RuntimeException e) {
             throw notStored(envelope, mqError, e);
+        } finally {
+            if (groups != null) {
+                unclaimed.finished(topic, groups);
+            }
         }
         return onFallbackSuccess(envelope, epoch, start);
     }
@@ -290,9 +296,17 @@ final class Router implements SmartProducer {
     }
 
     private CompletableFuture<SendReceipt> appendAsync(Envelope envelope, long epoch, long start, Throwable mqError) {
+        String topic = envelope.topic();
         CompletableFuture<Void> write;
         try {
-            write = store.appendAsync(envelope, groups(envelope));
+            Collection<String> groups = unclaimed.groupsFor(topic);
+            unclaimed.started(topic, groups);
+            try {
+                write = store.appendAsync(envelope, groups);
+            } catch (RuntimeException e) {
+                write = CompletableFuture.failedFuture(e);
+            }
+            write = write.whenComplete((v, error) -> unclaimed.finished(topic, groups));
         } catch (RuntimeException e) {
             write = CompletableFuture.failedFuture(e);
         }
