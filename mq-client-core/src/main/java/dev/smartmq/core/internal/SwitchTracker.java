@@ -14,8 +14,6 @@ import dev.smartmq.spi.TransitionResult;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -38,6 +36,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Epochs only grow: a document with an epoch not above the known one is ignored, so late events and
  * stale reads never move the view backwards.
+ *
+ * <p>Observers are told by {@link SwitchObservers}, in the order this tracker adopted the changes (queued
+ * under {@link #lock}, run outside it).
  */
 final class SwitchTracker implements SwitchListener, LeadershipListener {
     private static final Logger log = LoggerFactory.getLogger(SwitchTracker.class);
@@ -72,14 +73,11 @@ final class SwitchTracker implements SwitchListener, LeadershipListener {
     private final String actor;
     private final EngineMetrics metrics;
     private final FailureDetector detector;
-    private final List<EffectiveStateObserver> observers = new CopyOnWriteArrayList<>();
+    private final SwitchObservers observers = new SwitchObservers();
     private final AtomicBoolean publishing = new AtomicBoolean();
     /** A publish task is queued and has not started: a hung switch write never gets a queue behind it. */
     private final AtomicBoolean publishQueued = new AtomicBoolean();
     private final Object lock = new Object();
-    /** Observer calls in adoption order: appended under {@link #lock}, run by {@link #runFires()}. */
-    private final java.util.Queue<Runnable> fires = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    private final AtomicBoolean firing = new AtomicBoolean();
     private volatile Executor switchExecutor;
 
     private volatile SwitchStatus known;
@@ -214,11 +212,7 @@ final class SwitchTracker implements SwitchListener, LeadershipListener {
             }
             after = s.state();
             boolean oursNow = actor.equals(s.changedBy());
-            SwitchState b = before;
-            fires.add(() -> {
-                fire(b, after);
-                fireDocument(previous, s, oursNow);
-            });
+            observers.document(before, after, previous, s, oursNow);
         }
         metrics.transitionsSeen.inc();
         detector.reset();
@@ -227,7 +221,7 @@ final class SwitchTracker implements SwitchListener, LeadershipListener {
                 config.namespace(), previous.state(), s.state(), s.epoch(), s.mode(), s.reason(), s.changedBy(),
                 ours ? ", this instance" : "",
                 droppedLocal && !ours ? "; local degradation of this instance replaced by it" : "");
-        runFires();
+        observers.run();
     }
 
     /**
@@ -259,13 +253,12 @@ final class SwitchTracker implements SwitchListener, LeadershipListener {
             before = known.state();
             started = new LocalDegradation(s.epoch(), now, reason);
             local = started;
-            SwitchState b = before;
-            fires.add(() -> fireLocal(b, started));
+            observers.localDegradation(before, started);
         }
         metrics.localDegradations.inc();
         log.warn("SmartMQ namespace '{}': {} -> DEGRADED locally ({}), publishing to the switch (by {})",
                 config.namespace(), before, reason, actor);
-        runFires();
+        observers.run();
         schedulePublish();
     }
 
@@ -278,12 +271,12 @@ final class SwitchTracker implements SwitchListener, LeadershipListener {
             }
             local = null;
             after = known.state();
-            fires.add(() -> fire(SwitchState.DEGRADED, after));
+            observers.stateChanged(SwitchState.DEGRADED, after);
         }
         detector.reset();
         log.warn("SmartMQ namespace '{}': local DEGRADED -> {} ({}; by {})", config.namespace(), after, reason,
                 actor);
-        runFires();
+        observers.run();
     }
 
     void schedulePublish() {
@@ -364,64 +357,6 @@ final class SwitchTracker implements SwitchListener, LeadershipListener {
             log.error("SmartMQ: this identity may not move the switch to {} ({})", target, e.getMessage());
         }
         return false;
-    }
-
-    /**
-     * Runs the queued observer calls in the order their changes were adopted under {@link #lock}, on whichever
-     * thread gets here first; a thread that finds another one running them leaves its own to it. Nothing waits,
-     * so an observer that reads the tracker (or holds a lock a reader of the tracker holds) cannot deadlock, and
-     * two threads adopting two documents can no longer tell the observers RECOVERING after NORMAL.
-     */
-    private void runFires() {
-        while (!fires.isEmpty()) {
-            if (!firing.compareAndSet(false, true)) {
-                return; // the running thread re-checks the queue after it stops
-            }
-            try {
-                Runnable r;
-                while ((r = fires.poll()) != null) {
-                    r.run();
-                }
-            } finally {
-                firing.set(false);
-            }
-        }
-    }
-
-    private void fire(SwitchState before, SwitchState after) {
-        if (before == after) {
-            return;
-        }
-        for (EffectiveStateObserver o : observers) {
-            try {
-                o.onEffectiveStateChanged(before, after);
-            } catch (RuntimeException e) {
-                log.error("SmartMQ: effective-state observer failed", e);
-            }
-        }
-    }
-
-    private void fireLocal(SwitchState before, LocalDegradation started) {
-        if (before == SwitchState.DEGRADED) {
-            return;
-        }
-        for (EffectiveStateObserver o : observers) {
-            try {
-                o.onLocalDegradation(before, started);
-            } catch (RuntimeException e) {
-                log.error("SmartMQ: effective-state observer failed", e);
-            }
-        }
-    }
-
-    private void fireDocument(SwitchStatus previous, SwitchStatus current, boolean ours) {
-        for (EffectiveStateObserver o : observers) {
-            try {
-                o.onSwitchDocument(previous, current, ours);
-            } catch (RuntimeException e) {
-                log.error("SmartMQ: switch-document observer failed", e);
-            }
-        }
     }
 
     // SwitchListener, called on the engine's switch thread.
