@@ -51,7 +51,7 @@ import redis.clients.jedis.resps.Tuple;
  *
  * <p>State is all in Redis: a restarted producer or consumer (or any other instance) moves what is due.
  * Thread rules: {@link #append} from any thread, never blocks (runs on {@code smartmq-redis-delay-append-<n>});
- * {@link #backlog} and {@link #movePass()} on the caller's thread.
+ * {@link #backlog} and {@link #movePass()} on the caller's thread. Key names and the Lua scripts: {@link DelayedKeys}.
  */
 public final class DelayedMessages implements AutoCloseable {
 
@@ -72,45 +72,12 @@ public final class DelayedMessages implements AutoCloseable {
     public static final long DORMANT_MILLIS = TimeUnit.SECONDS.toMillis(30);
     private final NamedThreadFactory moverThreads = new NamedThreadFactory("redis-delay-mover");
 
-    /**
-     * Holds a value. KEYS = z1, z2, ... (one zset per group of the same shard); ARGV = cap, due, value. A group whose
-     * zset is full is skipped (as the append skips a full queue); -1 when every one is full (nothing written), else 1.
-     */
-    static final Scripts.Script HOLD = script("delay-hold", """
-            #!lua
-            local cap = tonumber(ARGV[1])
-            local wrote = 0
-            for i = 1, #KEYS do
-              if redis.call('ZCARD', KEYS[i]) < cap then
-                redis.call('ZADD', KEYS[i], ARGV[2], ARGV[3])
-                wrote = wrote + 1
-              end
-            end
-            if wrote == 0 then return -1 end
-            return 1
-            """);
-
-    /**
-     * Moves what is due. KEYS = z, q; ARGV = now, limit. Pushes the due values, oldest due first, to the tail of the
-     * queue and removes them from the zset. Returns {moved, next due score or ''}.
-     */
-    static final Scripts.Script MOVE = script("delay-move", """
-            #!lua flags=allow-oom
-            local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
-            for i = 1, #due do
-              redis.call('RPUSH', KEYS[2], due[i])
-              redis.call('ZREM', KEYS[1], due[i])
-            end
-            local nxt = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-            if #nxt == 0 then return {#due, ''} end
-            return {#due, nxt[2]}
-            """);
-
     private final RedisOps ops;
     private final KeyLayout layout;
     private final long maxPerShard;
     private final long idleMaxMillis;
     private final LongSupplier clock;
+    private final DelayedKeys keys;
     private final byte[] index;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
@@ -133,14 +100,15 @@ public final class DelayedMessages implements AutoCloseable {
         this.maxPerShard = maxPerShard;
         this.idleMaxMillis = Math.max(MIN_IDLE_MILLIS, idleMax.toMillis());
         this.clock = clockMillis;
-        this.index = bytes("smq:" + layout.namespace() + ":#delayed");
+        this.keys = new DelayedKeys(layout);
+        this.index = keys.index();
         this.appender = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(10_000),
                 new NamedThreadFactory("redis-delay-append"));
     }
 
     /** The zset of a shard's held values (same hash tag as the shard). */
     public byte[] zset(ShardKeys k) {
-        return bytes("smq:{" + layout.namespace() + ":" + k.topic() + ":" + k.shard() + "}:" + k.group() + ":z");
+        return keys.zset(k);
     }
 
     /**
@@ -193,10 +161,10 @@ public final class DelayedMessages implements AutoCloseable {
         for (String g : groups) {
             ShardKeys k = layout.shard(topic, g, shard);
             keys.add(zset(k));
-            members.add(member(k));
+            members.add(DelayedKeys.member(k));
         }
         lowerIndex(members, due); // first: a crash after the hold leaves an index member to find
-        Object r = ops.eval(HOLD, keys, List.of(bytes(Long.toString(maxPerShard)), bytes(Long.toString(due)), value));
+        Object r = ops.eval(DelayedKeys.HOLD, keys, List.of(bytes(Long.toString(maxPerShard)), bytes(Long.toString(due)), value));
         if (r instanceof Long l && l < 0) {
             throw new FallbackStoreException(Reason.BACKLOG_FULL, "delayed append to " + what + ": every group's"
                     + " delayed set of the shard holds " + maxPerShard + " messages", null);
@@ -266,7 +234,7 @@ public final class DelayedMessages implements AutoCloseable {
     }
 
     private void moveShard(byte[] member, long now) {
-        ShardKeys k = parse(member);
+        ShardKeys k = keys.parse(member);
         if (k == null) {
             LOG.warn("SmartMQ delayed index of namespace {}: entry '{}' is not topic/group/shard; removed",
                     layout.namespace(), new String(member, StandardCharsets.UTF_8));
@@ -277,7 +245,7 @@ public final class DelayedMessages implements AutoCloseable {
         String next = "";
         long moved = 0;
         for (int i = 0; i < MOVES_PER_SHARD; i++) {
-            List<?> r = (List<?>) ops.eval(MOVE, List.of(z, k.queue()),
+            List<?> r = (List<?>) ops.eval(DelayedKeys.MOVE, List.of(z, k.queue()),
                     List.of(bytes(Long.toString(now)), bytes(Integer.toString(MOVE_BATCH))));
             long n = (Long) r.get(0);
             moved += n;
@@ -306,7 +274,7 @@ public final class DelayedMessages implements AutoCloseable {
     public void repair() {
         List<byte[]> idle = ops.jedis().zrangeByScore(index, Double.MAX_VALUE, Double.POSITIVE_INFINITY);
         for (byte[] member : idle) {
-            ShardKeys k = parse(member);
+            ShardKeys k = keys.parse(member);
             if (k == null) {
                 continue;
             }
@@ -376,34 +344,8 @@ public final class DelayedMessages implements AutoCloseable {
         }
     }
 
-    private ShardKeys parse(byte[] member) {
-        String[] parts = new String(member, StandardCharsets.UTF_8).split("/", -1);
-        if (parts.length != 3) {
-            return null;
-        }
-        try {
-            return layout.shard(parts[0], parts[1], Integer.parseInt(parts[2]));
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
-    }
-
-    private static byte[] member(ShardKeys k) {
-        return bytes(k.topic() + "/" + k.group() + "/" + k.shard());
-    }
-
     private static String text(Object o) {
         return o instanceof byte[] b ? new String(b, StandardCharsets.US_ASCII) : String.valueOf(o);
-    }
-
-    private static Scripts.Script script(String name, String body) {
-        try {
-            byte[] b = body.getBytes(StandardCharsets.UTF_8);
-            byte[] digest = java.security.MessageDigest.getInstance("SHA-1").digest(b);
-            return new Scripts.Script(name, b, java.util.HexFormat.of().formatHex(digest).getBytes(StandardCharsets.US_ASCII));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-1 is required by the JDK", e);
-        }
     }
 
     private static byte[] bytes(String s) {
