@@ -39,6 +39,10 @@ import org.slf4j.LoggerFactory;
  * exceptions, and returns a {@link SmartSendResult} (a {@code SendResult}), but sends through a
  * {@link SmartProducer}, so the message survives an MQ outage.
  *
+ * <p>Over 400 lines because it is a drop-in API surface: it mirrors {@code DefaultMQProducer}'s many {@code send}
+ * overloads (sync, async, oneway, selector, batch, with and without timeout) with their checked exceptions, each a
+ * short delegation; the mapping rules are documented here because users read them here.
+ *
  * <pre>{@code
  * // before
  * DefaultMQProducer producer = new DefaultMQProducer("orders");  producer.start();

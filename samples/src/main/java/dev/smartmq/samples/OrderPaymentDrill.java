@@ -34,6 +34,10 @@ import org.slf4j.LoggerFactory;
  * of them. Mid-stream the MQ fails; SmartMQ must degrade to Redis, keep every message flowing, come back when
  * the MQ is repaired and drain Redis — losing nothing it acknowledged.
  *
+ * <p>Over 400 lines because the drill is one linear scenario: {@link #run()} walks the phases below in order so a
+ * reader follows it top to bottom; the servers, the load, the watchers and the downstream groups are already their
+ * own classes.
+ *
  * <pre>{@code
  * DrillResult result = new OrderPaymentDrill(DrillOptions.parse(args), System.out).run();
  * System.out.println(result.summary());

@@ -29,6 +29,10 @@ import java.util.function.LongSupplier;
  * Counts every send and every delivery of a drill and reports what got lost, duplicated, reordered or
  * invented — the quantities the OpenMessaging chaos checkers report — plus how long the MQ was unavailable.
  *
+ * <p>Over 400 lines because the judging rules (lost, duplicates, order by acknowledgement, invented,
+ * unavailability) share one record of sends and deliveries and are documented here in full; the attempt and the
+ * builder are nested types.
+ *
  * <pre>{@code
  * DeliveryChecker checker = DeliveryChecker.create();
  * checker.expectGroups("billing", "shipping");

@@ -23,6 +23,10 @@ import org.slf4j.LoggerFactory;
  * {@link #stop(Duration)} and {@link #start()} again with the very same command line (a restart: same
  * arguments, hence same ports and directories when the main takes them from its arguments).
  *
+ * <p>Over 400 lines because it is a test fixture whose public surface is the job: start, kill, pause/resume,
+ * graceful stop and restart with the same command line, the stdin link, log capture and the shutdown hook, each
+ * documented, plus its builder.
+ *
  * <pre>{@code
  * JvmProcess broker = JvmProcess.builder("com.example.BrokerMain")
  *         .name("broker-0").heap("256m").systemProperty("port", "10911")

@@ -35,6 +35,10 @@ import org.slf4j.LoggerFactory;
  * A TCP proxy on {@code 127.0.0.1} in front of one server (a RocketMQ broker or name server, ZooKeeper,
  * Redis) that breaks the network on demand, so tests can cause network faults and not only process deaths.
  *
+ * <p>Over 400 lines because the faults share one accept loop and one connection model: black hole, latency, cut and
+ * refuse must each keep the no-drop, bounded rules stated below for every open connection, and the connection pump
+ * is a nested type.
+ *
  * <pre>{@code
  * try (FaultProxy proxy = FaultProxy.start("127.0.0.1", redis.port())) {
  *     client = connect(proxy.address());

@@ -28,6 +28,9 @@ import redis.clients.jedis.exceptions.JedisException;
  * with its files in a fresh {@link WorkDirs} directory, and the faults tests need: {@link #kill()}
  * (SIGKILL), {@link #pause()}/{@link #resume()} (SIGSTOP/SIGCONT), {@link #restart()}.
  *
+ * <p>Over 400 lines because it is a test fixture whose public surface is the job: start, kill, pause/resume,
+ * restart, config and client helpers of one child {@code redis-server}, each documented, plus its builder.
+ *
  * <pre>{@code
  * try (RedisServer redis = RedisServer.start()) {
  *     JedisPooled client = new JedisPooled(redis.hostAndPort());

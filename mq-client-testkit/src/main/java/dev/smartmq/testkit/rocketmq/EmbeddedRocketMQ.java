@@ -40,6 +40,10 @@ import org.slf4j.LoggerFactory;
  * A real Apache RocketMQ 5 name server and one or more brokers (one cluster, masters only), started inside
  * the test JVM from the RocketMQ jars: no Docker, no child process.
  *
+ * <p>Over 400 lines because it is a test fixture whose public surface is the job: start/stop/restart of name server
+ * and brokers, topic creation and routes, broker proxies, all with their guarantees documented; the per-broker state
+ * and the builder are nested types of a few dozen lines.
+ *
  * <pre>{@code
  * try (EmbeddedRocketMQ mq = EmbeddedRocketMQ.create()) {
  *     mq.start();

@@ -35,6 +35,10 @@ import org.slf4j.LoggerFactory;
  * {@link Builder#withBrokerProxy()} each broker advertises a {@link FaultProxy}'s port (which lives in this JVM),
  * so every client reaches it only through the proxy.
  *
+ * <p>Over 400 lines because it is a test fixture whose public surface is the job: lifecycle and faults (kill -9,
+ * SIGSTOP/SIGCONT, restart, proxy) of every forked name server and broker, topic admin, and the system properties
+ * the children need; the processes themselves are {@link JvmProcess}.
+ *
  * <pre>{@code
  * try (ForkedRocketMQ mq = ForkedRocketMQ.builder().brokers(2).withBrokerProxy().build()) {
  *     mq.start();
