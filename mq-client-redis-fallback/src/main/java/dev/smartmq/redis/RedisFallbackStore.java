@@ -47,6 +47,11 @@ import redis.clients.jedis.UnifiedJedis;
  * (topic, consumer group), at-least-once claim/ack with per-shard in-flight hashes, dead-letter lists, and
  * an idempotency guard. See the module README for the key layout, the value format and the protocol.
  *
+ * <p>Over 400 lines because it is the public entry of the adapter: about 380 lines implement the whole
+ * {@code FallbackStore} SPI (each method a short check and delegation to the internal writer, claimer, backlogs
+ * and unclaimed types, documented here), and its public {@link Builder} (about 260 lines, one documented setter
+ * per connection and sizing setting) turns into the immutable {@code StoreSettings} at {@code build()}.
+ *
  * <pre>{@code
  * RedisFallbackStore store = RedisFallbackStore.builder()
  *         .standalone("127.0.0.1", 6379)          // or .sentinel(name, sentinels), .cluster(nodes), .client(shared)
