@@ -7,7 +7,6 @@ import dev.smartmq.api.Subscription;
 import dev.smartmq.api.SwitchState;
 import dev.smartmq.spi.ConsumerRegistry;
 import dev.smartmq.spi.FallbackStore;
-import dev.smartmq.spi.IdempotencyGuard;
 import dev.smartmq.spi.PrimaryTransport;
 import dev.smartmq.spi.TransportException;
 import dev.smartmq.spi.TransportSubscription;
@@ -69,8 +68,8 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
     private volatile boolean stopping;
 
     DualPathConsumer(SmartMQConfig config, PrimaryTransport transport, FallbackStore store, ConsumerRegistry sw,
-                     SwitchTracker tracker, EngineMetrics metrics, IdempotencyGuard guard, Duration idempotencyTtl,
-                     Duration idempotencyLease, String consumerId, Executor maintenance) {
+                     SwitchTracker tracker, EngineMetrics metrics, HandlerIdempotency idempotency, String consumerId,
+                     Executor maintenance) {
         this.config = config;
         this.transport = transport;
         this.store = store;
@@ -81,7 +80,7 @@ final class DualPathConsumer implements SmartConsumer, SwitchTracker.EffectiveSt
         this.maintenance = maintenance;
         this.unclaimed = new UnclaimedDistribution(store, sw);
         this.mqRedelivery = new MqPathRedelivery(config, store, metrics, consumerId);
-        this.invoker = new HandlerInvoker(guard, idempotencyTtl, idempotencyLease, metrics);
+        this.invoker = new HandlerInvoker(idempotency.guard(), idempotency.ttl(), idempotency.lease(), metrics);
         this.ledger = new ClaimLedger(store, metrics, config.maxDeliveryAttempts());
         this.orderedShards = new OrderedShards(store, sw, scheduler, consumerId, config.orderedShardLease(),
                 config.pollBackoffMin());

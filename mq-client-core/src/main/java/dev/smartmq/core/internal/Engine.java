@@ -148,8 +148,8 @@ public final class Engine implements AutoCloseable {
         timer.scheduleWithFixedDelay(SurvivingJob.of("completion stall check", completions::checkStalled),
                 CompletionDispatcher.CHECK_NANOS, CompletionDispatcher.CHECK_NANOS, TimeUnit.NANOSECONDS);
         this.producer = new CallerCompletions(router, completions);
-        this.consumer = new DualPathConsumer(config, transport, store, consumerRegistry, tracker, metrics, guard, idempotencyTtl,
-                idempotencyLease, consumerId, maintenanceExecutor);
+        this.consumer = new DualPathConsumer(config, transport, store, consumerRegistry, tracker, metrics,
+                new HandlerIdempotency(guard, idempotencyTtl, idempotencyLease), consumerId, maintenanceExecutor);
         this.drillExpiry = new DrillExpiry(config, leadership, tracker, clock, this::probeSuccesses);
         this.prober = new Prober(config, transport, leadership, tracker, clock, metrics, drillExpiry);
         this.drain = new DrainDecision(config, leadership, consumerRegistry, store, tracker, clock, metrics);
