@@ -217,21 +217,7 @@ public final class RedisCluster implements AutoCloseable {
     /** Stops every node. Idempotent. */
     @Override
     public void close() {
-        RuntimeException first = null;
-        for (RedisServer node : nodes) {
-            try {
-                node.close();
-            } catch (RuntimeException e) {
-                if (first == null) {
-                    first = e;
-                } else {
-                    first.addSuppressed(e);
-                }
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
+        RedisServer.closeAll(nodes);
     }
 
     @Override

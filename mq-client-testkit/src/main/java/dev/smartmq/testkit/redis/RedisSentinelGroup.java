@@ -275,23 +275,9 @@ public final class RedisSentinelGroup implements AutoCloseable {
     /** Stops every process. Idempotent. */
     @Override
     public void close() {
-        RuntimeException first = null;
         List<RedisServer> all = new ArrayList<>(sentinels);
         all.addAll(dataServers);
-        for (RedisServer r : all) {
-            try {
-                r.close();
-            } catch (RuntimeException e) {
-                if (first == null) {
-                    first = e;
-                } else {
-                    first.addSuppressed(e);
-                }
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
+        RedisServer.closeAll(all);
     }
 
     @Override

@@ -595,4 +595,27 @@ public final class RedisServer implements AutoCloseable {
             }
         }
     }
+
+    /**
+     * Closes every server of a group (a cluster, a Sentinel group): each one is closed even if another fails;
+     * the first failure is thrown with the later ones suppressed.
+     */
+    static void closeAll(Iterable<RedisServer> servers) {
+        RuntimeException first = null;
+        for (RedisServer r : servers) {
+            try {
+                r.close();
+            } catch (RuntimeException e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
 }
