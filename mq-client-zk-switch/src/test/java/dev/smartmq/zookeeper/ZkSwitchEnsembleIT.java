@@ -8,19 +8,27 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.smartmq.api.SwitchState;
 import dev.smartmq.api.SwitchStatus;
+import dev.smartmq.spi.SwitchListener;
 import dev.smartmq.spi.SwitchUnavailableException;
 import dev.smartmq.spi.TransitionResult;
 import dev.smartmq.testkit.zookeeper.ZooKeeperEnsemble;
 import dev.smartmq.testkit.zookeeper.ZooKeeperExtension;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.curator.test.InstanceSpec;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.apache.zookeeper.AsyncCallback;
+import org.apache.zookeeper.Watcher;
+import org.apache.zookeeper.ZooKeeper;
 
 /** A 3-node ensemble: losing one node, and a client cut off from the others while the switch changes. */
 class ZkSwitchEnsembleIT {
@@ -118,5 +126,91 @@ class ZkSwitchEnsembleIT {
         System.out.println("PARTITION: events seen by the cut-off client: " + rec.events);
         assertTrue(down >= 0 && status > down && up > status,
                 "unreachable, then the missed change, then reachable: " + rec.events);
+    }
+
+    /**
+     * ZooKeeper reads are not linearizable: a server that has just rejoined the ensemble may answer a read before
+     * it has applied the transactions it caught up on (the CI run that failed: {@code reachable:true} before
+     * {@code status:1}). So the re-read on reconnect must be a {@code sync} of the switch path followed by the
+     * read. Which server is stale, and for how long, is not in a test's hands; the order of the client's calls
+     * is, so the real client is wrapped to record them.
+     */
+    @Test
+    void reReadOnReconnectSyncsWithTheLeaderFirst(TestInfo info) {
+        ZooKeeperEnsemble ensemble = zk.zooKeeperEnsemble();
+        InstanceSpec only = ensemble.servers().get(0);
+        List<String> calls = new CopyOnWriteArrayList<>();
+        CuratorFramework recorded = fx.client(CuratorFrameworkFactory.builder()
+                .connectString(ensemble.connectString(only)).sessionTimeoutMs(20_000).connectionTimeoutMs(3000)
+                .retryPolicy(new ExponentialBackoffRetry(100, 5, 1000))
+                .zookeeperFactory((connect, timeout, watcher, readOnly) ->
+                        new RecordingZooKeeper(connect, timeout, watcher, readOnly, calls)));
+        ZkDegradationSwitch a = fx.startShared(recorded, ns(info));
+        ZkDegradationSwitch b = fx.start(ensemble.connectString(), ns(info));
+        String switchPath = ZkSettings.DEFAULT_ROOT_PATH + "/" + ns(info) + "/switch";
+        await().atMost(wait).until(a::isReachable);
+
+        AtomicInteger callsWhenReachable = new AtomicInteger(-1);
+        a.addListener(new SwitchListener() {
+            @Override
+            public void onReachabilityChanged(boolean reachable) {
+                if (reachable) {
+                    callsWhenReachable.set(calls.size());
+                }
+            }
+        }, Runnable::run);
+        ensemble.killServer(only);
+        killed = only;
+        await().atMost(wait).until(() -> !a.isReachable());
+        int cut = calls.size();
+        transitionWhenPossible(b, SwitchState.DEGRADED, wait, new AtomicInteger());
+        ensemble.restartServer(only);
+        killed = null;
+        await().atMost(wait).until(a::isReachable);
+        await().atMost(wait).until(() -> a.current().state() == SwitchState.DEGRADED);
+
+        // the calls between the cut and the moment a reported itself reachable; the last read among them is the
+        // re-read (the CuratorCache also reads the switch, on its own schedule, so earlier reads may be its)
+        List<String> before = List.copyOf(calls.subList(cut, callsWhenReachable.get()));
+        System.out.println("RECONNECT: calls on the switch path after the cut, until reachable: " + before);
+        int reRead = before.lastIndexOf("read " + switchPath);
+        assertTrue(reRead >= 0, "a re-read of the switch before reporting reachable: " + before);
+        assertTrue(before.subList(0, reRead).contains("sync " + switchPath),
+                "the re-read after the reconnect is preceded by a sync of the switch path: " + before);
+    }
+
+    /** The real client; records each unwatched read and each sync of a path (the re-read's calls). */
+    private static final class RecordingZooKeeper extends ZooKeeper {
+        private final List<String> calls;
+
+        RecordingZooKeeper(String connect, int timeout, Watcher watcher, boolean readOnly, List<String> calls)
+                throws java.io.IOException {
+            super(connect, timeout, watcher, readOnly);
+            this.calls = calls;
+        }
+
+        @Override
+        public void getData(String path, boolean watch, AsyncCallback.DataCallback cb, Object ctx) {
+            if (!watch && path.endsWith("/switch")) {
+                calls.add("read " + path);
+            }
+            super.getData(path, watch, cb, ctx);
+        }
+
+        @Override
+        public void getData(String path, Watcher watcher, AsyncCallback.DataCallback cb, Object ctx) {
+            if (watcher == null && path.endsWith("/switch")) {
+                calls.add("read " + path);
+            }
+            super.getData(path, watcher, cb, ctx);
+        }
+
+        @Override
+        public void sync(String path, AsyncCallback.VoidCallback cb, Object ctx) {
+            if (path.endsWith("/switch")) {
+                calls.add("sync " + path);
+            }
+            super.sync(path, cb, ctx);
+        }
     }
 }
