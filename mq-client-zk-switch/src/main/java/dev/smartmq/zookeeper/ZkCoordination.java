@@ -200,7 +200,7 @@ public final class ZkCoordination implements Coordination {
 
     /**
      * On the serial executor, after a (re)connection: makes sure the namespace's nodes exist, joins the election
-     * (once), re-reads the switch (listeners hear of a change made while we were away before they hear that
+     * (once), syncs with the leader and re-reads the switch (listeners hear of a change made while we were away before they hear that
      * ZooKeeper is reachable again), then reports reachability and completes pending registrations.
      */
     private void synchronize() {
@@ -213,6 +213,13 @@ public final class ZkCoordination implements Coordination {
             bootstrap.bootstrap(c, deadline);
             election.join(c);
             String path = session.layout().switchPath();
+            // A server that has just rejoined the ensemble may answer reads before it has applied what it caught
+            // up on (ZooKeeper reads are not linearizable); sync first so the read sees every committed change.
+            CuratorEvent synced = ZkCalls.call(deadline, "sync of " + path, cb -> c.sync().inBackground(cb).forPath(path));
+            KeeperException.Code syncRc = ZkCalls.code(synced);
+            if (syncRc != KeeperException.Code.OK && syncRc != KeeperException.Code.NONODE) {
+                throw ZkCalls.unavailable("sync of " + path, syncRc);
+            }
             CuratorEvent e = ZkCalls.call(deadline, "read of " + path, cb -> c.getData().inBackground(cb).forPath(path));
             KeeperException.Code rc = ZkCalls.code(e);
             if (rc == KeeperException.Code.OK) {
