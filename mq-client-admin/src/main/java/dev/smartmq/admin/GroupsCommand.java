@@ -191,7 +191,7 @@ final class GroupsCommand implements Runnable {
     @Command(name = "remove", mixinStandardHelpOptions = true,
             description = {"Remove a consumer group that is gone for good: its record in ZooKeeper (so fallback "
                     + "sends stop writing for it and it no longer holds a recovery), and with --purge its fallback "
-                    + "messages and dead letters in Redis.",
+                    + "messages (delayed ones too) and dead letters in Redis.",
                     "Refused (exit 4) while the group has a live consumer. Needs the writer identity (--zk-auth-file)."})
     static final class Remove extends AdminCommand {
         @Option(names = "--topic", paramLabel = "<topic>", required = true, description = "The topic.")
@@ -227,12 +227,14 @@ final class GroupsCommand implements Runnable {
             }
             Long purged = null;
             Long left = null;
+            Long delayedLeft = null;
             if (common.hasRedis()) {
                 try (RedisFallbackStore store = common.openStore(env, err())) {
                     if (purge) {
                         purged = store.deleteGroup(topic, group);
                     } else {
                         left = store.backlog(topic, group);
+                        delayedLeft = store.delayedBacklog(topic, group);
                     }
                 }
             }
@@ -247,17 +249,20 @@ final class GroupsCommand implements Runnable {
                 }
                 if (left != null) {
                     doc.put("pendingLeftInRedis", left);
+                    doc.put("delayedLeftInRedis", delayedLeft);
                 }
                 printJson(doc);
             } else {
                 out().println(removed ? "removed group " + group + " of topic " + topic + " from the registry"
                         : "group " + group + " of topic " + topic + " was not registered");
                 if (purged != null) {
-                    out().println("deleted " + purged + " fallback messages and dead letters of the group from Redis");
+                    out().println("deleted " + purged + " fallback messages (queued, in flight, delayed) and dead "
+                            + "letters of the group from Redis");
                 }
-                if (left != null && left > 0) {
-                    out().println("WARNING: " + left + " fallback messages of the group stay in Redis (use --purge "
-                            + "to delete them)");
+                if (left != null && left + delayedLeft > 0) {
+                    out().println("WARNING: " + (left + delayedLeft) + " fallback messages of the group stay in Redis ("
+                            + (delayedLeft > 0 ? delayedLeft + " of them delayed until due; " : "")
+                            + "use --purge to delete them)");
                 }
             }
             return removed || purged != null ? ExitCodes.OK : ExitCodes.PRECONDITION_FAILED;
