@@ -37,7 +37,8 @@ final class GroupsCommand implements Runnable {
     /** {@code groups list}: every (topic, group), its live consumers and, with --redis, its backlog. */
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = {"List the registered consumer groups: live consumers per group, and with --redis the "
-                    + "fallback backlog (pending = queued + in flight) and dead letters.",
+                    + "fallback backlog (pending = queued + in flight), delayed messages (held until due) and dead "
+                    + "letters.",
                     "A group with 0 live consumers and a backlog is what holds a recovery: see 'groups remove'.",
                     "With --namesrv also the consumer groups the brokers know for those topics that are NOT "
                             + "registered (raw RocketMQ consumers: they never see what is sent while degraded)."})
@@ -84,11 +85,14 @@ final class GroupsCommand implements Runnable {
                         }
                         long pending = 0;
                         long dead = 0;
+                        long delayed = 0;
                         for (var s : store.backlogPerShard(t, g)) {
                             pending += s.pending();
                             dead += s.deadLettered();
+                            delayed += s.delayed();
                         }
                         d.put("pending", pending);
+                        d.put("delayed", delayed); // held until due: a group with only these is not empty
                         d.put("deadLettered", dead);
                     }
                 }
@@ -131,13 +135,15 @@ final class GroupsCommand implements Runnable {
                         String.valueOf(d.get("group")),
                         d.containsKey("liveConsumers") ? String.valueOf(d.get("liveConsumers")) : "-",
                         d.containsKey("pending") ? String.valueOf(d.get("pending")) : "-",
+                        d.containsKey("delayed") ? String.valueOf(d.get("delayed")) : "-",
                         d.containsKey("deadLettered") ? String.valueOf(d.get("deadLettered")) : "-"));
                 if (unregistered != null) {
                     row.add(Boolean.TRUE.equals(d.get("registered")) ? "yes" : "NO (broker only)");
                 }
                 rows.add(row);
             }
-            List<String> header = new ArrayList<>(List.of("TOPIC", "GROUP", "CONSUMERS", "PENDING", "DEAD-LETTERED"));
+            List<String> header = new ArrayList<>(List.of("TOPIC", "GROUP", "CONSUMERS", "PENDING", "DELAYED",
+                    "DEAD-LETTERED"));
             if (unregistered != null) {
                 header.add("REGISTERED");
             }

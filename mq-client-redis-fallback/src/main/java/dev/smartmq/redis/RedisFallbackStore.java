@@ -420,7 +420,7 @@ public final class RedisFallbackStore implements FallbackStore {
         return backlogs.total(topic, group);
     }
 
-    /** Queued, in-flight and dead-lettered counts of every shard of (topic, group); one pipeline. */
+    /** Queued, in-flight, dead-lettered and delayed counts of every shard of (topic, group); one pipeline. */
     public List<ShardBacklog> backlogPerShard(String topic, String group) {
         requireStarted();
         Names.checkName("topic", topic);

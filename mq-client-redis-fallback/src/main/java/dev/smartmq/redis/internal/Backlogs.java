@@ -49,21 +49,23 @@ public final class Backlogs {
         return total;
     }
 
-    /** Queued, in-flight and dead-lettered counts of every shard; one pipeline. */
+    /** Queued, in-flight, dead-lettered and delayed counts of every shard; one pipeline. */
     public List<ShardBacklog> perShard(String topic, String group) {
         List<Response<Long>> rs = ops.runPipeline("backlog of " + topic + "/" + group, p -> {
-            List<Response<Long>> list = new ArrayList<>(shards * 3);
+            List<Response<Long>> list = new ArrayList<>(shards * 4);
             for (int s = 0; s < shards; s++) {
                 ShardKeys k = layout.shard(topic, group, s);
                 list.add(p.llen(k.queue()));
                 list.add(p.hlen(k.inFlight()));
                 list.add(p.llen(k.deadLetters()));
+                list.add(p.zcard(delayedKeys.zset(k)));
             }
             return list;
         });
         List<ShardBacklog> result = new ArrayList<>(shards);
         for (int s = 0; s < shards; s++) {
-            result.add(new ShardBacklog(s, rs.get(3 * s).get(), rs.get(3 * s + 1).get(), rs.get(3 * s + 2).get()));
+            result.add(new ShardBacklog(s, rs.get(4 * s).get(), rs.get(4 * s + 1).get(), rs.get(4 * s + 2).get(),
+                    rs.get(4 * s + 3).get()));
         }
         return result;
     }
