@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code smartmq-admin groups list|remove}: the consumer-group registry in ZooKeeper, with each group's live
- * consumers and (with Redis) its fallback backlog; removal of an abandoned group (issue 12). Not thread-safe;
+ * consumers and (with Redis) its fallback backlog and delayed messages; removal of an abandoned group (issue 12). Not thread-safe;
  * one command per JVM run.
  */
 @Command(name = "groups", mixinStandardHelpOptions = true,
