@@ -133,11 +133,13 @@ class RedisClusterStoreIT {
     @Test
     void deleteGroupDeletesTheDelayedMessagesOfEveryShardOnACluster() {
         String topic = "cl-delay-purge";
-        long due = System.currentTimeMillis() + 1_500;
+        long due = System.currentTimeMillis() + 4_000; // far enough for the appends and the delete on a loaded machine
         int count = 300;
+        List<CompletableFuture<Void>> held = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            store.append(delayedEnvelope(topic, "k" + i, "d" + i, due), List.of("gone", "kept"));
+            held.add(store.appendAsync(delayedEnvelope(topic, "k" + i, "d" + i, due), List.of("gone", "kept")));
         }
+        CompletableFuture.allOf(held.toArray(CompletableFuture[]::new)).join();
         assertEquals(count, store.delayedBacklog(topic, "gone"));
         Map<Integer, Integer> zsetsPerNode = new TreeMap<>();
         for (RedisServer node : redis.redisCluster().nodes()) {
