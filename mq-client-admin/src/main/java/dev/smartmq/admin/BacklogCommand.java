@@ -11,11 +11,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code smartmq-admin backlog}: what waits in the fallback store, per group and optionally per shard. Read-only.
+ * {@code smartmq-admin backlog}: what waits in the fallback store, per group and optionally per shard: pending
+ * (queued + in flight), delayed (held until due) and dead-lettered. Read-only. Not thread-safe; one command per run.
  */
 @Command(name = "backlog", mixinStandardHelpOptions = true,
         description = {"Show the fallback backlog (Redis) of a topic: per consumer group pending = queued + in "
-                + "flight, and dead-lettered; per shard with --shards.",
+                + "flight, delayed (held until due, then queued) and dead-lettered; per shard with --shards.",
                 "Without --group, the groups registered in ZooKeeper for the topic (needs --zk); messages sent while "
                         + "no group was registered are shown as 'unclaimed'."})
 final class BacklogCommand extends AdminCommand {
@@ -87,13 +88,15 @@ final class BacklogCommand extends AdminCommand {
         for (Map<String, Object> d : docs) {
             rows.add(row(d));
         }
-        if (unclaimed != null && ((Long) unclaimed.get("pending") > 0 || docs.isEmpty())) {
+        if (unclaimed != null && ((Long) unclaimed.get("pending") > 0 || (Long) unclaimed.get("delayed") > 0
+                || docs.isEmpty())) {
             Map<String, Object> u = new LinkedHashMap<>(unclaimed);
             u.put("group", "(unclaimed)");
             rows.add(row(u));
         }
         if (!rows.isEmpty()) {
-            Views.printTable(out(), List.of("GROUP", "PENDING", "QUEUED", "IN-FLIGHT", "DEAD-LETTERED", "CONSUMERS"), rows);
+            Views.printTable(out(), List.of("GROUP", "PENDING", "QUEUED", "IN-FLIGHT", "DELAYED", "DEAD-LETTERED",
+                    "CONSUMERS"), rows);
         }
         if (perShard) {
             for (Map<String, Object> d : docs) {
@@ -107,16 +110,19 @@ final class BacklogCommand extends AdminCommand {
         long queued = 0;
         long inFlight = 0;
         long dead = 0;
+        long delayed = 0;
         for (ShardBacklog s : shards) {
             queued += s.queued();
             inFlight += s.inFlight();
             dead += s.deadLettered();
+            delayed += s.delayed();
         }
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("group", g);
         d.put("pending", queued + inFlight);
         d.put("queued", queued);
         d.put("inFlight", inFlight);
+        d.put("delayed", delayed); // held until due, not in pending: a group with only these is not empty
         d.put("deadLettered", dead);
         if (liveConsumers != null) {
             d.put("liveConsumers", liveConsumers);
@@ -129,6 +135,7 @@ final class BacklogCommand extends AdminCommand {
                 m.put("pending", s.pending());
                 m.put("queued", s.queued());
                 m.put("inFlight", s.inFlight());
+                m.put("delayed", s.delayed());
                 m.put("deadLettered", s.deadLettered());
                 list.add(m);
             }
@@ -140,7 +147,7 @@ final class BacklogCommand extends AdminCommand {
     private static List<String> row(Map<String, Object> d) {
         Object consumers = d.get("liveConsumers");
         return List.of(String.valueOf(d.get("group")), String.valueOf(d.get("pending")), String.valueOf(d.get("queued")),
-                String.valueOf(d.get("inFlight")), String.valueOf(d.get("deadLettered")),
+                String.valueOf(d.get("inFlight")), String.valueOf(d.get("delayed")), String.valueOf(d.get("deadLettered")),
                 consumers == null ? "-" : consumers.toString());
     }
 
@@ -150,18 +157,18 @@ final class BacklogCommand extends AdminCommand {
         List<List<String>> rows = new ArrayList<>();
         int empty = 0;
         for (Map<String, Object> s : shards) {
-            if ((Long) s.get("pending") == 0 && (Long) s.get("deadLettered") == 0) {
+            if ((Long) s.get("pending") == 0 && (Long) s.get("deadLettered") == 0 && (Long) s.get("delayed") == 0) {
                 empty++;
                 continue;
             }
             rows.add(List.of(String.valueOf(s.get("shard")), String.valueOf(s.get("pending")),
                     String.valueOf(s.get("queued")), String.valueOf(s.get("inFlight")),
-                    String.valueOf(s.get("deadLettered"))));
+                    String.valueOf(s.get("delayed")), String.valueOf(s.get("deadLettered"))));
         }
         out().println();
         out().println("group " + d.get("group") + ": " + rows.size() + " non-empty shard(s), " + empty + " empty");
         if (!rows.isEmpty()) {
-            Views.printTable(out(), List.of("SHARD", "PENDING", "QUEUED", "IN-FLIGHT", "DEAD-LETTERED"), rows);
+            Views.printTable(out(), List.of("SHARD", "PENDING", "QUEUED", "IN-FLIGHT", "DELAYED", "DEAD-LETTERED"), rows);
         }
     }
 }

@@ -169,10 +169,13 @@ final class FleetView {
                 g.put("group", group);
                 g.put("liveConsumers", live);
                 g.put("backlog", store == null ? null : store.backlog(topic, group));
+                // Held until due (not in the backlog): a group whose only messages are delayed is not empty.
+                g.put("delayed", store == null ? null : store.delayedBacklog(topic, group));
                 groups.add(g);
                 if (live == 0) {
                     warnings.add("NO_CONSUMERS: group " + group + " of topic " + topic + " has no live consumer"
-                            + (store == null ? "" : " (backlog " + g.get("backlog") + ")"));
+                            + (store == null ? "" : " (backlog " + g.get("backlog") + ", delayed " + g.get("delayed")
+                            + ")"));
                 }
             }
         }

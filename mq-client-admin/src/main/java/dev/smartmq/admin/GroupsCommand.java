@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code smartmq-admin groups list|remove}: the consumer-group registry in ZooKeeper, with each group's live
- * consumers and (with Redis) its fallback backlog; removal of an abandoned group (issue 12). Not thread-safe;
+ * consumers and (with Redis) its fallback backlog and delayed messages; removal of an abandoned group (issue 12). Not thread-safe;
  * one command per JVM run.
  */
 @Command(name = "groups", mixinStandardHelpOptions = true,
@@ -37,7 +37,8 @@ final class GroupsCommand implements Runnable {
     /** {@code groups list}: every (topic, group), its live consumers and, with --redis, its backlog. */
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = {"List the registered consumer groups: live consumers per group, and with --redis the "
-                    + "fallback backlog (pending = queued + in flight) and dead letters.",
+                    + "fallback backlog (pending = queued + in flight), delayed messages (held until due) and dead "
+                    + "letters.",
                     "A group with 0 live consumers and a backlog is what holds a recovery: see 'groups remove'.",
                     "With --namesrv also the consumer groups the brokers know for those topics that are NOT "
                             + "registered (raw RocketMQ consumers: they never see what is sent while degraded)."})
@@ -84,11 +85,14 @@ final class GroupsCommand implements Runnable {
                         }
                         long pending = 0;
                         long dead = 0;
+                        long delayed = 0;
                         for (var s : store.backlogPerShard(t, g)) {
                             pending += s.pending();
                             dead += s.deadLettered();
+                            delayed += s.delayed();
                         }
                         d.put("pending", pending);
+                        d.put("delayed", delayed); // held until due: a group with only these is not empty
                         d.put("deadLettered", dead);
                     }
                 }
@@ -131,13 +135,15 @@ final class GroupsCommand implements Runnable {
                         String.valueOf(d.get("group")),
                         d.containsKey("liveConsumers") ? String.valueOf(d.get("liveConsumers")) : "-",
                         d.containsKey("pending") ? String.valueOf(d.get("pending")) : "-",
+                        d.containsKey("delayed") ? String.valueOf(d.get("delayed")) : "-",
                         d.containsKey("deadLettered") ? String.valueOf(d.get("deadLettered")) : "-"));
                 if (unregistered != null) {
                     row.add(Boolean.TRUE.equals(d.get("registered")) ? "yes" : "NO (broker only)");
                 }
                 rows.add(row);
             }
-            List<String> header = new ArrayList<>(List.of("TOPIC", "GROUP", "CONSUMERS", "PENDING", "DEAD-LETTERED"));
+            List<String> header = new ArrayList<>(List.of("TOPIC", "GROUP", "CONSUMERS", "PENDING", "DELAYED",
+                    "DEAD-LETTERED"));
             if (unregistered != null) {
                 header.add("REGISTERED");
             }
@@ -191,7 +197,7 @@ final class GroupsCommand implements Runnable {
     @Command(name = "remove", mixinStandardHelpOptions = true,
             description = {"Remove a consumer group that is gone for good: its record in ZooKeeper (so fallback "
                     + "sends stop writing for it and it no longer holds a recovery), and with --purge its fallback "
-                    + "messages and dead letters in Redis.",
+                    + "messages (delayed ones too) and dead letters in Redis.",
                     "Refused (exit 4) while the group has a live consumer. Needs the writer identity (--zk-auth-file)."})
     static final class Remove extends AdminCommand {
         @Option(names = "--topic", paramLabel = "<topic>", required = true, description = "The topic.")
@@ -227,12 +233,14 @@ final class GroupsCommand implements Runnable {
             }
             Long purged = null;
             Long left = null;
+            Long delayedLeft = null;
             if (common.hasRedis()) {
                 try (RedisFallbackStore store = common.openStore(env, err())) {
                     if (purge) {
                         purged = store.deleteGroup(topic, group);
                     } else {
                         left = store.backlog(topic, group);
+                        delayedLeft = store.delayedBacklog(topic, group);
                     }
                 }
             }
@@ -247,17 +255,20 @@ final class GroupsCommand implements Runnable {
                 }
                 if (left != null) {
                     doc.put("pendingLeftInRedis", left);
+                    doc.put("delayedLeftInRedis", delayedLeft);
                 }
                 printJson(doc);
             } else {
                 out().println(removed ? "removed group " + group + " of topic " + topic + " from the registry"
                         : "group " + group + " of topic " + topic + " was not registered");
                 if (purged != null) {
-                    out().println("deleted " + purged + " fallback messages and dead letters of the group from Redis");
+                    out().println("deleted " + purged + " fallback messages (queued, in flight, delayed) and dead "
+                            + "letters of the group from Redis");
                 }
-                if (left != null && left > 0) {
-                    out().println("WARNING: " + left + " fallback messages of the group stay in Redis (use --purge "
-                            + "to delete them)");
+                if (left != null && left + delayedLeft > 0) {
+                    out().println("WARNING: " + (left + delayedLeft) + " fallback messages of the group stay in Redis ("
+                            + (delayedLeft > 0 ? delayedLeft + " of them delayed until due; " : "")
+                            + "use --purge to delete them)");
                 }
             }
             return removed || purged != null ? ExitCodes.OK : ExitCodes.PRECONDITION_FAILED;

@@ -1,6 +1,7 @@
 package dev.smartmq.admin;
 
 import dev.smartmq.redis.internal.DeadLetterCodec;
+import dev.smartmq.redis.internal.DelayedKeys;
 import dev.smartmq.redis.internal.EnvelopeAuth;
 import dev.smartmq.redis.internal.EnvelopeCodec;
 import dev.smartmq.redis.internal.EnvelopeFormatException;
@@ -24,6 +25,7 @@ import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.resps.ScanResult;
+import redis.clients.jedis.resps.Tuple;
 
 /** {@code smartmq-admin messages}: messages on the Redis path. */
 @Command(name = "messages", mixinStandardHelpOptions = true,
@@ -40,15 +42,15 @@ final class MessagesCommand implements Runnable {
     }
 
     /**
-     * {@code messages find --topic T (--id ID | --key K)}: where a message is on the Redis path — queued (shard,
-     * position from the head), in flight (consumer), dead-lettered (reason) — for every group of the topic and the
-     * unclaimed messages, or "not in Redis". Reads pages of {@value #PAGE} values (LRANGE, HSCAN), never a whole
-     * shard; by key only the key's shard is read. Values that fail to decode or authenticate are counted, never
+     * {@code messages find --topic T (--id ID | --key K)}: where a message is on the Redis path — delayed (held
+     * until its due time), queued (shard, position from the head), in flight (consumer), dead-lettered (reason) — for
+     * every group of the topic and the unclaimed messages, or "not in Redis". Reads pages of {@value #PAGE} values
+     * (ZSCAN, LRANGE, HSCAN), never a whole shard; by key only the key's shard is read. Values that fail to decode or authenticate are counted, never
      * shown as the message. Read-only. Thread rules: a command runs on picocli's thread.
      */
     @Command(name = "find", mixinStandardHelpOptions = true,
-            description = {"Where a message is on the Redis path: queued (shard, position), in flight (consumer), "
-                    + "dead-lettered (reason), or not in Redis (exit 4). Groups come from --group, or from the "
+            description = {"Where a message is on the Redis path: delayed (due time), queued (shard, position), "
+                    + "in flight (consumer), dead-lettered (reason), or not in Redis (exit 4). Groups come from --group, or from the "
                     + "ZooKeeper registry with --zk (plus the unclaimed messages).",
                     "Reads pages of " + Find.PAGE + " values, never a whole shard; with --key only the key's shard."})
     static final class Find extends AdminCommand {
@@ -110,6 +112,7 @@ final class MessagesCommand implements Runnable {
             byte[] keyBytes = common.envelopeKey(env, err());
             EnvelopeAuth auth = keyBytes == null ? null : new EnvelopeAuth(keyBytes, common.namespace);
             KeyLayout layout = new KeyLayout(common.namespace, common.shards);
+            DelayedKeys delayedKeys = new DelayedKeys(layout);
             List<Map<String, Object>> found = new ArrayList<>();
             try (UnifiedJedis jedis = jedis()) {
                 for (String g : groups) {
@@ -120,7 +123,8 @@ final class MessagesCommand implements Runnable {
                         to = from;
                     }
                     for (int s = from; s <= to; s++) {
-                        searchShard(jedis, layout.shard(topic, g, s), auth, found);
+                        KeyLayout.ShardKeys k = layout.shard(topic, g, s);
+                        searchShard(jedis, k, delayedKeys.zset(k), auth, found);
                     }
                 }
             }
@@ -135,14 +139,16 @@ final class MessagesCommand implements Runnable {
                 doc.put("undecodable", undecodable);
                 printJson(doc);
             } else if (found.isEmpty()) {
-                out().println("not in Redis: no message with " + label + " queued, in flight or dead-lettered for "
+                out().println("not in Redis: no message with " + label + " delayed, queued, in flight or dead-lettered for "
                         + "topic " + topic + " (" + scanned + " values read" + (undecodable > 0 ? ", " + undecodable
                         + " undecodable" : "") + "); it was consumed, or went through the MQ");
             } else {
                 List<List<String>> rows = new ArrayList<>();
                 for (Map<String, Object> f : found) {
                     rows.add(List.of(String.valueOf(f.get("id")), String.valueOf(f.get("group")),
-                            String.valueOf(f.get("where")), String.valueOf(f.get("shard")),
+                            f.get("dueAt") == null ? String.valueOf(f.get("where"))
+                                    : f.get("where") + " until " + f.get("dueAt"),
+                            String.valueOf(f.get("shard")),
                             f.get("position") == null ? "-" : String.valueOf(f.get("position")),
                             f.get("consumer") == null ? "-" : String.valueOf(f.get("consumer")),
                             f.get("reason") == null ? "-" : Views.cell(String.valueOf(f.get("reason")), 60)));
@@ -153,8 +159,25 @@ final class MessagesCommand implements Runnable {
             return found.isEmpty() ? ExitCodes.PRECONDITION_FAILED : ExitCodes.OK;
         }
 
-        private void searchShard(UnifiedJedis jedis, KeyLayout.ShardKeys k, EnvelopeAuth auth,
+        private void searchShard(UnifiedJedis jedis, KeyLayout.ShardKeys k, byte[] delayedSet, EnvelopeAuth auth,
                                  List<Map<String, Object>> found) {
+            // Read in the order a value moves (delayed set -> queue -> in flight -> dead letters), so one that moves
+            // during the search is seen again further on rather than missed.
+            // delayed: ZSCAN pages of the shard's delayed set; score = due time (epoch ms)
+            String zcursor = ScanParams.SCAN_POINTER_START;
+            do {
+                ScanResult<Tuple> r = jedis.zscan(delayedSet, zcursor.getBytes(StandardCharsets.UTF_8),
+                        new ScanParams().count(PAGE));
+                for (Tuple t : r.getResult()) {
+                    Envelope e = decode(t.getBinaryElement(), auth);
+                    if (matches(e)) {
+                        Map<String, Object> m = location(e, k, "delayed", null, null, null);
+                        m.put("dueAt", java.time.Instant.ofEpochMilli((long) t.getScore()).toString());
+                        found.add(m);
+                    }
+                }
+                zcursor = r.getCursor();
+            } while (!"0".equals(zcursor) && !budgetSpent());
             // queued: pages from the head; position = index from the head (the next to be claimed is 0)
             for (long start = 0; ; start += PAGE) {
                 List<byte[]> page = jedis.lrange(k.queue(), start, start + PAGE - 1);

@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = {"The fleet of a namespace on one screen: switch, leader, instances (roles, local state, last "
-                + "epoch seen), divergence, groups (live consumers, backlog with --redis) and warnings.",
+                + "epoch seen), divergence, groups (live consumers, backlog and delayed messages with --redis) and "
+                + "warnings.",
                 "Warnings: NO_LEADER (DEGRADED/RECOVERING and nobody leads), RECOVERING_TOO_LONG, DIVERGED (an "
                         + "instance routes by another state than the switch for longer than --divergence-bound), "
                         + "NO_CONSUMERS, MALFORMED_* (a bad entry, skipped). Exit 0 even with warnings; "
@@ -155,9 +156,10 @@ final class StatusCommand extends AdminCommand {
             for (Map<String, Object> g : groups) {
                 rows.add(List.of(String.valueOf(g.get("topic")), String.valueOf(g.get("group")),
                         String.valueOf(g.get("liveConsumers")),
-                        g.get("backlog") == null ? (redis ? "-" : "(no --redis)") : String.valueOf(g.get("backlog"))));
+                        g.get("backlog") == null ? (redis ? "-" : "(no --redis)") : String.valueOf(g.get("backlog")),
+                        g.get("delayed") == null ? "-" : String.valueOf(g.get("delayed"))));
             }
-            Views.printTable(out(), List.of("TOPIC", "GROUP", "CONSUMERS", "BACKLOG"), rows);
+            Views.printTable(out(), List.of("TOPIC", "GROUP", "CONSUMERS", "BACKLOG", "DELAYED"), rows);
         }
         List<String> warnings = (List<String>) d.get("warnings");
         out().println();

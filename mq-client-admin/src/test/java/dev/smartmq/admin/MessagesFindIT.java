@@ -97,4 +97,45 @@ class MessagesFindIT {
             assertTrue(human.out().contains("inFlight") && human.out().contains("worker-9"), human.toString());
         }
     }
+
+    /**
+     * A delayed message (held until its deliverAt in the group's delayed set of its shard) is found, with its due
+     * time; by id and by key; the bound of --max-scan applies to the delayed sets too.
+     */
+    @Test
+    void findsADelayedMessageWithItsDueTime() {
+        String ns = "find-delayed";
+        long due = System.currentTimeMillis() + 1_800_000;
+        try (RedisFallbackStore store = RedisFallbackStore.builder()
+                .standalone(redis.server().host(), redis.server().port()).namespace(ns).shards(SHARDS).build()) {
+            store.start();
+            Envelope held = new Envelope(UUID.randomUUID().toString(), Message.builder("orders").key("later-1")
+                    .body("held").deliverAt(due).build(), System.currentTimeMillis(), 0);
+            store.append(held, List.of("billing"));
+            for (int i = 0; i < 450; i++) { // a long delayed set: ZSCAN goes page by page
+                store.append(new Envelope(UUID.randomUUID().toString(), Message.builder("orders").key("later-1")
+                        .body("x" + i).deliverAt(due + 1 + i).build(), System.currentTimeMillis(), 0), List.of("billing"));
+            }
+            assertEquals(451, store.delayedBacklog("orders", "billing"));
+
+            AdminRunner.Result byId = find(ns, "--id", held.id(), "--json");
+            assertEquals(0, byId.exitCode(), byId.toString());
+            JsonNode f = byId.json().get("found");
+            assertEquals(1, f.size(), byId.toString());
+            assertEquals("delayed", f.get(0).get("where").asText(), byId.toString());
+            assertEquals(store.shardFor(held.message()), f.get(0).get("shard").asInt());
+            assertEquals(java.time.Instant.ofEpochMilli(due).toString(), f.get(0).path("dueAt").asText(), byId.toString());
+
+            JsonNode byKey = find(ns, "--key", "later-1", "--json").json();
+            assertEquals(451, byKey.get("found").size(), "every delayed value of the key's shard");
+
+            AdminRunner.Result human = find(ns, "--id", held.id());
+            assertEquals(0, human.exitCode(), human.toString());
+            assertTrue(human.out().contains("delayed"), human.toString());
+
+            AdminRunner.Result bounded = find(ns, "--id", UUID.randomUUID().toString(), "--max-scan", "100");
+            assertEquals(4, bounded.exitCode(), bounded.toString());
+            assertTrue(bounded.err().contains("--max-scan"), bounded.toString());
+        }
+    }
 }

@@ -420,7 +420,7 @@ public final class RedisFallbackStore implements FallbackStore {
         return backlogs.total(topic, group);
     }
 
-    /** Queued, in-flight and dead-lettered counts of every shard of (topic, group); one pipeline. */
+    /** Queued, in-flight, dead-lettered and delayed counts of every shard of (topic, group); one pipeline. */
     public List<ShardBacklog> backlogPerShard(String topic, String group) {
         requireStarted();
         Names.checkName("topic", topic);
@@ -429,11 +429,13 @@ public final class RedisFallbackStore implements FallbackStore {
     }
 
     /**
-     * Deletes every key of (topic, group) — queued, in flight, dead letters, claim sequence — on every shard,
-     * for an operator removing a group that is gone for good ({@code smartmq-admin groups remove --purge}).
-     * Never called by the engine.
+     * Deletes every key of (topic, group) — queued, in flight, dead letters, claim sequence, delayed messages — on
+     * every shard, and the group's entries in the namespace's delayed index (so no mover moves a held message into
+     * the deleted group's shards later), for an operator removing a group that is gone for good
+     * ({@code smartmq-admin groups remove --purge}). One command per slot, never a cross-slot one. Never called by
+     * the engine.
      *
-     * @return how many messages (queued + in flight + dead-lettered) were deleted
+     * @return how many messages (queued + in flight + dead-lettered + delayed) were deleted
      */
     public long deleteGroup(String topic, String group) {
         requireStarted();

@@ -204,6 +204,78 @@ class DelayedMessagesIT {
         }
     }
 
+    /**
+     * {@code smartmq-admin groups remove --purge}: deleting a group deletes its delayed messages with the rest (and
+     * counts them), removes its entries from the namespace's index, and the mover never moves them into the deleted
+     * group's shards afterwards. Another group of the same messages keeps its own.
+     */
+    @Test
+    void deleteGroupDeletesItsDelayedMessagesAndTheMoverNeverRecreatesItsQueue() {
+        String ns = "delay-purge";
+        String topic = "purged";
+        long due = System.currentTimeMillis() + 4_000; // far enough for the appends and the delete on a loaded machine
+        Set<String> keptIds = new java.util.HashSet<>();
+        Set<Integer> heldShards = new java.util.TreeSet<>();
+        try (RedisFallbackStore s = store(ns)) {
+            for (int i = 0; i < 8; i++) { // keys spread over the shards
+                Envelope e = delayed(topic, "k" + i, "d" + i, due);
+                s.append(e, List.of("a-gone", "b-kept"));
+                keptIds.add(e.id());
+                heldShards.add(s.shardFor(e.message()));
+            }
+            s.append(new Envelope(UUID.randomUUID().toString(), Message.builder(topic).key("k0").body("now").build(),
+                    System.currentTimeMillis(), 0), List.of("a-gone"));
+            assertEquals(8, s.delayedBacklog(topic, "a-gone"));
+
+            long deleted = s.deleteGroup(topic, "a-gone");
+
+            List<String> zsetsLeft = new ArrayList<>();
+            List<String> indexLeft = new ArrayList<>();
+            try (Jedis jedis = redis.server().newClient()) {
+                for (int shard = 0; shard < SHARDS; shard++) {
+                    if (jedis.exists(zset(ns, topic, "a-gone", shard))) {
+                        zsetsLeft.add(zset(ns, topic, "a-gone", shard));
+                    }
+                    if (jedis.zscore("smq:" + ns + ":#delayed", topic + "/a-gone/" + shard) != null) {
+                        indexLeft.add(topic + "/a-gone/" + shard);
+                    }
+                }
+            }
+            // Past the due time, a full mover pass: a store's start() runs one on the caller's thread.
+            await().atMost(Duration.ofSeconds(30)).until(() -> System.currentTimeMillis() > due + 50);
+            Set<String> keptGot = new java.util.HashSet<>();
+            List<String> queuesRecreated = new ArrayList<>();
+            long[] goneBacklog = new long[2];
+            try (RedisFallbackStore again = store(ns); Jedis jedis = redis.server().newClient()) {
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
+                    claimAll(again, topic, "b-kept").forEach(m -> keptGot.add(m.envelope().id()));
+                    return keptGot.size() == keptIds.size();
+                });
+                for (int shard = 0; shard < SHARDS; shard++) {
+                    String q = "smq:{" + ns + ":" + topic + ":" + shard + "}:a-gone:q";
+                    if (jedis.exists(q)) {
+                        queuesRecreated.add(q + " (" + jedis.llen(q) + " values)");
+                    }
+                }
+                goneBacklog[0] = again.backlog(topic, "a-gone");
+                goneBacklog[1] = again.delayedBacklog(topic, "a-gone");
+            }
+            assertEquals(keptIds, keptGot, "the other group keeps its delayed messages");
+            org.junit.jupiter.api.Assertions.assertAll(
+                    () -> assertEquals(9, deleted, "1 queued + 8 delayed messages deleted"),
+                    () -> assertEquals(List.of(), zsetsLeft, "delayed sets of the deleted group"),
+                    () -> assertEquals(List.of(), indexLeft, "index entries of the deleted group"),
+                    () -> assertEquals(List.of(), queuesRecreated, "queues of the deleted group after its delayed "
+                            + "messages were due (shards that held some: " + heldShards + ")"),
+                    () -> assertEquals(0, goneBacklog[0], "backlog of the deleted group after the move"),
+                    () -> assertEquals(0, goneBacklog[1], "delayed backlog of the deleted group"));
+        }
+    }
+
+    private static String zset(String ns, String topic, String group, int shard) {
+        return "smq:{" + ns + ":" + topic + ":" + shard + "}:" + group + ":z";
+    }
+
     private static Map<String, Long> commandStats(RedisServer server) {
         Map<String, Long> result = new java.util.TreeMap<>();
         Pattern line = Pattern.compile("^cmdstat_([^:]+):calls=(\\d+),");

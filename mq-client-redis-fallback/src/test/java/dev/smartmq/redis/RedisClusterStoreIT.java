@@ -1,6 +1,7 @@
 package dev.smartmq.redis;
 
 import static dev.smartmq.redis.Fixtures.envelope;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -122,6 +123,65 @@ class RedisClusterStoreIT {
         String id = java.util.UUID.randomUUID().toString();
         assertTrue(store.idempotencyGuard().firstSeen("g", id, Duration.ofMinutes(1)));
         assertTrue(!store.idempotencyGuard().firstSeen("g", id, Duration.ofMinutes(1)));
+    }
+
+    /**
+     * deleteGroup on a cluster: the group's delayed sets live in the slots of their shards (on every master), the
+     * namespace's index in another one; all are deleted without a cross-slot command, counted, and nothing is moved
+     * into the deleted group's shards once the messages are due.
+     */
+    @Test
+    void deleteGroupDeletesTheDelayedMessagesOfEveryShardOnACluster() {
+        String topic = "cl-delay-purge";
+        long due = System.currentTimeMillis() + 4_000; // far enough for the appends and the delete on a loaded machine
+        int count = 300;
+        List<CompletableFuture<Void>> held = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            held.add(store.appendAsync(delayedEnvelope(topic, "k" + i, "d" + i, due), List.of("gone", "kept")));
+        }
+        CompletableFuture.allOf(held.toArray(CompletableFuture[]::new)).join();
+        assertEquals(count, store.delayedBacklog(topic, "gone"));
+        Map<Integer, Integer> zsetsPerNode = new TreeMap<>();
+        for (RedisServer node : redis.redisCluster().nodes()) {
+            try (Jedis jedis = node.newClient()) {
+                zsetsPerNode.put(node.port(), jedis.keys("smq:{cl:" + topic + ":*}:gone:z").size());
+            }
+        }
+        assertTrue(zsetsPerNode.values().stream().filter(n -> n > 0).count() >= 2,
+                "the delayed sets spread over the masters: " + zsetsPerNode);
+
+        long deleted = store.deleteGroup(topic, "gone");
+
+        List<String> left = new ArrayList<>();
+        for (RedisServer node : redis.redisCluster().nodes()) { // the class's cluster: 3 masters, no replicas
+            try (Jedis jedis = node.newClient()) {
+                left.addAll(jedis.keys("smq:{cl:" + topic + ":*}:gone:*"));
+            }
+        }
+        store.client().zrange("smq:cl:#delayed", 0, -1).stream() // the index, through the cluster client
+                .filter(m -> m.startsWith(topic + "/gone/")).forEach(left::add);
+        await().atMost(Duration.ofSeconds(30)).until(() -> System.currentTimeMillis() > due + 50);
+        List<String> recreated = new ArrayList<>();
+        try (RedisFallbackStore again = RedisFallbackStore.builder().cluster(redis.hostAndPorts()).namespace("cl")
+                .build()) {
+            again.start(); // one full mover pass on this thread, after the due time
+            assertEquals(count, Fixtures.drain(again, topic, "kept", "c").size(), "the other group keeps its own");
+            for (RedisServer node : redis.redisCluster().nodes()) {
+                try (Jedis jedis = node.newClient()) {
+                    recreated.addAll(jedis.keys("smq:{cl:" + topic + ":*}:gone:*"));
+                }
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertAll(
+                () -> assertEquals(count, deleted, "the delayed messages are counted"),
+                () -> assertEquals(List.of(), left, "keys and index entries of the deleted group"),
+                () -> assertEquals(List.of(), recreated, "keys of the deleted group after its messages were due"));
+    }
+
+    private static Envelope delayedEnvelope(String topic, String key, String body, long deliverAt) {
+        return new Envelope(java.util.UUID.randomUUID().toString(),
+                dev.smartmq.api.Message.builder(topic).key(key).body(body).deliverAt(deliverAt).build(),
+                System.currentTimeMillis(), 0);
     }
 
     @Test

@@ -8,9 +8,12 @@ import java.nio.charset.StandardCharsets;
  * index and its {@code topic/group/shard} members) and the two Lua scripts (hold, move). The layout is
  * described on {@link DelayedMessages}; this class only names and parses, it never talks to Redis.
  *
+ * <p>Public (in this internal package) for the admin tool, which reads the delayed sets itself
+ * ({@code smartmq-admin messages find}).
+ *
  * <p>Thread rules: immutable, safe from any thread.
  */
-final class DelayedKeys {
+public final class DelayedKeys {
 
     /**
      * Holds a value. KEYS = z1, z2, ... (one zset per group of the same shard); ARGV = cap, due, value. A group whose
@@ -48,17 +51,17 @@ final class DelayedKeys {
 
     private final KeyLayout layout;
 
-    DelayedKeys(KeyLayout layout) {
+    public DelayedKeys(KeyLayout layout) {
         this.layout = layout;
     }
 
     /** The namespace's index of shards holding delayed values: {@code smq:ns:#delayed}. */
-    byte[] index() {
+    public byte[] index() {
         return bytes("smq:" + layout.namespace() + ":#delayed");
     }
 
     /** The zset of a shard's held values (same hash tag as the shard). */
-    byte[] zset(ShardKeys k) {
+    public byte[] zset(ShardKeys k) {
         return bytes("smq:{" + layout.namespace() + ":" + k.topic() + ":" + k.shard() + "}:" + k.group() + ":z");
     }
 

@@ -31,7 +31,8 @@ import redis.clients.jedis.resps.Tuple;
  * <pre>
  * smq:{ns:topic:shard}:group:z   zset   held values (the same encoded envelopes the queue holds), score = due ms
  * smq:ns:#delayed                zset   index: member "topic/group/shard", score = earliest due time in that
- *                                       shard's zset, +inf once it is empty (members stay: bounded by the layout)
+ *                                       shard's zset, +inf once it is empty (members stay: bounded by the layout;
+ *                                       deleting a group removes its members: Backlogs.deleteGroup)
  * </pre>
  *
  * The shard's zset has the shard's hash tag, so the move (ZRANGEBYSCORE due … LIMIT n, RPUSH to the queue, ZREM)
@@ -47,7 +48,8 @@ import redis.clients.jedis.resps.Tuple;
  * <p>Index races: an append writes the index (ZADD LT) before and after the shard's zset; the mover sets the index
  * score to what the move left and then re-reads the shard's first entry (ZADD LT if earlier). So an append that
  * races a mover either is seen by the re-read or lowers the index itself after it; and a crash between the writes
- * leaves the index member in place (found by {@link #repair()}, run at start and every few minutes).
+ * leaves the index member in place (found by {@link #repair()}, run at start and every few minutes). The mover's
+ * index writes are {@code XX}: an entry that a group's deletion removed while a pass had it in hand is not re-added.
  *
  * <p>State is all in Redis: a restarted producer or consumer (or any other instance) moves what is due.
  * Thread rules: {@link #append} from any thread, never blocks (runs on {@code smartmq-redis-delay-append-<n>});
@@ -258,12 +260,14 @@ public final class DelayedMessages implements AutoCloseable {
             LOG.debug("SmartMQ: {} delayed messages of {} due, moved to the shard", moved, k.name());
         }
         double score = next.isEmpty() ? Double.POSITIVE_INFINITY : Double.parseDouble(next);
-        ops.jedis().zadd(index, score, member);
+        // XX: an entry removed since it was read (the group was deleted: Backlogs.deleteGroup) stays removed. An
+        // append always writes its own entries (ZADD LT, which adds), so XX never hides a held value.
+        ops.jedis().zadd(index, score, member, ZAddParams.zAddParams().xx());
         // Re-read after the index write: an append that held a value after the move is seen here, or lowers the
         // index itself after this write (it writes the index after its hold).
         List<Tuple> head = ops.jedis().zrangeWithScores(z, 0, 0);
         if (!head.isEmpty() && head.get(0).getScore() < score) {
-            ops.jedis().zadd(index, head.get(0).getScore(), member, ZAddParams.zAddParams().lt());
+            ops.jedis().zadd(index, head.get(0).getScore(), member, ZAddParams.zAddParams().lt().xx());
         }
     }
 

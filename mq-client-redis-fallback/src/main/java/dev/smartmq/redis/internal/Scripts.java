@@ -293,6 +293,19 @@ public final class Scripts {
             return n
             """);
 
+    /**
+     * Deletes one shard of a group that is gone for good. KEYS = q, f, d, n, z (queue, in flight, dead letters, claim
+     * sequence, delayed set: one hash tag). Returns the values deleted (queued + in flight + dead-lettered + held):
+     * counted and deleted in one atomic step, so a delayed value moved meanwhile is counted once and never left.
+     */
+    public static final Script DELETE_SHARD = script("delete-shard", """
+            #!lua flags=allow-oom
+            local n = redis.call('LLEN', KEYS[1]) + redis.call('HLEN', KEYS[2]) + redis.call('LLEN', KEYS[3])
+                + redis.call('ZCARD', KEYS[5])
+            redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+            return n
+            """);
+
     private Scripts() {
     }
 
