@@ -58,6 +58,20 @@ class EmbeddedRocketMQIT {
         }
     }
 
+    /**
+     * RocketMQ 5.5.0's broker thread {@code TransactionFlushService} busy-waits until its first metrics flush (10 s
+     * by default; it only sleeps after a flush): a test broker would burn most of a core for its first 10 s after
+     * every start. The testkit stops that service, so no such thread is alive once the broker runs.
+     */
+    @Test
+    @Order(1)
+    void noBusyWaitingTransactionMetricsThreadInATestBroker() {
+        List<String> spinning = Thread.getAllStackTraces().keySet().stream()
+                .filter(Thread::isAlive).map(Thread::getName)
+                .filter(n -> n.startsWith("TransactionFlushService")).toList();
+        assertEquals(List.of(), spinning, "threads of the embedded broker");
+    }
+
     @Test
     @Order(2)
     void stoppedBrokerFailsSendsFastAndRestartKeepsPortStoreAndMessages() throws Exception {

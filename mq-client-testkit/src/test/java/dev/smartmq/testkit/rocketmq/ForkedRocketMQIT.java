@@ -7,9 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Queue;
+import java.util.stream.Stream;
 import org.apache.rocketmq.client.consumer.DefaultMQPushConsumer;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
 import org.apache.rocketmq.client.producer.SendStatus;
@@ -35,6 +42,8 @@ class ForkedRocketMQIT {
             brokerPid = mq.brokerProcess(0).pid();
             nameServerPid = mq.nameServerProcess().pid();
             assertNotEquals(ProcessHandle.current().pid(), brokerPid);
+            assertEquals(List.of(), threadsNamed(brokerPid, "TransactionFlus"),
+                    "the forked broker runs no busy-waiting TransactionFlushService (see EmbeddedRocketMQIT)");
             mq.createTopic("forked", 2);
             producer = RocketMQClients.producer(mq.nameServerAddress(), 3_000);
             for (int i = 0; i < 10; i++) {
@@ -77,5 +86,23 @@ class ForkedRocketMQIT {
         assertFalse(ProcessHandle.of(brokerPid).map(ProcessHandle::isAlive).orElse(false));
         assertFalse(mq.brokerProcess(0).isAlive(), "no broker JVM left");
         assertFalse(ProcessHandle.of(nameServerPid).map(ProcessHandle::isAlive).orElse(false), "no name server left");
+    }
+
+    /** Threads of process {@code pid} whose name (Linux {@code comm}, 15 characters) starts with {@code prefix}. */
+    private static List<String> threadsNamed(long pid, String prefix) throws IOException {
+        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            List<String> names = new ArrayList<>();
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String comm = Files.readString(t.resolve("comm")).trim();
+                    if (comm.startsWith(prefix)) {
+                        names.add(comm);
+                    }
+                } catch (NoSuchFileException gone) {
+                    // the thread ended while we listed
+                }
+            }
+            return names;
+        }
     }
 }
