@@ -72,6 +72,7 @@ public final class BrokerMain {
             throw new IllegalStateException("broker " + name + " failed to initialise (store " + store + ")");
         }
         controller.start();
+        EmbeddedRocketMQ.stopTransactionMetricsFlush(controller);
         controller.registerBrokerAll(true, false, true);
         System.out.println(READY + " name=" + name + " port=" + port + " advertised=" + advertised);
         System.out.flush();
