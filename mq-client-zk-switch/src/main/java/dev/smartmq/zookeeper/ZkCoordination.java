@@ -200,8 +200,9 @@ public final class ZkCoordination implements Coordination {
 
     /**
      * On the serial executor, after a (re)connection: makes sure the namespace's nodes exist, joins the election
-     * (once), syncs with the leader and re-reads the switch (listeners hear of a change made while we were away before they hear that
-     * ZooKeeper is reachable again), then reports reachability and completes pending registrations.
+     * (once), syncs with the leader and re-reads the switch (listeners hear of a change made while we were away
+     * before they hear that ZooKeeper is reachable again), then reports reachability and completes pending
+     * registrations.
      */
     private void synchronize() {
         CuratorFramework c = session.client();
@@ -215,7 +216,8 @@ public final class ZkCoordination implements Coordination {
             String path = session.layout().switchPath();
             // A server that has just rejoined the ensemble may answer reads before it has applied what it caught
             // up on (ZooKeeper reads are not linearizable); sync first so the read sees every committed change.
-            CuratorEvent synced = ZkCalls.call(deadline, "sync of " + path, cb -> c.sync().inBackground(cb).forPath(path));
+            CuratorEvent synced = ZkCalls.call(deadline, "sync of " + path,
+                    cb -> c.sync().inBackground(cb).forPath(path));
             KeeperException.Code syncRc = ZkCalls.code(synced);
             if (syncRc != KeeperException.Code.OK && syncRc != KeeperException.Code.NONODE) {
                 throw ZkCalls.unavailable("sync of " + path, syncRc);
