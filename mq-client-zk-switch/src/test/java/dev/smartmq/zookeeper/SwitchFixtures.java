@@ -9,6 +9,7 @@ import dev.smartmq.api.SwitchState;
 import dev.smartmq.api.SwitchStatus;
 import dev.smartmq.spi.SwitchListener;
 import dev.smartmq.spi.SwitchTransition;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +21,9 @@ import java.util.function.UnaryOperator;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.zookeeper.AsyncCallback;
+import org.apache.zookeeper.Watcher;
+import org.apache.zookeeper.ZooKeeper;
 import org.slf4j.LoggerFactory;
 
 /** Switches and listeners for the ITs; every switch made here is closed by {@link #close()}. */
@@ -146,6 +150,59 @@ final class SwitchFixtures implements AutoCloseable {
         @Override
         public void onLeadershipChanged(boolean leader) {
             events.add("leader:" + leader);
+        }
+    }
+
+    /**
+     * The real ZooKeeper client, recording (in call order) each sync, each unwatched read of a {@code /switch} node
+     * ({@code "read <path>"}) and each unwatched children list ({@code "children <path>"}): for tests of which
+     * reads are synced with the leader first (ZooKeeper reads are not linearizable). Thread-safe (a concurrent list).
+     */
+    static final class RecordingZooKeeper extends ZooKeeper {
+        private final List<String> calls;
+
+        RecordingZooKeeper(String connect, int timeout, Watcher watcher, boolean readOnly, List<String> calls)
+                throws IOException {
+            super(connect, timeout, watcher, readOnly);
+            this.calls = calls;
+        }
+
+        @Override
+        public void getData(String path, boolean watch, AsyncCallback.DataCallback cb, Object ctx) {
+            if (!watch && path.endsWith("/switch")) {
+                calls.add("read " + path);
+            }
+            super.getData(path, watch, cb, ctx);
+        }
+
+        @Override
+        public void getData(String path, Watcher watcher, AsyncCallback.DataCallback cb, Object ctx) {
+            if (watcher == null && path.endsWith("/switch")) {
+                calls.add("read " + path);
+            }
+            super.getData(path, watcher, cb, ctx);
+        }
+
+        @Override
+        public void getChildren(String path, boolean watch, AsyncCallback.Children2Callback cb, Object ctx) {
+            if (!watch) {
+                calls.add("children " + path);
+            }
+            super.getChildren(path, watch, cb, ctx);
+        }
+
+        @Override
+        public void getChildren(String path, Watcher watcher, AsyncCallback.Children2Callback cb, Object ctx) {
+            if (watcher == null) {
+                calls.add("children " + path);
+            }
+            super.getChildren(path, watcher, cb, ctx);
+        }
+
+        @Override
+        public void sync(String path, AsyncCallback.VoidCallback cb, Object ctx) {
+            calls.add("sync " + path);
+            super.sync(path, cb, ctx);
         }
     }
 }

@@ -26,9 +26,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.apache.zookeeper.AsyncCallback;
-import org.apache.zookeeper.Watcher;
-import org.apache.zookeeper.ZooKeeper;
 
 /** A 3-node ensemble: losing one node, and a client cut off from the others while the switch changes. */
 class ZkSwitchEnsembleIT {
@@ -144,7 +141,7 @@ class ZkSwitchEnsembleIT {
                 .connectString(ensemble.connectString(only)).sessionTimeoutMs(20_000).connectionTimeoutMs(3000)
                 .retryPolicy(new ExponentialBackoffRetry(100, 5, 1000))
                 .zookeeperFactory((connect, timeout, watcher, readOnly) ->
-                        new RecordingZooKeeper(connect, timeout, watcher, readOnly, calls)));
+                        new SwitchFixtures.RecordingZooKeeper(connect, timeout, watcher, readOnly, calls)));
         ZkDegradationSwitch a = fx.startShared(recorded, ns(info));
         ZkDegradationSwitch b = fx.start(ensemble.connectString(), ns(info));
         String switchPath = ZkSettings.DEFAULT_ROOT_PATH + "/" + ns(info) + "/switch";
@@ -177,40 +174,5 @@ class ZkSwitchEnsembleIT {
         assertTrue(reRead >= 0, "a re-read of the switch before reporting reachable: " + before);
         assertTrue(before.subList(0, reRead).contains("sync " + switchPath),
                 "the re-read after the reconnect is preceded by a sync of the switch path: " + before);
-    }
-
-    /** The real client; records each unwatched read and each sync of a path (the re-read's calls). */
-    private static final class RecordingZooKeeper extends ZooKeeper {
-        private final List<String> calls;
-
-        RecordingZooKeeper(String connect, int timeout, Watcher watcher, boolean readOnly, List<String> calls)
-                throws java.io.IOException {
-            super(connect, timeout, watcher, readOnly);
-            this.calls = calls;
-        }
-
-        @Override
-        public void getData(String path, boolean watch, AsyncCallback.DataCallback cb, Object ctx) {
-            if (!watch && path.endsWith("/switch")) {
-                calls.add("read " + path);
-            }
-            super.getData(path, watch, cb, ctx);
-        }
-
-        @Override
-        public void getData(String path, Watcher watcher, AsyncCallback.DataCallback cb, Object ctx) {
-            if (watcher == null && path.endsWith("/switch")) {
-                calls.add("read " + path);
-            }
-            super.getData(path, watcher, cb, ctx);
-        }
-
-        @Override
-        public void sync(String path, AsyncCallback.VoidCallback cb, Object ctx) {
-            if (path.endsWith("/switch")) {
-                calls.add("sync " + path);
-            }
-            super.sync(path, cb, ctx);
-        }
     }
 }

@@ -269,10 +269,20 @@ public final class ZkConsumerRegistry implements ConsumerRegistry {
         return Optional.ofNullable(reportedInstanceId);
     }
 
-    /** The children of {@code path} (none if it does not exist); empty when ZooKeeper cannot answer. */
+    /**
+     * The children of {@code path} (none if it does not exist); empty when ZooKeeper cannot answer. Synced with the
+     * leader first: ZooKeeper reads are not linearizable, and the server this client talks to may not yet have applied
+     * a registration another client's server has confirmed; the callers promise to include it.
+     */
     private Optional<List<String>> children(CuratorFramework c, String path, String what) {
         try {
-            CuratorEvent e = ZkCalls.call(session.deadline(), what,
+            long deadline = session.deadline();
+            KeeperException.Code synced = ZkCalls.code(ZkCalls.call(deadline, "sync before the " + what,
+                    cb -> c.sync().inBackground(cb).forPath(path)));
+            if (synced != KeeperException.Code.OK && synced != KeeperException.Code.NONODE) {
+                return Optional.empty();
+            }
+            CuratorEvent e = ZkCalls.call(deadline, what,
                     cb -> c.getChildren().inBackground(cb).forPath(path));
             KeeperException.Code rc = ZkCalls.code(e);
             if (rc == KeeperException.Code.NONODE) {
