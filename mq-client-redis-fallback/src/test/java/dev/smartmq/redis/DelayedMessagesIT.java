@@ -19,8 +19,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.Jedis;
@@ -183,11 +181,11 @@ class DelayedMessagesIT {
         }
         // Started while something is held far ahead: the mover is active (not dormant) and backs off to its maximum.
         try (RedisFallbackStore s = store("delay-idle")) {
-            Map<String, Long> before = commandStats(server);
+            Map<String, Long> before = Fixtures.commandStats(server);
             long t0 = System.nanoTime();
             await().pollDelay(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(10)).until(() -> true);
             double seconds = (System.nanoTime() - t0) / 1e9;
-            Map<String, Long> after = commandStats(server);
+            Map<String, Long> after = Fixtures.commandStats(server);
             long calls = 0;
             for (Map.Entry<String, Long> e : after.entrySet()) {
                 if (!e.getKey().equals("info")) {
@@ -274,19 +272,5 @@ class DelayedMessagesIT {
 
     private static String zset(String ns, String topic, String group, int shard) {
         return "smq:{" + ns + ":" + topic + ":" + shard + "}:" + group + ":z";
-    }
-
-    private static Map<String, Long> commandStats(RedisServer server) {
-        Map<String, Long> result = new java.util.TreeMap<>();
-        Pattern line = Pattern.compile("^cmdstat_([^:]+):calls=(\\d+),");
-        try (Jedis jedis = server.newClient()) {
-            for (String l : jedis.info("commandstats").split("\r?\n")) {
-                Matcher m = line.matcher(l);
-                if (m.find()) {
-                    result.put(m.group(1), Long.parseLong(m.group(2)));
-                }
-            }
-        }
-        return result;
     }
 }

@@ -3,9 +3,15 @@ package dev.smartmq.redis;
 import dev.smartmq.api.Message;
 import dev.smartmq.spi.ClaimedMessage;
 import dev.smartmq.spi.Envelope;
+import dev.smartmq.testkit.redis.RedisServer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import redis.clients.jedis.Jedis;
 
 /** Small helpers shared by the tests of this module. */
 final class Fixtures {
@@ -43,5 +49,20 @@ final class Fixtures {
             }
         }
         return all;
+    }
+
+    /** Calls per command since the server started ({@code INFO commandstats}), by command name. */
+    static Map<String, Long> commandStats(RedisServer server) {
+        Map<String, Long> result = new TreeMap<>();
+        Pattern line = Pattern.compile("^cmdstat_([^:]+):calls=(\\d+),");
+        try (Jedis jedis = server.newClient()) {
+            for (String l : jedis.info("commandstats").split("\r?\n")) {
+                Matcher m = line.matcher(l);
+                if (m.find()) {
+                    result.put(m.group(1), Long.parseLong(m.group(2)));
+                }
+            }
+        }
+        return result;
     }
 }

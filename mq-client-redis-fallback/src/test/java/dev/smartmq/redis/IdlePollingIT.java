@@ -7,11 +7,8 @@ import dev.smartmq.testkit.redis.RedisExtension;
 import dev.smartmq.testkit.redis.RedisServer;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import redis.clients.jedis.Jedis;
 
 /**
  * What an idle consumer costs Redis: a sweep of claims over 128 empty shards, measured with
@@ -30,15 +27,15 @@ class IdlePollingIT {
             store.start();
             store.claim("warm", "g", 0, "c", 16); // loads the script (EVALSHA, NOSCRIPT, EVAL) outside the counts
             // The first sweep runs the claim script on every shard and learns that they are empty.
-            Map<String, Long> first = commandStats(server);
+            Map<String, Long> first = Fixtures.commandStats(server);
             for (int s = 0; s < store.shardCount(); s++) {
                 assertTrue(store.claim("idle", "g", s, "c", 16).isEmpty());
             }
-            Map<String, Long> firstDelta = delta(first, commandStats(server));
+            Map<String, Long> firstDelta = delta(first, Fixtures.commandStats(server));
             assertEquals(Map.of("evalsha", (long) store.shardCount(), "lpop", (long) store.shardCount()), firstDelta,
                     "one claim script (and its LPOP) per shard on the first sweep");
             int sweeps = 5;
-            Map<String, Long> before = commandStats(server);
+            Map<String, Long> before = Fixtures.commandStats(server);
             long start = System.nanoTime();
             for (int sweep = 0; sweep < sweeps; sweep++) {
                 for (int s = 0; s < store.shardCount(); s++) {
@@ -46,7 +43,7 @@ class IdlePollingIT {
                 }
             }
             long sweepMicros = (System.nanoTime() - start) / 1000 / sweeps;
-            Map<String, Long> delta = delta(before, commandStats(server));
+            Map<String, Long> delta = delta(before, Fixtures.commandStats(server));
             long perSweep = delta.values().stream().mapToLong(Long::longValue).sum() / sweeps;
             System.out.printf("idle sweep over %d empty shards: commandstats delta over %d sweeps %s; "
                             + "%d commands per sweep; at a 10 s sweep that is %.1f commands/s; one sweep took %d us%n",
@@ -55,9 +52,9 @@ class IdlePollingIT {
                     "a shard known to be empty costs one LLEN, no script");
 
             // Reaping orphans with nothing in flight anywhere: one EXISTS over the in-flight hashes.
-            Map<String, Long> beforeReap = commandStats(server);
+            Map<String, Long> beforeReap = Fixtures.commandStats(server);
             assertEquals(0, store.recoverOrphans("idle", "g", java.util.Set.of("c")));
-            assertEquals(Map.of("exists", 1L), delta(beforeReap, commandStats(server)),
+            assertEquals(Map.of("exists", 1L), delta(beforeReap, Fixtures.commandStats(server)),
                     "an idle reap costs one EXISTS on a standalone server");
 
             // A shard that fills again is claimed on the next sweep.
@@ -82,19 +79,5 @@ class IdlePollingIT {
             }
         });
         return delta;
-    }
-
-    private static Map<String, Long> commandStats(RedisServer server) {
-        Map<String, Long> result = new TreeMap<>();
-        Pattern line = Pattern.compile("^cmdstat_([^:]+):calls=(\\d+),");
-        try (Jedis jedis = server.newClient()) {
-            for (String l : jedis.info("commandstats").split("\r?\n")) {
-                Matcher m = line.matcher(l);
-                if (m.find()) {
-                    result.put(m.group(1), Long.parseLong(m.group(2)));
-                }
-            }
-        }
-        return result;
     }
 }
