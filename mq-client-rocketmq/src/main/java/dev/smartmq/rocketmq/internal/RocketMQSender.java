@@ -70,7 +70,7 @@ public final class RocketMQSender {
         Objects.requireNonNull(timeout, "timeout");
         long deadline = System.nanoTime() + timeout.toNanos();
         org.apache.rocketmq.common.message.Message msg = prepare(envelope);
-        return doSend(envelope, msg, deadline, "send of " + envelope.id() + " to " + envelope.topic());
+        return doSend(envelope, msg, deadline, null);
     }
 
     /** {@link dev.smartmq.spi.PrimaryTransport#sendAsync}; never blocks, every failure is in the future. */
@@ -84,7 +84,6 @@ public final class RocketMQSender {
             future.completeExceptionally(e);
             return future;
         }
-        String what = "async send of " + envelope.id() + " to " + envelope.topic();
         // RocketMQ's own async mode: our executor (RocketMQ's asyncSenderExecutor) only looks up the route and
         // writes the request; the reply completes the callback on RocketMQ's callback threads. So as many sends
         // are in flight as callers start, not as many as there are executor threads.
@@ -94,43 +93,47 @@ public final class RocketMQSender {
             @Override
             public void onSuccess(SendResult result) {
                 try {
-                    TransportReceipt r = receipt(result, what);
+                    TransportReceipt r = receipt(result, envelope, ASYNC, null);
                     succeeded(selection);
                     future.complete(r);
                 } catch (TransportException e) {
-                    future.completeExceptionally(attribute(topic, selection, e, what));
+                    future.completeExceptionally(attribute(topic, selection, e, asyncWhat(envelope)));
                 }
             }
 
             @Override
             public void onException(Throwable e) {
-                future.completeExceptionally(attribute(topic, selection, e, what));
+                future.completeExceptionally(failure(envelope, msg, topic, selection, e, asyncWhat(envelope)));
             }
         };
         try {
             long timeoutMillis = Math.max(1, timeout.toMillis());
             producer.send(msg, selector, selection, callback, timeoutMillis);
         } catch (MQClientException e) {
-            if (e.getCause() instanceof RejectedExecutionException) {
+            TransportException input = inputFailure(envelope, msg);
+            if (input != null) {
+                future.completeExceptionally(input);
+            } else if (e.getCause() instanceof RejectedExecutionException) {
                 // Sends are backing up behind a slow MQ (or the transport is closing): that is the MQ's state.
-                future.completeExceptionally(TransportException.infrastructure(
-                        what + " rejected: " + settings.asyncSendQueueCapacity() + " async sends already queued", e));
+                future.completeExceptionally(TransportException.infrastructure(asyncWhat(envelope) + " rejected: "
+                        + settings.asyncSendQueueCapacity() + " async sends already queued", e));
             } else {
-                future.completeExceptionally(attribute(topic, selection, e, what));
+                future.completeExceptionally(attribute(topic, selection, e, asyncWhat(envelope)));
             }
             return future;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            future.completeExceptionally(FailureClassifier.toTransportException(what, e));
+            future.completeExceptionally(FailureClassifier.toTransportException(asyncWhat(envelope), e));
             return future;
         } catch (Exception e) {
-            future.completeExceptionally(attribute(topic, selection, e, what));
+            future.completeExceptionally(failure(envelope, msg, topic, selection, e, asyncWhat(envelope)));
             return future;
         }
         // Not orTimeout: see AsyncSendDeadlines (a lock-free sweep instead of the JDK's locked delay queue).
         deadlines.watch(future, System.nanoTime() + timeout.plus(ASYNC_GRACE).toNanos(),
-                () -> attribute(topic, selection, TransportException.infrastructure(what + " timed out after "
-                        + timeout, new TimeoutException("no answer within " + timeout.plus(ASYNC_GRACE))), what));
+                () -> attribute(topic, selection, TransportException.infrastructure(asyncWhat(envelope)
+                        + " timed out after " + timeout, new TimeoutException("no answer within "
+                        + timeout.plus(ASYNC_GRACE))), asyncWhat(envelope)));
         return future;
     }
 
@@ -147,28 +150,80 @@ public final class RocketMQSender {
         doSend(null, msg, System.nanoTime() + timeout.toNanos(), "probe of topic " + probeTopic);
     }
 
-    /** Pre-flight: every input check runs here, before any I/O, and anything it throws is INPUT. */
+    /**
+     * Pre-flight: SmartMQ's input checks run here, before any I/O, and anything they throw is INPUT. RocketMQ's own
+     * client-side rules ({@code Validators.checkMessage}) are the first thing its {@code send} runs, also before any
+     * I/O; what they throw there is recognised as INPUT by {@link #inputFailure} (they are not run twice).
+     */
     private org.apache.rocketmq.common.message.Message prepare(Envelope envelope) {
         Objects.requireNonNull(envelope, "envelope");
-        String what = "message " + envelope.id() + " to " + envelope.topic();
         try {
             MessageMapping.validate(envelope.message(), settings.maxBodySize(), settings.namespace());
-            org.apache.rocketmq.common.message.Message msg = MessageMapping.toRocketMQ(envelope);
-            // RocketMQ's own client-side rules, run here so that what they throw is known to be input.
-            org.apache.rocketmq.common.message.Message check =
-                    new org.apache.rocketmq.common.message.Message(producer.withNamespace(msg.getTopic()), msg.getBody());
-            Validators.checkMessage(check, producer);
-            return msg;
-        } catch (InvalidMessageException | MQClientException | IllegalArgumentException e) {
-            throw FailureClassifier.input(what, e);
+            return MessageMapping.toRocketMQ(envelope);
+        } catch (InvalidMessageException | IllegalArgumentException e) {
+            throw FailureClassifier.input(inputWhat(envelope), e);
         }
     }
 
+    /**
+     * Whether a failed send of {@code msg} failed on RocketMQ's client-side rules: they are a pure function of the
+     * message and the producer's settings, and RocketMQ's {@code send} runs them before any I/O (its topic already
+     * namespaced, as here), so running them again on a failure tells exactly. Returns the INPUT failure (the same
+     * one the pre-flight step used to throw) or {@code null} when the message passes them.
+     */
+    private TransportException inputFailure(Envelope envelope, org.apache.rocketmq.common.message.Message msg) {
+        org.apache.rocketmq.common.message.Message check =
+                new org.apache.rocketmq.common.message.Message(producer.withNamespace(msg.getTopic()), msg.getBody());
+        try {
+            Validators.checkMessage(check, producer);
+            return null;
+        } catch (MQClientException e) {
+            return FailureClassifier.input(inputWhat(envelope), e);
+        }
+    }
+
+    /** A failed send's failure: INPUT if the message breaks RocketMQ's client-side rules, else {@link #attribute}. */
+    private TransportException failure(Envelope envelope, org.apache.rocketmq.common.message.Message msg,
+                                       String topic, Selection selection, Throwable e, String what) {
+        if (envelope != null) {
+            TransportException input = inputFailure(envelope, msg);
+            if (input != null) {
+                return input;
+            }
+        }
+        return attribute(topic, selection, e, what);
+    }
+
+    // The descriptions of a send in failure messages: built only when a failure is.
+    private static final boolean ASYNC = true;
+
+    private static String inputWhat(Envelope envelope) {
+        return "message " + envelope.id() + " to " + envelope.topic();
+    }
+
+    private static String syncWhat(Envelope envelope) {
+        return "send of " + envelope.id() + " to " + envelope.topic();
+    }
+
+    private static String asyncWhat(Envelope envelope) {
+        return "async " + syncWhat(envelope);
+    }
+
+    private static String what(Envelope envelope, String probeWhat) {
+        return what(envelope, !ASYNC, probeWhat);
+    }
+
+    private static String what(Envelope envelope, boolean async, String probeWhat) {
+        return envelope == null ? probeWhat : async ? asyncWhat(envelope) : syncWhat(envelope);
+    }
+
+    /** A sync send of an envelope's message, or of a probe ({@code envelope} null, described by {@code probeWhat}). */
     private TransportReceipt doSend(Envelope envelope, org.apache.rocketmq.common.message.Message msg, long deadline,
-                                    String what) {
+                                    String probeWhat) {
         long remainingMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
         if (remainingMillis <= 0) {
-            throw TransportException.infrastructure(what + " timed out before it started (queued too long)", null);
+            throw TransportException.infrastructure(what(envelope, probeWhat)
+                    + " timed out before it started (queued too long)", null);
         }
         String key = envelope == null ? null : envelope.message().key();
         String topic = envelope == null ? msg.getTopic() : envelope.topic();
@@ -178,17 +233,17 @@ public final class RocketMQSender {
             if (key != null) {
                 result = producer.send(msg, selector, selection, remainingMillis);
             } else {
-                result = sendKeyless(msg, topic, selection, deadline, remainingMillis, what);
+                result = sendKeyless(msg, topic, selection, deadline, remainingMillis, envelope, probeWhat);
             }
         } catch (Exception e) {
             // MQClientException, RemotingException, MQBrokerException, InterruptedException, runtime failures.
-            throw attribute(topic, selection, e, what);
+            throw failure(envelope, msg, topic, selection, e, what(envelope, probeWhat));
         }
         TransportReceipt r;
         try {
-            r = receipt(result, what);
+            r = receipt(result, envelope, !ASYNC, probeWhat);
         } catch (TransportException e) {
-            throw attribute(topic, selection, e, what);
+            throw attribute(topic, selection, e, what(envelope, probeWhat));
         }
         succeeded(selection);
         return r;
@@ -276,7 +331,8 @@ public final class RocketMQSender {
      * engine's fallback is the retry.
      */
     private SendResult sendKeyless(org.apache.rocketmq.common.message.Message msg, String topic, Selection selection,
-                                   long deadline, long firstAttemptMillis, String what) throws Exception {
+                                   long deadline, long firstAttemptMillis, Envelope envelope, String probeWhat)
+            throws Exception {
         long budgetMillis = firstAttemptMillis;
         for (int attempt = 0; ; attempt++) {
             try {
@@ -291,20 +347,25 @@ public final class RocketMQSender {
                     // Scored now, so the next pick avoids the broker; the last attempt is scored by the caller.
                     isolation.recordFailure(topic, failed.getBrokerName(), e.toString());
                 }
-                LOG.debug("{}: attempt {} never reached a broker ({}), retrying within the budget", what,
-                        attempt + 1, e.toString());
+                if (LOG.isDebugEnabled()) {
+                    LOG.debug("{}: attempt {} never reached a broker ({}), retrying within the budget",
+                            what(envelope, probeWhat), attempt + 1, e.toString());
+                }
             }
         }
     }
 
-    /** The receipt of a send RocketMQ answered, or the classified failure if it was not stored safely. */
-    private static TransportReceipt receipt(SendResult result, String what) {
+    /**
+     * The receipt of a send RocketMQ answered, or the classified failure if it was not stored safely; the send is
+     * {@code envelope}'s ({@code async} or not) or, with {@code envelope} null, the probe {@code probeWhat}.
+     */
+    private static TransportReceipt receipt(SendResult result, Envelope envelope, boolean async, String probeWhat) {
         if (result == null || result.getSendStatus() == null) {
-            throw TransportException.infrastructure(what + " returned no result", null);
+            throw TransportException.infrastructure(what(envelope, async, probeWhat) + " returned no result", null);
         }
         if (result.getSendStatus() != SendStatus.SEND_OK) {
             throw new TransportException(FailureClassifier.classifyStatus(result.getSendStatus()),
-                    what + " was stored by the master but not safely: " + result.getSendStatus()
+                    what(envelope, async, probeWhat) + " was stored by the master but not safely: " + result.getSendStatus()
                             + " (msgId " + result.getMsgId() + "; if it is also stored elsewhere, a consumer may see"
                             + " it twice)", null);
         }
