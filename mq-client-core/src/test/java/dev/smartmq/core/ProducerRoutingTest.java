@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.smartmq.api.DeliveryException;
+import dev.smartmq.api.InvalidMessageException;
 import dev.smartmq.api.Route;
 import dev.smartmq.api.SendReceipt;
 import dev.smartmq.api.SmartProducer;
@@ -93,6 +94,30 @@ class ProducerRoutingTest {
         DeliveryException async = assertInstanceOf(DeliveryException.class, ce.getCause());
         assertEquals(7, UUID.fromString(async.messageId()).version());
         assertEquals(2, rig.count("smartmq.producer.sends.failed"));
+    }
+
+    @Test
+    void asyncFailuresReachTheCallersStagesAsCompletionExceptions() {
+        // What a caller's whenComplete/handle sees (not only join()): the failure wrapped in a CompletionException,
+        // as the relay of a dependent stage holds it.
+        rig.start(Rig.fastConfig().failureThreshold(1000).build());
+        rig.transport.rejectAsInput(m -> true);
+        Throwable input = seenByStage(rig.mq.producer().sendAsync(msg("orders")));
+        assertInstanceOf(CompletionException.class, input);
+        assertInstanceOf(InvalidMessageException.class, input.getCause());
+
+        rig.transport.rejectAsInput(m -> false);
+        rig.transport.mode(Mode.FAIL_INFRA);
+        rig.store.failAppends(true);
+        Throwable neither = seenByStage(rig.mq.producer().sendAsync(msg("orders")));
+        assertInstanceOf(CompletionException.class, neither);
+        assertInstanceOf(DeliveryException.class, neither.getCause());
+    }
+
+    private static Throwable seenByStage(CompletableFuture<SendReceipt> f) {
+        CompletableFuture<Throwable> seen = new CompletableFuture<>();
+        f.whenComplete((r, e) -> seen.complete(e));
+        return seen.orTimeout(10, TimeUnit.SECONDS).join();
     }
 
     @Test

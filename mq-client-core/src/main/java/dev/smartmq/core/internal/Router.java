@@ -25,7 +25,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -122,11 +121,7 @@ final class Router implements SmartProducer {
             if (state.sendsToFallback()) {
                 result = appendAsync(envelope, epoch, start, null);
             } else {
-                result = guardedSendAsync(envelope)
-                        .handle((receipt, error) -> error == null
-                                ? CompletableFuture.completedFuture(onMqSuccess(envelope, epoch, start, receipt))
-                                : afterAsyncMqFailure(envelope, epoch, start, unwrap(error)))
-                        .thenCompose(Function.identity());
+                result = afterGuardedSendAsync(envelope, epoch, start);
             }
         } catch (RuntimeException e) {
             result = CompletableFuture.failedFuture(e);
@@ -316,6 +311,48 @@ final class Router implements SmartProducer {
             }
             return onFallbackSuccess(envelope, epoch, start);
         });
+    }
+
+    /**
+     * The MQ attempt and what follows it: the receipt on success, else the fallback write. What
+     * {@code handle(...).thenCompose(identity())} gave, with one dependent stage instead of three futures: a failure
+     * is held as a {@link CompletionException} (as a relayed failure is), so the callers' stages see what they saw.
+     */
+    private CompletableFuture<SendReceipt> afterGuardedSendAsync(Envelope envelope, long epoch, long start) {
+        CompletableFuture<SendReceipt> result = new CompletableFuture<>();
+        guardedSendAsync(envelope).whenComplete((receipt, error) -> {
+            if (error == null) {
+                SendReceipt r;
+                try {
+                    r = onMqSuccess(envelope, epoch, start, receipt);
+                } catch (Throwable t) {
+                    result.completeExceptionally(relayed(t));
+                    return;
+                }
+                result.complete(r);
+                return;
+            }
+            CompletableFuture<SendReceipt> next;
+            try {
+                next = afterAsyncMqFailure(envelope, epoch, start, unwrap(error));
+            } catch (Throwable t) {
+                result.completeExceptionally(relayed(t));
+                return;
+            }
+            next.whenComplete((r, e) -> {
+                if (e == null) {
+                    result.complete(r);
+                } else {
+                    result.completeExceptionally(relayed(e));
+                }
+            });
+        });
+        return result;
+    }
+
+    /** A failure as a dependent stage holds it: wrapped in a {@link CompletionException} unless it is one. */
+    private static Throwable relayed(Throwable t) {
+        return t instanceof CompletionException ? t : new CompletionException(t);
     }
 
     /** The transport's future, failed by the guard if the transport leaves it unanswered for too long. */
