@@ -39,6 +39,28 @@ class MessageTest {
         assertTrue(invalid(Message.builder(topic).body("x")).getMessage().contains(topic));
     }
 
+    @Test
+    void topicAndPropertyNameCharactersAreExactlyTheDocumentedClasses() {
+        // The builder checks characters by hand; this pins it to the documented regexes for every char.
+        java.util.regex.Pattern topicRule = java.util.regex.Pattern.compile("[A-Za-z0-9_-]+");
+        java.util.regex.Pattern nameRule = java.util.regex.Pattern.compile("[A-Za-z0-9_.-]+");
+        for (char c = 0; c < Character.MAX_VALUE; c++) {
+            String s = "a" + c;
+            boolean topicOk = topicRule.matcher(s).matches();
+            boolean nameOk = nameRule.matcher(s).matches();
+            if (topicOk) {
+                assertDoesNotThrow(() -> Message.builder(s).body("x").build(), s);
+            } else {
+                invalid(Message.builder(s).body("x"));
+            }
+            if (nameOk) {
+                assertDoesNotThrow(() -> Message.builder("t").property(s, "v").body("x").build(), s);
+            } else {
+                invalid(Message.builder("t").property(s, "v").body("x"));
+            }
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"TBW102", "SCHEDULE_TOPIC_XXXX", "rmq_sys_trace", "RMQ_SYS_TRANS_HALF_TOPIC",
             "SELF_TEST_TOPIC", "OFFSET_MOVED_EVENT", "BenchmarkTest", "TRANS_CHECK_MAX_TIME_TOPIC"})
