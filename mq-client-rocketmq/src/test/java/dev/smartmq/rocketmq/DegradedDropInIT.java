@@ -276,4 +276,44 @@ class DegradedDropInIT {
             c.shutdown();
         }
     }
+
+    /**
+     * A message sent in fallback with a time a day ahead stays held in Redis (not lost, not delivered early) but does
+     * not hold the fleet in RECOVERING for a day: only held messages due within the engine's
+     * {@code delayedDrainHorizon} count for the drain decision; later ones are moved by the store's mover and swept
+     * by the consumers in NORMAL when due. Own topic and group, deleted at the end.
+     */
+    @Test
+    void aMessageDelayedByADayDoesNotHoldTheFleetInRecovering() throws Exception {
+        String topic = "delayed-far-orders";
+        String group = "delayed-far-readers";
+        mq.rocketMQ().createTopic(topic, 2);
+        SmartRocketMQPushConsumer c = new SmartRocketMQPushConsumer(smartMQ.consumer(), group);
+        java.util.Set<String> seen = ConcurrentHashMap.newKeySet();
+        c.subscribe(topic, "*");
+        c.registerMessageListener((MessageListenerConcurrently) (msgs, ctx) -> {
+            msgs.forEach(m -> seen.add(m.getMsgId()));
+            return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
+        });
+        c.start();
+        try {
+            smartMQ.operator().degrade("far-delay drill", Duration.ofMinutes(10), "DegradedDropInIT");
+            await().atMost(WAIT).until(() -> smartMQ.effectiveState() == SwitchState.DEGRADED);
+            SmartRocketMQProducer producer = new SmartRocketMQProducer(smartMQ.producer());
+            Message far = new Message(topic, "TagA", "far-1", "tomorrow".getBytes(StandardCharsets.UTF_8));
+            far.setDeliverTimeMs(System.currentTimeMillis() + Duration.ofDays(1).toMillis());
+            SmartSendResult sent = producer.send(far);
+            assertEquals(Route.FALLBACK, sent.route());
+            SmartSendResult now = producer.send(new Message(topic, "TagA", "far-2", "now".getBytes(StandardCharsets.UTF_8)));
+            await().atMost(WAIT).until(() -> seen.contains(now.getMsgId()));
+
+            smartMQ.operator().restore("drill over", "DegradedDropInIT", false);
+            await().atMost(WAIT).until(() -> smartMQ.switchStatus().state() == SwitchState.NORMAL);
+            assertEquals(1, store.delayedBacklog(topic, group), "still held, not lost");
+            assertTrue(!seen.contains(sent.getMsgId()), "not delivered a day early");
+        } finally {
+            c.shutdown();
+            store.deleteGroup(topic, group);
+        }
+    }
 }
