@@ -49,6 +49,8 @@ class DegradedDropInIT {
     private static final String TOPIC = "delayed-orders";
     private static final String GROUP = "delayed-readers";
     private static final Duration WAIT = Duration.ofSeconds(90);
+    /** Held messages due within this long hold RECOVERING (the 7 s and 10 s ones below do, a later one does not). */
+    private static final Duration DRAIN_HORIZON = Duration.ofSeconds(15);
     /** Not created by the test: the engine creates it at start (the broker auto-creates topics). */
     private static final String PROBE_TOPIC = "delayed-dropin-probe";
 
@@ -76,6 +78,7 @@ class DegradedDropInIT {
                         .sendTimeout(Duration.ofSeconds(2)).drainCheckInterval(Duration.ofMillis(300))
                         .normalSweepInterval(Duration.ofSeconds(1)).pollBackoffMin(Duration.ofMillis(10))
                         .pollBackoffMax(Duration.ofMillis(200)).consumerThreads(2)
+                        .delayedDrainHorizon(DRAIN_HORIZON)
                         .shutdownTimeout(Duration.ofSeconds(3)).build())
                 .transport(transport).fallbackStore(store).degradationSwitch(sw).build();
     }
@@ -281,7 +284,8 @@ class DegradedDropInIT {
      * A message sent in fallback with a time a day ahead stays held in Redis (not lost, not delivered early) but does
      * not hold the fleet in RECOVERING for a day: only held messages due within the engine's
      * {@code delayedDrainHorizon} count for the drain decision; later ones are moved by the store's mover and swept
-     * by the consumers in NORMAL when due. Own topic and group, deleted at the end.
+     * by the consumers in NORMAL when due — shown by a second one due 35 s after sending (beyond the class's 15 s
+     * horizon when the drill ends), delivered while NORMAL, not early. Own topic and group, deleted at the end.
      */
     @Test
     void aMessageDelayedByADayDoesNotHoldTheFleetInRecovering() throws Exception {
@@ -290,9 +294,15 @@ class DegradedDropInIT {
         mq.rocketMQ().createTopic(topic, 2);
         SmartRocketMQPushConsumer c = new SmartRocketMQPushConsumer(smartMQ.consumer(), group);
         java.util.Set<String> seen = ConcurrentHashMap.newKeySet();
+        Map<String, SwitchState> stateAtDelivery = new ConcurrentHashMap<>();
+        Map<String, Long> deliveredAt = new ConcurrentHashMap<>();
         c.subscribe(topic, "*");
         c.registerMessageListener((MessageListenerConcurrently) (msgs, ctx) -> {
-            msgs.forEach(m -> seen.add(m.getMsgId()));
+            for (MessageExt m : msgs) {
+                seen.add(m.getMsgId());
+                stateAtDelivery.putIfAbsent(m.getMsgId(), smartMQ.switchStatus().state());
+                deliveredAt.putIfAbsent(m.getMsgId(), System.currentTimeMillis());
+            }
             return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
         });
         c.start();
@@ -304,12 +314,20 @@ class DegradedDropInIT {
             far.setDeliverTimeMs(System.currentTimeMillis() + Duration.ofDays(1).toMillis());
             SmartSendResult sent = producer.send(far);
             assertEquals(Route.FALLBACK, sent.route());
+            Message later = new Message(topic, "TagA", "far-3", "in 35 s".getBytes(StandardCharsets.UTF_8));
+            long laterDue = System.currentTimeMillis() + 35_000;
+            later.setDeliverTimeMs(laterDue);
+            SmartSendResult laterSent = producer.send(later);
             SmartSendResult now = producer.send(new Message(topic, "TagA", "far-2", "now".getBytes(StandardCharsets.UTF_8)));
             await().atMost(WAIT).until(() -> seen.contains(now.getMsgId()));
 
             smartMQ.operator().restore("drill over", "DegradedDropInIT", false);
             await().atMost(WAIT).until(() -> smartMQ.switchStatus().state() == SwitchState.NORMAL);
-            assertEquals(1, store.delayedBacklog(topic, group), "still held, not lost");
+            assertTrue(!seen.contains(laterSent.getMsgId()), "the 35 s one is not delivered early");
+            await().atMost(WAIT).until(() -> seen.contains(laterSent.getMsgId()));
+            assertTrue(deliveredAt.get(laterSent.getMsgId()) >= laterDue, "not early");
+            assertEquals(SwitchState.NORMAL, stateAtDelivery.get(laterSent.getMsgId()), "delivered while NORMAL");
+            assertEquals(1, store.delayedBacklog(topic, group), "the day-ahead one still held, not lost");
             assertTrue(!seen.contains(sent.getMsgId()), "not delivered a day early");
         } finally {
             c.shutdown();
