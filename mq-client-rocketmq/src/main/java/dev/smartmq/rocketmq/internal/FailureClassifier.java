@@ -22,9 +22,9 @@ import org.apache.rocketmq.remoting.protocol.ResponseCode;
  * latency; rejecting a good message by mistake loses it for a caller who trusted the SDK.
  *
  * <p>RocketMQ's client-side validation ({@code Validators.checkMessage}) throws {@code MQClientException}s
- * with no distinguishing response code for a bad topic; the transport therefore runs that validation itself
- * as a separate step before any I/O and calls {@link #input} for what it throws, instead of parsing messages
- * here.
+ * with no distinguishing response code for a bad topic; the transport therefore tells them by running that
+ * validation itself (again, on a failed send: RocketMQ's {@code send} runs it first, before any I/O) and calls
+ * {@link #input} for what it throws, instead of parsing messages here.
  */
 public final class FailureClassifier {
 
