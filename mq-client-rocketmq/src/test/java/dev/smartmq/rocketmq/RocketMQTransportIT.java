@@ -250,13 +250,18 @@ class RocketMQTransportIT {
      * fail ("No route info": RocketMQ routes only writable queues) while the brokers serve every other topic. That is
      * this topic's state ({@code TOPIC}: falls back per message, does not degrade the fleet), not the cluster's —
      * before the fix it was {@code CLUSTER} (the topic "lost every broker that served it"), so three such sends
-     * degraded every service of the namespace. Writable again, it sends again.
+     * degraded every service of the namespace. Writable again, it sends again. (The evidence that the brokers still
+     * take writes is another topic of the same producer; a transport whose only topic goes read-only still says
+     * CLUSTER.)
      */
     @Test
     void aTopicMadeReadOnlyAfterUseFailsAsATopicNotAsTheCluster() {
         String topic = uniqueTopic("readonly");
+        String healthy = uniqueTopic("still-writable");
         mq.rocketMQ().createTopic(topic, 2);
+        mq.rocketMQ().createTopic(healthy, 2);
         transport.send(envelope(topic, "before"), BUDGET);
+        transport.send(envelope(healthy, "before"), BUDGET);
         mq.rocketMQ().setTopicWritable(topic, false);
         try {
             TransportException failure = await().atMost(Duration.ofSeconds(60)).until(() -> {
@@ -269,8 +274,6 @@ class RocketMQTransportIT {
             }, java.util.Objects::nonNull);
             assertTrue(failure.isInfrastructure(), failure::toString);
             assertEquals(FailureScope.TOPIC, failure.scope(), failure::toString);
-            String healthy = uniqueTopic("still-writable");
-            mq.rocketMQ().createTopic(healthy, 2);
             assertNotNull(transport.send(envelope(healthy, "other topics are fine"), BUDGET));
         } finally {
             mq.rocketMQ().setTopicWritable(topic, true);
