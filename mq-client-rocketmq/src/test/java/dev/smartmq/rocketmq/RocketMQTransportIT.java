@@ -18,6 +18,7 @@ import dev.smartmq.api.Route;
 import dev.smartmq.api.Subscription;
 import dev.smartmq.spi.Envelope;
 import dev.smartmq.spi.FailureKind;
+import dev.smartmq.spi.FailureScope;
 import dev.smartmq.spi.TransportException;
 import dev.smartmq.spi.TransportReceipt;
 import dev.smartmq.spi.TransportSubscription;
@@ -242,6 +243,43 @@ class RocketMQTransportIT {
             assertTrue(!sub.isPaused());
             await().atMost(Duration.ofSeconds(60)).until(() -> inbox.size() == 12);
         }
+    }
+
+    /**
+     * A topic an operator made read-only ({@code updateTopicPerm -p 4}) after this transport had sent to it: its sends
+     * fail ("No route info": RocketMQ routes only writable queues) while the brokers serve every other topic. That is
+     * this topic's state ({@code TOPIC}: falls back per message, does not degrade the fleet), not the cluster's —
+     * before the fix it was {@code CLUSTER} (the topic "lost every broker that served it"), so three such sends
+     * degraded every service of the namespace. Writable again, it sends again. (The evidence that the brokers still
+     * take writes is another topic of the same producer; a transport whose only topic goes read-only still says
+     * CLUSTER.)
+     */
+    @Test
+    void aTopicMadeReadOnlyAfterUseFailsAsATopicNotAsTheCluster() {
+        String topic = uniqueTopic("readonly");
+        String healthy = uniqueTopic("still-writable");
+        mq.rocketMQ().createTopic(topic, 2);
+        mq.rocketMQ().createTopic(healthy, 2);
+        transport.send(envelope(topic, "before"), BUDGET);
+        transport.send(envelope(healthy, "before"), BUDGET);
+        mq.rocketMQ().setTopicWritable(topic, false);
+        try {
+            TransportException failure = await().atMost(Duration.ofSeconds(60)).until(() -> {
+                try {
+                    transport.send(envelope(topic, "while read-only"), BUDGET);
+                    return null;
+                } catch (TransportException e) {
+                    return e;
+                }
+            }, java.util.Objects::nonNull);
+            assertTrue(failure.isInfrastructure(), failure::toString);
+            assertEquals(FailureScope.TOPIC, failure.scope(), failure::toString);
+            assertNotNull(transport.send(envelope(healthy, "other topics are fine"), BUDGET));
+        } finally {
+            mq.rocketMQ().setTopicWritable(topic, true);
+        }
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                .until(() -> transport.send(envelope(topic, "writable again"), BUDGET) != null);
     }
 
     @Test

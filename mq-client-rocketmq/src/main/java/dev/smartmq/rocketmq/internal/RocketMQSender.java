@@ -8,8 +8,10 @@ import dev.smartmq.spi.TransportException;
 import dev.smartmq.spi.TransportReceipt;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
@@ -18,13 +20,16 @@ import java.util.concurrent.TimeoutException;
 import org.apache.rocketmq.client.Validators;
 import org.apache.rocketmq.client.exception.MQBrokerException;
 import org.apache.rocketmq.client.exception.MQClientException;
+import org.apache.rocketmq.client.impl.producer.TopicPublishInfo;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
 import org.apache.rocketmq.client.producer.SendCallback;
 import org.apache.rocketmq.client.producer.SendResult;
 import org.apache.rocketmq.client.producer.SendStatus;
+import org.apache.rocketmq.common.constant.PermName;
 import org.apache.rocketmq.common.message.MessageQueue;
 import org.apache.rocketmq.remoting.exception.RemotingException;
 import org.apache.rocketmq.remoting.protocol.body.ClusterInfo;
+import org.apache.rocketmq.remoting.protocol.route.TopicRouteData;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -292,20 +297,69 @@ public final class RocketMQSender {
     }
 
     /**
-     * What "no route" for {@code topic} proves (at most one name server question a second per topic): a topic this
-     * transport has sent to before lost every broker that served it ({@code CLUSTER}); otherwise, if the name server
-     * cannot be reached or lists no broker at all, the cluster is gone ({@code CLUSTER}); if it lists live brokers,
-     * this one topic has no route: it was never created ({@code TOPIC}).
+     * What "no route" for {@code topic} proves (at most one name server question a second per topic): for a topic this
+     * transport has sent to before, see {@link #routedTopicScope}; otherwise, if the name server cannot be reached or
+     * lists no broker at all, the cluster is gone ({@code CLUSTER}); if it lists live brokers, this one topic has no
+     * route: it was never created ({@code TOPIC}).
      */
     private FailureScope noRouteScope(String topic) {
-        if (isolation.wasRouted(topic)) {
-            return FailureScope.CLUSTER;
-        }
         long now = System.nanoTime();
         NoRouteVerdict v = noRouteVerdicts.get(topic);
         if (v != null && now - v.atNanos() < NO_ROUTE_VERDICT_NANOS) {
             return v.scope();
         }
+        FailureScope scope = isolation.wasRouted(topic) ? routedTopicScope(topic) : neverRoutedTopicScope();
+        if (noRouteVerdicts.size() > 1_000) {
+            noRouteVerdicts.clear();
+        }
+        noRouteVerdicts.put(topic, new NoRouteVerdict(scope, now));
+        return scope;
+    }
+
+    /**
+     * "No route" for a topic this transport has sent to before: its brokers are gone ({@code CLUSTER}), unless the
+     * name server still routes the topic to live brokers with none of its queues writable while one of those brokers
+     * takes writes for another topic this producer uses (RocketMQ routes only writable queues; the producer's routes
+     * of other topics show them): then an operator made this topic read-only ({@code updateTopicPerm}), which is the
+     * topic's state ({@code TOPIC}). A broker made read-only as a whole shows no writable queue for any topic once the
+     * producer's routes are refreshed: {@code CLUSTER} when it is the only one.
+     */
+    private FailureScope routedTopicScope(String topic) {
+        String wrapped = producer.withNamespace(topic);
+        TopicRouteData route;
+        try {
+            route = producer.getDefaultMQProducerImpl().getMqClientFactory().getMQClientAPIImpl()
+                    .getTopicRouteInfoFromNameServer(wrapped, settings.nameServerTimeout().toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return FailureScope.CLUSTER;
+        } catch (MQClientException | RemotingException | RuntimeException e) {
+            return FailureScope.CLUSTER;
+        }
+        if (route == null || route.getQueueDatas() == null || route.getQueueDatas().isEmpty()
+                || route.getQueueDatas().stream().anyMatch(q -> PermName.isWriteable(q.getPerm()))) {
+            return FailureScope.CLUSTER;
+        }
+        Set<String> liveBrokers = new HashSet<>();
+        if (route.getBrokerDatas() != null) {
+            route.getBrokerDatas().stream().filter(b -> b.getBrokerAddrs() != null && !b.getBrokerAddrs().isEmpty())
+                    .forEach(b -> liveBrokers.add(b.getBrokerName()));
+        }
+        for (Map.Entry<String, TopicPublishInfo> e : producer.getDefaultMQProducerImpl().getTopicPublishInfoTable()
+                .entrySet()) {
+            if (!e.getKey().equals(wrapped) && e.getValue() != null && e.getValue().ok()
+                    && e.getValue().getMessageQueueList().stream().anyMatch(q -> liveBrokers.contains(q.getBrokerName()))) {
+                return FailureScope.TOPIC;
+            }
+        }
+        return FailureScope.CLUSTER;
+    }
+
+    /**
+     * "No route" for a topic never sent to: {@code TOPIC} (never created) if the name server lists live brokers,
+     * {@code CLUSTER} if it lists none or cannot be reached.
+     */
+    private FailureScope neverRoutedTopicScope() {
         FailureScope scope;
         try {
             ClusterInfo cluster = producer.getDefaultMQProducerImpl().getMqClientFactory().getMQClientAPIImpl()
@@ -322,10 +376,6 @@ public final class RocketMQSender {
         } catch (MQBrokerException | RuntimeException e) {
             scope = FailureScope.UNATTRIBUTED; // cannot tell (e.g. the name server refused the question): counts
         }
-        if (noRouteVerdicts.size() > 1_000) {
-            noRouteVerdicts.clear();
-        }
-        noRouteVerdicts.put(topic, new NoRouteVerdict(scope, now));
         return scope;
     }
 

@@ -311,6 +311,39 @@ public final class EmbeddedRocketMQ implements AutoCloseable {
         });
     }
 
+    /**
+     * Makes {@code topic} writable again or read-only on every running broker (as {@code mqadmin updateTopicPerm -p 6}
+     * or {@code -p 4} does), and returns once the name server's route shows the permission on every running broker.
+     *
+     * @throws IllegalStateException if no broker or no name server is running, or the topic is unknown to a broker
+     */
+    public synchronized void setTopicWritable(String topic, boolean writable) {
+        checkStarted();
+        if (nameServer == null) {
+            throw new IllegalStateException("cannot change topic " + topic + ": the name server is stopped");
+        }
+        List<BrokerNode> running = brokers.stream().filter(n -> n.controller != null).toList();
+        if (running.isEmpty()) {
+            throw new IllegalStateException("cannot change topic " + topic + ": no broker is running");
+        }
+        int perm = writable ? PermName.PERM_READ | PermName.PERM_WRITE : PermName.PERM_READ;
+        for (BrokerNode node : running) {
+            TopicConfig config = node.controller.getTopicConfigManager().selectTopicConfig(topic);
+            if (config == null) {
+                throw new IllegalStateException("broker " + node.name + " has no topic " + topic);
+            }
+            TopicConfig changed = new TopicConfig(config);
+            changed.setPerm(perm);
+            node.controller.getTopicConfigManager().updateTopicConfig(changed);
+            node.controller.registerBrokerAll(true, false, true);
+        }
+        awaitCondition("permission " + perm + " of topic " + topic, () -> {
+            TopicRouteData route = nameServer.getRouteInfoManager().pickupTopicRouteData(topic);
+            return route != null && running.stream().allMatch(node -> route.getQueueDatas().stream()
+                    .anyMatch(q -> q.getBrokerName().equals(node.name) && q.getPerm() == perm));
+        });
+    }
+
     /** Queue names of {@code topic} as the name server routes it now: {@code brokerName -> queue count}. */
     public synchronized Map<String, Integer> topicRoute(String topic) {
         checkStarted();
