@@ -98,6 +98,9 @@ public final class SmartMQConfig {
     /** Default of {@link #abandonedGroupTimeout()}. */
     public static final Duration DEFAULT_ABANDONED_GROUP_TIMEOUT = Duration.ofMinutes(10);
 
+    /** Default of {@link #delayedDrainHorizon()}. */
+    public static final Duration DEFAULT_DELAYED_DRAIN_HORIZON = Duration.ofMinutes(5);
+
     /** Default of {@link #brownoutWindowSize()}: the last 100 MQ sends (0 turns the brownout rule off). */
     public static final int DEFAULT_BROWNOUT_WINDOW_SIZE = 100;
 
@@ -136,6 +139,7 @@ public final class SmartMQConfig {
     private final Duration drainCheckInterval;
     private final Duration shutdownTimeout;
     private final Duration abandonedGroupTimeout;
+    private final Duration delayedDrainHorizon;
     private final int brownoutWindowSize;
     private final int brownoutMinimumCalls;
     private final int brownoutFailureRateThreshold;
@@ -166,6 +170,7 @@ public final class SmartMQConfig {
         this.drainCheckInterval = b.drainCheckInterval;
         this.shutdownTimeout = b.shutdownTimeout;
         this.abandonedGroupTimeout = b.abandonedGroupTimeout;
+        this.delayedDrainHorizon = b.delayedDrainHorizon;
         this.brownoutWindowSize = b.brownoutWindowSize;
         this.brownoutMinimumCalls = b.brownoutMinimumCalls;
         this.brownoutFailureRateThreshold = b.brownoutFailureRateThreshold;
@@ -313,6 +318,17 @@ public final class SmartMQConfig {
     }
 
     /**
+     * Which delayed messages held in the fallback store ({@link Message#deliverAtMillis()}) hold the switch in
+     * RECOVERING: those due within this long from the leader's drain check. Later ones stay held (kept, never early)
+     * and are delivered when due in any state, NORMAL included (the store moves them to their shard; consumers sweep
+     * the shards in NORMAL too), so a message delayed by a day does not keep the fleet in RECOVERING for a day.
+     * {@link Duration#ZERO}: only messages already due count. Default {@link #DEFAULT_DELAYED_DRAIN_HORIZON}.
+     */
+    public Duration delayedDrainHorizon() {
+        return delayedDrainHorizon;
+    }
+
+    /**
      * Brownout rule: how many of the latest MQ sends the failure-rate / slow-call-rate window holds; 0 turns the
      * rule off (only {@link #failureThreshold()} consecutive failures degrade). Only sends that count against the
      * cluster enter the window (successes, and failures not attributed to one broker or one topic). Default
@@ -386,6 +402,7 @@ public final class SmartMQConfig {
                 + ", drainCheckInterval=" + drainCheckInterval
                 + ", shutdownTimeout=" + shutdownTimeout
                 + ", abandonedGroupTimeout=" + abandonedGroupTimeout
+                + ", delayedDrainHorizon=" + delayedDrainHorizon
                 + ", brownoutWindowSize=" + brownoutWindowSize
                 + ", brownoutMinimumCalls=" + brownoutMinimumCalls
                 + ", brownoutFailureRateThreshold=" + brownoutFailureRateThreshold
@@ -419,6 +436,7 @@ public final class SmartMQConfig {
         private Duration drainCheckInterval = DEFAULT_DRAIN_CHECK_INTERVAL;
         private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
         private Duration abandonedGroupTimeout = DEFAULT_ABANDONED_GROUP_TIMEOUT;
+        private Duration delayedDrainHorizon = DEFAULT_DELAYED_DRAIN_HORIZON;
         private int brownoutWindowSize = DEFAULT_BROWNOUT_WINDOW_SIZE;
         private int brownoutMinimumCalls = DEFAULT_BROWNOUT_MINIMUM_CALLS;
         private int brownoutFailureRateThreshold = DEFAULT_BROWNOUT_FAILURE_RATE_THRESHOLD;
@@ -452,6 +470,7 @@ public final class SmartMQConfig {
             this.drainCheckInterval = base.drainCheckInterval;
             this.shutdownTimeout = base.shutdownTimeout;
             this.abandonedGroupTimeout = base.abandonedGroupTimeout;
+            this.delayedDrainHorizon = base.delayedDrainHorizon;
             this.brownoutWindowSize = base.brownoutWindowSize;
             this.brownoutMinimumCalls = base.brownoutMinimumCalls;
             this.brownoutFailureRateThreshold = base.brownoutFailureRateThreshold;
@@ -615,6 +634,16 @@ public final class SmartMQConfig {
         public Builder abandonedGroupTimeout(Duration v) {
             ConfigurationException.check(positive(v), "abandonedGroupTimeout", v, "must be positive");
             this.abandonedGroupTimeout = v;
+            return this;
+        }
+
+        /**
+         * Which held delayed messages hold the switch in RECOVERING: those due within this long. See
+         * {@link SmartMQConfig#delayedDrainHorizon()}.
+         */
+        public Builder delayedDrainHorizon(Duration v) {
+            ConfigurationException.check(nonNegative(v), "delayedDrainHorizon", v, "must not be negative");
+            this.delayedDrainHorizon = v;
             return this;
         }
 

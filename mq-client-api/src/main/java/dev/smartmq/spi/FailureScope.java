@@ -28,5 +28,13 @@ public enum FailureScope {
      * This topic has no route (it does not exist, or has no writable queue) while the name server answers: a
      * misconfigured topic, not an outage. Does not count; the engine warns once per topic per minute.
      */
-    TOPIC
+    TOPIC,
+    /**
+     * A healthy broker refused this kind of message only, for a reason of its own configuration or load that other
+     * messages do not share: a timer message ({@code deliverAt}) while the broker's timer wheel is off
+     * ({@code timerWheelEnable=false}) or its timer is under flow control. Not an outage: the message goes to the
+     * fallback store (which holds a delayed message until its time); does not count, the broker is not isolated, and
+     * the engine warns once per topic per minute.
+     */
+    MESSAGE_KIND
 }

@@ -144,6 +144,14 @@ public interface FallbackStore extends AutoCloseable {
     }
 
     /**
+     * The {@link #delayedBacklog} messages due before {@code epochMillis}: the ones the leader's drain decision waits
+     * for ({@code SmartMQConfig.delayedDrainHorizon}). The default (a store that cannot tell) counts them all.
+     */
+    default long delayedBacklogDueBefore(String topic, String group, long epochMillis) {
+        return delayedBacklog(topic, group);
+    }
+
+    /**
      * Returns the in-flight messages of consumers of (topic, group) that are not in {@code liveConsumerIds}
      * to the heads of their shards. A shard whose lease (see {@link #acquireShardLeases}) is held by an instance
      * that is not in {@code liveConsumerIds} is skipped: that instance still works on it (it reaches the store,

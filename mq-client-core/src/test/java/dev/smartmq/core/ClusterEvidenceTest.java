@@ -177,6 +177,22 @@ class ClusterEvidenceTest {
     }
 
     @Test
+    void aKindOfMessageAHealthyBrokerRefuses_fallsBackPerMessage_withoutDegrading() {
+        start(Rig.fastConfig().failureThreshold(3).build());
+        transport.failures(e -> e.message().key() != null && e.message().key().startsWith("timed")
+                ? TransportException.infrastructure(FailureScope.MESSAGE_KIND, "broker-a",
+                "accurate timer message is not enabled, timerWheelEnable is false", null) : null);
+        for (int i = 0; i < 100; i++) {
+            assertEquals(Route.FALLBACK, rig.mq.producer().send(msg("orders", "timed-" + i, "x")).route());
+        }
+        assertEquals(Route.MQ, rig.mq.producer().send(msg("orders", "plain", "x")).route());
+        assertEquals(SwitchState.NORMAL, rig.mq.effectiveState());
+        assertEquals(0, rig.sw.transitionRequests());
+        assertEquals(100, rig.count("smartmq.producer.sends.kind-refused"));
+        assertEquals(0, rig.count("smartmq.producer.failovers"), "not evidence against the cluster");
+    }
+
+    @Test
     void clusterScopedFailures_countAsToday() {
         start(Rig.fastConfig().failureThreshold(3).build());
         transport.failures(e -> TransportException.infrastructure(FailureScope.CLUSTER, "broker-a", "last broker down",

@@ -411,6 +411,15 @@ public final class RedisFallbackStore implements FallbackStore {
         return delayed.backlog(topic, group);
     }
 
+    /** {@link #delayedBacklog} due before {@code epochMillis}: one pipeline of ZCOUNT per shard. */
+    @Override
+    public long delayedBacklogDueBefore(String topic, String group, long epochMillis) {
+        requireStarted();
+        Names.checkName("topic", topic);
+        Names.checkGroup(group);
+        return delayed.backlogDueBefore(topic, group, epochMillis);
+    }
+
     /** Queued + in flight over every shard: one pipeline of LLEN + HLEN per shard (dead letters are not read). */
     @Override
     public long backlog(String topic, String group) {

@@ -62,6 +62,25 @@ class DelayedMessagesIT {
     }
 
     @Test
+    void theHeldMessagesDueBeforeATimeAreCountedOverEveryShard() {
+        try (RedisFallbackStore s = store("delay-due-before")) {
+            String topic = "orders";
+            long now = System.currentTimeMillis();
+            long[] dues = {now + 60_000, now + 600_000, now + 86_400_000L, now + 86_400_000L * 30};
+            for (int i = 0; i < dues.length; i++) {
+                s.append(delayed(topic, "k" + i, "v" + i, dues[i]), List.of("g1"));
+            }
+            assertEquals(4, s.delayedBacklog(topic, "g1"));
+            assertEquals(0, s.delayedBacklogDueBefore(topic, "g1", now));
+            assertEquals(1, s.delayedBacklogDueBefore(topic, "g1", now + 300_000));
+            assertEquals(1, s.delayedBacklogDueBefore(topic, "g1", dues[1]), "due exactly then: not before it");
+            assertEquals(3, s.delayedBacklogDueBefore(topic, "g1", now + 86_400_000L * 2));
+            assertEquals(4, s.delayedBacklogDueBefore(topic, "g1", Long.MAX_VALUE));
+            assertEquals(0, s.delayedBacklogDueBefore(topic, "g2", Long.MAX_VALUE));
+        }
+    }
+
+    @Test
     void aDelayedMessageIsHeldUntilItsTimeThenDeliveredToEveryGroup() {
         try (RedisFallbackStore s = store("delay-basic")) {
             String topic = "orders";

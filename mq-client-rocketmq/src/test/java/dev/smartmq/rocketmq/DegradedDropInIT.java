@@ -49,6 +49,8 @@ class DegradedDropInIT {
     private static final String TOPIC = "delayed-orders";
     private static final String GROUP = "delayed-readers";
     private static final Duration WAIT = Duration.ofSeconds(90);
+    /** Held messages due within this long hold RECOVERING (the 7 s and 10 s ones below do, a later one does not). */
+    private static final Duration DRAIN_HORIZON = Duration.ofSeconds(15);
     /** Not created by the test: the engine creates it at start (the broker auto-creates topics). */
     private static final String PROBE_TOPIC = "delayed-dropin-probe";
 
@@ -76,6 +78,7 @@ class DegradedDropInIT {
                         .sendTimeout(Duration.ofSeconds(2)).drainCheckInterval(Duration.ofMillis(300))
                         .normalSweepInterval(Duration.ofSeconds(1)).pollBackoffMin(Duration.ofMillis(10))
                         .pollBackoffMax(Duration.ofMillis(200)).consumerThreads(2)
+                        .delayedDrainHorizon(DRAIN_HORIZON)
                         .shutdownTimeout(Duration.ofSeconds(3)).build())
                 .transport(transport).fallbackStore(store).degradationSwitch(sw).build();
     }
@@ -209,6 +212,126 @@ class DegradedDropInIT {
         } finally {
             smartMQ.operator().restore("drill over", "DegradedDropInIT", false);
             c.shutdown();
+        }
+    }
+
+    /** The MQ path of a delay level, against the broker (RocketMQ's schedule service): delivered once, never early. */
+    @Test
+    void onTheMqADelayLevelMessageIsDeliveredOnceAndNeverEarly() throws Exception {
+        await().atMost(WAIT).until(() -> smartMQ.effectiveState() == SwitchState.NORMAL);
+        SmartRocketMQPushConsumer c = consumer();
+        try {
+            SmartRocketMQProducer producer = new SmartRocketMQProducer(smartMQ.producer());
+            Message level = new Message(TOPIC, "TagA", "mq-level-2", "level".getBytes(StandardCharsets.UTF_8));
+            level.setDelayTimeLevel(2); // 5 s (RocketMQ's default levels)
+            long due = System.currentTimeMillis() + 5_000;
+            SmartSendResult sent = producer.send(level);
+            assertEquals(Route.MQ, sent.route());
+            await().atMost(WAIT).pollInterval(Duration.ofMillis(20)).until(() -> {
+                Long at = received.get(sent.getMsgId());
+                assertTrue(at == null || at >= due - 50, () -> "level-2 message delivered " + (due - at) + " ms early");
+                return at != null;
+            });
+            System.out.printf("delay level 2 on the MQ: delivered %+d ms after its time%n",
+                    received.get(sent.getMsgId()) - due);
+            assertEquals(java.util.List.of("level"), bodiesByKey.get("mq-level-2"));
+        } finally {
+            c.shutdown();
+        }
+    }
+
+    /**
+     * A broker without the timer wheel ({@code timerWheelEnable=false}, as the test broker runs) refuses timer messages
+     * with {@code SYSTEM_ERROR} ("accurate timer message is not enabled"): a refusal of one kind of message by a healthy
+     * broker, not an outage. Sent while NORMAL, more of them than the failure threshold: each is stored in the fallback
+     * store and delivered, none before its time, and the namespace stays NORMAL (before the fix the refusals counted
+     * as cluster failures: three timed sends degraded the whole fleet).
+     */
+    @Test
+    void timedMessagesABrokerWithoutTheTimerWheelRefusesDoNotDegradeTheFleet() throws Exception {
+        await().atMost(WAIT).until(() -> smartMQ.switchStatus().state() == SwitchState.NORMAL
+                && smartMQ.effectiveState() == SwitchState.NORMAL);
+        SmartRocketMQPushConsumer c = consumer();
+        try {
+            SmartRocketMQProducer producer = new SmartRocketMQProducer(smartMQ.producer());
+            var before = smartMQ.switchStatus();
+            Map<String, Long> due = new java.util.HashMap<>();
+            for (int i = 0; i < 5; i++) {
+                Message timed = new Message(TOPIC, "TagA", "mq-timed", ("timed " + i).getBytes(StandardCharsets.UTF_8));
+                long at = System.currentTimeMillis() + 2_000;
+                timed.setDeliverTimeMs(at);
+                SmartSendResult r = producer.send(timed);
+                due.put(r.getMsgId(), at);
+            }
+            await().atMost(WAIT).pollInterval(Duration.ofMillis(20)).until(() -> {
+                for (Map.Entry<String, Long> e : due.entrySet()) {
+                    Long at = received.get(e.getKey());
+                    assertTrue(at == null || at >= e.getValue(),
+                            () -> "timed message delivered " + (e.getValue() - at) + " ms early");
+                }
+                return received.keySet().containsAll(due.keySet());
+            });
+            assertEquals(before, smartMQ.switchStatus(),
+                    "timed messages a healthy broker refuses must not change the switch (no degrade, no recovery)");
+            assertEquals(SwitchState.NORMAL, smartMQ.effectiveState());
+            assertEquals(5, bodiesByKey.get("mq-timed").size());
+        } finally {
+            c.shutdown();
+        }
+    }
+
+    /**
+     * A message sent in fallback with a time a day ahead stays held in Redis (not lost, not delivered early) but does
+     * not hold the fleet in RECOVERING for a day: only held messages due within the engine's
+     * {@code delayedDrainHorizon} count for the drain decision; later ones are moved by the store's mover and swept
+     * by the consumers in NORMAL when due — shown by a second one due 35 s after sending (beyond the class's 15 s
+     * horizon when the drill ends), delivered while NORMAL, not early. Own topic and group, deleted at the end.
+     */
+    @Test
+    void aMessageDelayedByADayDoesNotHoldTheFleetInRecovering() throws Exception {
+        String topic = "delayed-far-orders";
+        String group = "delayed-far-readers";
+        mq.rocketMQ().createTopic(topic, 2);
+        SmartRocketMQPushConsumer c = new SmartRocketMQPushConsumer(smartMQ.consumer(), group);
+        java.util.Set<String> seen = ConcurrentHashMap.newKeySet();
+        Map<String, SwitchState> stateAtDelivery = new ConcurrentHashMap<>();
+        Map<String, Long> deliveredAt = new ConcurrentHashMap<>();
+        c.subscribe(topic, "*");
+        c.registerMessageListener((MessageListenerConcurrently) (msgs, ctx) -> {
+            for (MessageExt m : msgs) {
+                seen.add(m.getMsgId());
+                stateAtDelivery.putIfAbsent(m.getMsgId(), smartMQ.switchStatus().state());
+                deliveredAt.putIfAbsent(m.getMsgId(), System.currentTimeMillis());
+            }
+            return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
+        });
+        c.start();
+        try {
+            smartMQ.operator().degrade("far-delay drill", Duration.ofMinutes(10), "DegradedDropInIT");
+            await().atMost(WAIT).until(() -> smartMQ.effectiveState() == SwitchState.DEGRADED);
+            SmartRocketMQProducer producer = new SmartRocketMQProducer(smartMQ.producer());
+            Message far = new Message(topic, "TagA", "far-1", "tomorrow".getBytes(StandardCharsets.UTF_8));
+            far.setDeliverTimeMs(System.currentTimeMillis() + Duration.ofDays(1).toMillis());
+            SmartSendResult sent = producer.send(far);
+            assertEquals(Route.FALLBACK, sent.route());
+            Message later = new Message(topic, "TagA", "far-3", "in 35 s".getBytes(StandardCharsets.UTF_8));
+            long laterDue = System.currentTimeMillis() + 35_000;
+            later.setDeliverTimeMs(laterDue);
+            SmartSendResult laterSent = producer.send(later);
+            SmartSendResult now = producer.send(new Message(topic, "TagA", "far-2", "now".getBytes(StandardCharsets.UTF_8)));
+            await().atMost(WAIT).until(() -> seen.contains(now.getMsgId()));
+
+            smartMQ.operator().restore("drill over", "DegradedDropInIT", false);
+            await().atMost(WAIT).until(() -> smartMQ.switchStatus().state() == SwitchState.NORMAL);
+            assertTrue(!seen.contains(laterSent.getMsgId()), "the 35 s one is not delivered early");
+            await().atMost(WAIT).until(() -> seen.contains(laterSent.getMsgId()));
+            assertTrue(deliveredAt.get(laterSent.getMsgId()) >= laterDue, "not early");
+            assertEquals(SwitchState.NORMAL, stateAtDelivery.get(laterSent.getMsgId()), "delivered while NORMAL");
+            assertEquals(1, store.delayedBacklog(topic, group), "the day-ahead one still held, not lost");
+            assertTrue(!seen.contains(sent.getMsgId()), "not delivered a day early");
+        } finally {
+            c.shutdown();
+            store.deleteGroup(topic, group);
         }
     }
 }

@@ -77,11 +77,13 @@ final class DrainDecision {
         }
         long total = 0;
         boolean unknown = false;
+        long heldDueBefore = heldDueBefore(clock.millis(), config.delayedDrainHorizon());
         Map<String, Set<String>> registered = sw.registeredGroups();
         for (Map.Entry<String, Set<String>> e : registered.entrySet()) {
             for (String group : e.getValue()) {
                 try {
-                    long backlog = store.backlog(e.getKey(), group) + store.delayedBacklog(e.getKey(), group);
+                    long backlog = store.backlog(e.getKey(), group)
+                            + store.delayedBacklogDueBefore(e.getKey(), group, heldDueBefore);
                     metrics.backlog(e.getKey(), group, backlog);
                     if (backlog > 0 && !abandonment.groupAbandoned(e.getKey(), group, backlog, now)) {
                         total += backlog;
@@ -118,6 +120,15 @@ final class DrainDecision {
                 log.warn("SmartMQ: handing the unclaimed messages of topic {} to its groups failed: {}", topic,
                         e.toString());
             }
+        }
+    }
+
+    /** The due time before which held delayed messages count (saturated: a horizon of centuries counts them all). */
+    static long heldDueBefore(long nowMillis, java.time.Duration horizon) {
+        try {
+            return Math.addExact(nowMillis, horizon.toMillis());
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
         }
     }
 }

@@ -35,6 +35,7 @@ final class EngineMetrics implements AutoCloseable {
     final Meter failovers;
     final Meter sendsIsolated;
     final Meter sendsNoRoute;
+    final Meter sendsKindRefused;
     final Meter brokerFailures;
     final Counter brownoutTrips;
     final Counter brokerIsolations;
@@ -80,6 +81,7 @@ final class EngineMetrics implements AutoCloseable {
             failovers = add("producer.failovers", new Meter());
             sendsIsolated = add("producer.sends.isolated", new Meter());
             sendsNoRoute = add("producer.sends.no-route", new Meter());
+            sendsKindRefused = add("producer.sends.kind-refused", new Meter());
             brokerFailures = add("producer.failures.broker", new Meter());
             brownoutTrips = add("detector.brownout-trips", new Counter());
             brokerIsolations = add("transport.brokers.isolations", new Counter());

@@ -55,6 +55,7 @@ final class Router implements SmartProducer {
     private final InFlightCounter inFlight = new InFlightCounter();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final TopicWarnings noRouteWarnings = new TopicWarnings(TimeUnit.MINUTES.toNanos(1), System::nanoTime);
+    private final TopicWarnings kindRefusedWarnings = new TopicWarnings(TimeUnit.MINUTES.toNanos(1), System::nanoTime);
 
     Router(SmartMQConfig config, PrimaryTransport transport, FallbackStore store, ConsumerRegistry sw,
            SwitchTracker tracker, FailureDetector detector, MessageIds ids, Clock clock, EngineMetrics metrics,
@@ -204,7 +205,8 @@ final class Router implements SmartProducer {
 
     /**
      * Feeds an infrastructure failure to the detector by what the transport says it proves (DESIGN.md §4): only a
-     * failure of the cluster counts; a broker isolated locally or a topic without a route falls back per message.
+     * failure of the cluster counts; a broker isolated locally, a topic without a route or a kind of message a healthy
+     * broker refuses falls back per message.
      */
     private void onInfrastructureFailure(Envelope envelope, Throwable e) {
         FailureScope scope = e instanceof TransportException te ? te.scope() : FailureScope.UNATTRIBUTED;
@@ -220,6 +222,16 @@ final class Router implements SmartProducer {
                 if (noRouteWarnings.due(envelope.topic())) {
                     log.warn("SmartMQ: topic '{}' has no route on the MQ ({}); its messages go to the fallback store "
                             + "one by one (the namespace is not degraded). Create the topic on the cluster. "
+                            + "(logged once a minute per topic)", envelope.topic(), e.getMessage());
+                }
+                return;
+            }
+            case MESSAGE_KIND -> {
+                metrics.sendsKindRefused.mark();
+                if (kindRefusedWarnings.due(envelope.topic())) {
+                    log.warn("SmartMQ: the MQ refused a message of topic '{}' for its kind only ({}); such messages go "
+                            + "to the fallback store one by one (the namespace is not degraded, the broker not "
+                            + "isolated). For timed messages enable the broker's timer wheel (timerWheelEnable=true). "
                             + "(logged once a minute per topic)", envelope.topic(), e.getMessage());
                 }
                 return;

@@ -191,10 +191,21 @@ public final class DelayedMessages implements AutoCloseable {
 
     /** Values held for (topic, group) over every shard: one pipeline of ZCARD. */
     public long backlog(String topic, String group) {
+        return backlogDueBefore(topic, group, Long.MAX_VALUE);
+    }
+
+    /**
+     * Values held for (topic, group) due before {@code epochMillis} over every shard: one pipeline of ZCARD
+     * ({@link Long#MAX_VALUE}: all) or ZCOUNT (score = due time).
+     */
+    public long backlogDueBefore(String topic, String group, long epochMillis) {
         List<Response<Long>> rs = new ArrayList<>(layout.shards());
         try (AbstractPipeline p = ops.pipeline()) {
             for (int s = 0; s < layout.shards(); s++) {
-                rs.add(p.zcard(zset(layout.shard(topic, group, s))));
+                byte[] key = zset(layout.shard(topic, group, s));
+                rs.add(epochMillis == Long.MAX_VALUE ? p.zcard(key)
+                        : p.zcount(key, "-inf".getBytes(StandardCharsets.US_ASCII),
+                        ("(" + epochMillis).getBytes(StandardCharsets.US_ASCII)));
             }
             p.sync();
         } catch (RuntimeException e) {

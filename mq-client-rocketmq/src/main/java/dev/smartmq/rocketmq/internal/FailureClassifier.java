@@ -88,6 +88,25 @@ public final class FailureClassifier {
     }
 
     /**
+     * Whether {@code failure} is a healthy broker refusing this kind of message only: a timer message while its timer
+     * wheel is off ("accurate timer message is not enabled, timerWheelEnable is false") or its timer is under flow
+     * control. RocketMQ answers both with {@code SYSTEM_ERROR} and gives no code of their own, so the broker's remark
+     * is read (RocketMQ 5.x wording).
+     */
+    public static boolean isMessageKindRefused(Throwable failure) {
+        int depth = 0;
+        for (Throwable t = failure; t != null && depth < 16; t = t.getCause(), depth++) {
+            if (t instanceof MQBrokerException e) {
+                String remark = e.getErrorMessage();
+                return e.getResponseCode() == ResponseCode.SYSTEM_ERROR && remark != null
+                        && (remark.startsWith("accurate timer message is not enabled")
+                        || remark.startsWith("timer message is under flow control"));
+            }
+        }
+        return false;
+    }
+
+    /**
      * Whether {@code failure} is RocketMQ's "no route info" for a topic: the name server returned no route (or none
      * could be fetched) before any broker was chosen.
      */

@@ -203,7 +203,8 @@ public final class RocketMQSender {
 
     /**
      * The classified failure, with what it proves about the cluster (DESIGN.md §4): a keyed send refused because its
-     * queue is on an isolated broker is {@link FailureScope#BROKER_ISOLATED}; a failure on a broker is scored by
+     * queue is on an isolated broker is {@link FailureScope#BROKER_ISOLATED}; a kind of message a healthy broker refuses
+     * (a timer message without its timer wheel) is {@link FailureScope#MESSAGE_KIND}; a failure on a broker is scored by
      * {@link BrokerIsolation} ({@code BROKER} while other brokers of the topic serve, else {@code CLUSTER}); a topic
      * without a route is {@code TOPIC} when the name server answers that the topic has none, {@code CLUSTER} when
      * the name server cannot be reached.
@@ -219,6 +220,11 @@ public final class RocketMQSender {
             return te;
         }
         MessageQueue q = selection.queue();
+        if (FailureClassifier.isMessageKindRefused(failure)) {
+            // The broker is healthy and serves other messages: neither scored against it nor counted.
+            return TransportException.infrastructure(FailureScope.MESSAGE_KIND, q == null ? null : q.getBrokerName(),
+                    te.getMessage(), te.getCause() != null ? te.getCause() : failure);
+        }
         Throwable cause = te.getCause() != null ? te.getCause() : failure == te ? null : failure;
         if (q != null) {
             FailureScope scope = isolation.recordFailure(topic, q.getBrokerName(), te.getMessage());

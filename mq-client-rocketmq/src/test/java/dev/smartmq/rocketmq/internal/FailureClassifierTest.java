@@ -268,4 +268,22 @@ class FailureClassifierTest {
         assertFalse(FailureClassifier.isNoRoute(new MQClientException("Send [1] times, still failed", null)));
         assertFalse(FailureClassifier.isNoRoute(new RemotingConnectException("127.0.0.1:1")));
     }
+
+    @Test
+    void aTimerMessageRefusedByAHealthyBrokerIsAMessageKindRefusalNothingElseIs() {
+        assertTrue(FailureClassifier.isMessageKindRefused(new MQBrokerException(ResponseCode.SYSTEM_ERROR,
+                "accurate timer message is not enabled, timerWheelEnable is false", "127.0.0.1:10911")));
+        assertTrue(FailureClassifier.isMessageKindRefused(new MQClientException("send failed",
+                new MQBrokerException(ResponseCode.SYSTEM_ERROR, "timer message is under flow control, max num limit "
+                        + "is 7000 or the current value is greater than 6000 and less than 7000, trigger random flow control"))));
+        // Still infrastructure (it goes to the fallback store), just not evidence against the cluster.
+        assertEquals(INFRASTRUCTURE, FailureClassifier.classify(new MQBrokerException(ResponseCode.SYSTEM_ERROR,
+                "accurate timer message is not enabled, timerWheelEnable is false")));
+        assertFalse(FailureClassifier.isMessageKindRefused(new MQBrokerException(ResponseCode.SYSTEM_ERROR,
+                "the broker is sick")));
+        assertFalse(FailureClassifier.isMessageKindRefused(new MQBrokerException(ResponseCode.SYSTEM_BUSY,
+                "timer message is under flow control")));
+        assertFalse(FailureClassifier.isMessageKindRefused(new MQBrokerException(ResponseCode.SYSTEM_ERROR, null)));
+        assertFalse(FailureClassifier.isMessageKindRefused(new RemotingConnectException("127.0.0.1:10911")));
+    }
 }

@@ -603,6 +603,8 @@ public class SmartMQProperties {
         private Duration shutdownTimeout = Duration.ofSeconds(10);
         /** How long a group may have no live consumer before it stops holding RECOVERING (its messages are kept). */
         private Duration abandonedGroupTimeout = Duration.ofMinutes(10);
+        /** Held delayed messages due within this long hold RECOVERING; later ones are delivered when due in NORMAL. */
+        private Duration delayedDrainHorizon = Duration.ofMinutes(5);
         /** Brownout rule: the latest MQ sends the failure-rate / slow-call-rate window holds; 0 turns the rule off. */
         private int brownoutWindowSize = 100;
         /** Brownout rule: sends the window must hold before it may trip. */
@@ -778,6 +780,14 @@ public class SmartMQProperties {
             this.abandonedGroupTimeout = v;
         }
 
+        public Duration getDelayedDrainHorizon() {
+            return delayedDrainHorizon;
+        }
+
+        public void setDelayedDrainHorizon(Duration v) {
+            this.delayedDrainHorizon = v;
+        }
+
         public int getBrownoutWindowSize() {
             return brownoutWindowSize;
         }
@@ -868,6 +878,7 @@ public class SmartMQProperties {
             PropertyCheck.apply("smartmq.engine.shutdown-timeout", shutdownTimeout, b::shutdownTimeout);
             PropertyCheck.apply("smartmq.engine.republish-topics", republishTopics, b::republishTopics);
             PropertyCheck.apply("smartmq.engine.abandoned-group-timeout", abandonedGroupTimeout, b::abandonedGroupTimeout);
+            PropertyCheck.apply("smartmq.engine.delayed-drain-horizon", delayedDrainHorizon, b::delayedDrainHorizon);
             PropertyCheck.apply("smartmq.engine.brownout-window-size", brownoutWindowSize, b::brownoutWindowSize);
             PropertyCheck.apply("smartmq.engine.brownout-minimum-calls", brownoutMinimumCalls, b::brownoutMinimumCalls);
             PropertyCheck.apply("smartmq.engine.brownout-failure-rate-threshold", brownoutFailureRateThreshold, b::brownoutFailureRateThreshold);
