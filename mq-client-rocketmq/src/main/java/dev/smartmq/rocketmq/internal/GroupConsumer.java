@@ -429,6 +429,47 @@ public final class GroupConsumer {
         return Verdict.NOT_DELIVERED;
     }
 
+    /**
+     * Marks this group's queues whose last pull was issued more than {@code stalledAfterMillis} before
+     * {@code nowMillis} as expired, so that RocketMQ's next rebalance (asked for at once) replaces them the way it
+     * replaces an idle queue: dropped, offset persisted, a new queue with a new pull (see
+     * {@link StalledPullWatchdog}). A pull that ends in between stamps its queue again and keeps it.
+     *
+     * @return how many queues were marked
+     */
+    int replaceStalledPulls(long nowMillis, long stalledAfterMillis) {
+        synchronized (this) {
+            if (!started || closed) {
+                return 0;
+            }
+        }
+        int marked = 0;
+        for (Map.Entry<MessageQueue, ProcessQueue> e : processQueueTable().entrySet()) {
+            ProcessQueue pq = e.getValue();
+            long last = pq.getLastPullTimestamp();
+            // 0: marked already, waiting for the rebalance.
+            if (!pq.isDropped() && last > 0 && nowMillis - last > stalledAfterMillis) {
+                pq.setLastPullTimestamp(0); // isPullExpired() from now on
+                marked++;
+                LOG.warn("group {}: the pull of {} has had no answer for {} ms (a broker holds one at most {} ms); "
+                        + "having RocketMQ replace the queue", group, e.getKey(), nowMillis - last,
+                        StalledPullWatchdog.BROKER_HOLD.toMillis());
+            }
+        }
+        if (marked > 0) {
+            MQClientInstance client = consumer.getDefaultMQPushConsumerImpl().getmQClientFactory();
+            if (client != null) {
+                client.rebalanceImmediately();
+            }
+        }
+        return marked;
+    }
+
+    /** RocketMQ's live table of the queues this instance of the group reads (RocketMQ's threads change it). */
+    Map<MessageQueue, ProcessQueue> processQueueTable() {
+        return consumer.getDefaultMQPushConsumerImpl().getRebalanceImpl().getProcessQueueTable();
+    }
+
     private boolean droppedOrShutDown() {
         for (ProcessQueue pq : consumer.getDefaultMQPushConsumerImpl().getRebalanceImpl().getProcessQueueTable()
                 .values()) {
