@@ -96,6 +96,20 @@ class ProducerRoutingTest {
         assertEquals(2, rig.count("smartmq.producer.sends.failed"));
     }
 
+    /**
+     * A DeliveryException must not tell the caller "stored nowhere" when an attempt ended without an answer: the fake
+     * store's UNAVAILABLE ("the write may or may not have happened") may have stored it, and it may still be delivered
+     * (the chaos suite saw such sends delivered: phantoms). The caller is told so.
+     */
+    @Test
+    void aDeliveryExceptionSaysWhenTheMessageMayStillHaveBeenStored() {
+        rig.start(Rig.fastConfig().failureThreshold(1000).build());
+        rig.transport.mode(Mode.FAIL_INFRA);
+        rig.store.failAppends(true);
+        DeliveryException e = assertThrows(DeliveryException.class, () -> rig.mq.producer().send(msg("orders")));
+        assertTrue(e.getMessage().contains("may have been stored"), e.getMessage());
+    }
+
     @Test
     void asyncFailuresReachTheCallersStagesAsCompletionExceptions() {
         // What a caller's whenComplete/handle sees (not only join()): the failure wrapped in a CompletionException,
