@@ -14,6 +14,7 @@ public class TransportException extends SmartMQException {
     private final FailureKind kind;
     private final FailureScope scope;
     private final String broker;
+    private final boolean notStored;
 
     public TransportException(FailureKind kind, String message, Throwable cause) {
         this(kind, FailureScope.UNATTRIBUTED, null, message, cause);
@@ -24,10 +25,20 @@ public class TransportException extends SmartMQException {
      * @param broker the broker the failure is attributed to, or {@code null}
      */
     public TransportException(FailureKind kind, FailureScope scope, String broker, String message, Throwable cause) {
+        this(kind, scope, broker, message, cause, false);
+    }
+
+    /**
+     * @param notStored whether the transport knows the MQ did not store the message (it was refused, or never sent):
+     *                  see {@link #notStored()}
+     */
+    public TransportException(FailureKind kind, FailureScope scope, String broker, String message, Throwable cause,
+                              boolean notStored) {
         super(message, cause);
         this.kind = Objects.requireNonNull(kind, "kind");
         this.scope = Objects.requireNonNull(scope, "scope");
         this.broker = broker;
+        this.notStored = notStored;
     }
 
     /** An infrastructure failure of {@code scope}, attributed to {@code broker} (may be null). */
@@ -60,6 +71,26 @@ public class TransportException extends SmartMQException {
     /** Name of the broker the failure is attributed to, or {@code null}. */
     public String broker() {
         return broker;
+    }
+
+    /**
+     * Whether the transport knows the MQ did not store the message: it was refused (connection refused, the broker
+     * answered that it did not take it) or never sent. {@code false} when the outcome is unknown (a timeout, a
+     * connection lost after the request went out): the MQ may have stored it. The engine tells its caller which
+     * ({@code DeliveryException#mayHaveBeenStored}) when the fallback store fails too.
+     */
+    public boolean notStored() {
+        return notStored;
+    }
+
+    /** This failure, known not to have been stored by the MQ ({@link #notStored()}); itself if it already is. */
+    public TransportException asNotStored() {
+        if (notStored) {
+            return this;
+        }
+        TransportException copy = new TransportException(kind, scope, broker, getMessage(), getCause(), true);
+        copy.setStackTrace(getStackTrace());
+        return copy;
     }
 
     /**

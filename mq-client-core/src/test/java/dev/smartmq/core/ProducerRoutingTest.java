@@ -17,6 +17,7 @@ import dev.smartmq.api.SendReceipt;
 import dev.smartmq.api.SmartProducer;
 import dev.smartmq.api.SwitchMode;
 import dev.smartmq.api.SwitchState;
+import dev.smartmq.spi.FallbackStoreException;
 import dev.smartmq.testkit.fakes.FakeTransport.Mode;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -108,6 +109,21 @@ class ProducerRoutingTest {
         rig.store.failAppends(true);
         DeliveryException e = assertThrows(DeliveryException.class, () -> rig.mq.producer().send(msg("orders")));
         assertTrue(e.getMessage().contains("may have been stored"), e.getMessage());
+        assertTrue(e.mayHaveBeenStored());
+
+        // The MQ refused it (connection refused: known not stored) and the store was full: stored nowhere.
+        rig.store.failAppends(true, FallbackStoreException.Reason.BACKLOG_FULL);
+        DeliveryException nowhere = assertThrows(DeliveryException.class, () -> rig.mq.producer().send(msg("orders")));
+        assertFalse(nowhere.mayHaveBeenStored(), nowhere.getMessage());
+        assertTrue(nowhere.getMessage().contains("neither stored it"), nowhere.getMessage());
+        CompletionException async = assertThrows(CompletionException.class,
+                () -> rig.mq.producer().sendAsync(msg("orders")).join());
+        assertFalse(assertInstanceOf(DeliveryException.class, async.getCause()).mayHaveBeenStored());
+
+        // An MQ attempt that got no answer (outcome unknown) makes it "may have been stored" whatever the store said.
+        rig.transport.mode(Mode.HANG);
+        DeliveryException timedOut = assertThrows(DeliveryException.class, () -> rig.mq.producer().send(msg("orders")));
+        assertTrue(timedOut.mayHaveBeenStored(), timedOut.getMessage());
     }
 
     @Test

@@ -14,6 +14,7 @@ import dev.smartmq.spi.Envelope;
 import dev.smartmq.spi.FailureScope;
 import dev.smartmq.spi.FallbackStore;
 import dev.smartmq.spi.PrimaryTransport;
+import dev.smartmq.spi.FallbackStoreException;
 import dev.smartmq.spi.TransportException;
 import dev.smartmq.spi.TransportReceipt;
 import java.time.Clock;
@@ -282,15 +283,38 @@ final class Router implements SmartProducer {
     private DeliveryException notStored(Envelope envelope, Throwable mqError, Throwable storeError) {
         metrics.sendsFailed.mark();
         metrics.traffic.sendFailed(envelope.topic());
-        DeliveryException d = new DeliveryException(envelope.id(), mqError == null
-                ? "the fallback store did not store the message: " + storeError.getMessage()
+        boolean maybe = mayHaveStored(mqError) || mayHaveStored(storeError);
+        String what = mqError == null
+                ? "the fallback store did not confirm the message: " + storeError.getMessage()
                 : "neither the MQ (" + mqError.getMessage() + ") nor the fallback store ("
-                        + storeError.getMessage() + ") stored the message", storeError);
+                        + storeError.getMessage() + ") confirmed the message";
+        DeliveryException d = new DeliveryException(envelope.id(), what + (maybe
+                ? "; it may have been stored (an attempt ended without an answer) and may still be delivered"
+                : "; neither stored it"), storeError, maybe);
         if (mqError != null) {
             d.addSuppressed(mqError);
         }
-        log.error("SmartMQ: message {} of topic {} was not stored anywhere", envelope.id(), envelope.topic());
+        log.error("SmartMQ: message {} of topic {} was not confirmed by either path ({})", envelope.id(),
+                envelope.topic(), maybe ? "it may have been stored" : "stored nowhere");
         return d;
+    }
+
+    /**
+     * Whether a failed attempt may have stored the message: {@code false} only when the path said it did not (no
+     * attempt: {@code null}; a transport failure {@link TransportException#notStored()}; a store that refused or was
+     * full); anything else, a store's {@code UNAVAILABLE} ("the write may or may not have happened") included, may have.
+     */
+    private static boolean mayHaveStored(Throwable failure) {
+        if (failure == null) {
+            return false;
+        }
+        if (failure instanceof TransportException te) {
+            return !te.notStored();
+        }
+        if (failure instanceof FallbackStoreException fse) {
+            return fse.reason() == FallbackStoreException.Reason.UNAVAILABLE;
+        }
+        return true;
     }
 
     private CompletableFuture<SendReceipt> afterAsyncMqFailure(Envelope envelope, long epoch, long start,

@@ -121,7 +121,7 @@ public final class RocketMQSender {
             } else if (e.getCause() instanceof RejectedExecutionException) {
                 // Sends are backing up behind a slow MQ (or the transport is closing): that is the MQ's state.
                 future.completeExceptionally(TransportException.infrastructure(asyncWhat(envelope) + " rejected: "
-                        + settings.asyncSendQueueCapacity() + " async sends already queued", e));
+                        + settings.asyncSendQueueCapacity() + " async sends already queued", e).asNotStored());
             } else {
                 future.completeExceptionally(attribute(topic, selection, e, asyncWhat(envelope)));
             }
@@ -228,7 +228,7 @@ public final class RocketMQSender {
         long remainingMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
         if (remainingMillis <= 0) {
             throw TransportException.infrastructure(what(envelope, probeWhat)
-                    + " timed out before it started (queued too long)", null);
+                    + " timed out before it started (queued too long)", null).asNotStored();
         }
         String key = envelope == null ? null : envelope.message().key();
         String topic = envelope == null ? msg.getTopic() : envelope.topic();
@@ -262,7 +262,8 @@ public final class RocketMQSender {
     }
 
     /**
-     * The classified failure, with what it proves about the cluster (DESIGN.md §4): a keyed send refused because its
+     * The classified failure, with what it proves about the cluster (DESIGN.md §4) and whether the MQ is known not to
+     * have stored the message ({@link TransportException#notStored()}): a keyed send refused because its
      * queue is on an isolated broker is {@link FailureScope#BROKER_ISOLATED}; a kind of message a healthy broker refuses
      * (a timer message without its timer wheel) is {@link FailureScope#MESSAGE_KIND}; a failure on a broker is scored by
      * {@link BrokerIsolation} ({@code BROKER} while other brokers of the topic serve, else {@code CLUSTER}); a topic
@@ -270,6 +271,14 @@ public final class RocketMQSender {
      * the name server cannot be reached.
      */
     private TransportException attribute(String topic, Selection selection, Throwable failure, String what) {
+        TransportException te = attributeScope(topic, selection, failure, what);
+        // Known not stored: not attempted, refused by a healthy broker, no broker chosen, or refused before the store.
+        boolean notStored = te.scope() == FailureScope.BROKER_ISOLATED || te.scope() == FailureScope.MESSAGE_KIND
+                || FailureClassifier.isNoRoute(failure) || FailureClassifier.neverReachedTheStore(failure);
+        return notStored ? te.asNotStored() : te;
+    }
+
+    private TransportException attributeScope(String topic, Selection selection, Throwable failure, String what) {
         String isolatedBroker = BrokerIsolatedException.brokerIn(failure);
         if (isolatedBroker != null) {
             return TransportException.infrastructure(FailureScope.BROKER_ISOLATED, isolatedBroker,

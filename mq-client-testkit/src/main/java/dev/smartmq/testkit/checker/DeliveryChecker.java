@@ -60,7 +60,9 @@ import java.util.function.LongSupplier;
  *       message of the same key with a higher sequence number; each late message counts once, redeliveries
  *       never count. Only meaningful for ordered subscriptions.</li>
  *   <li><b>unexpected</b> (phantoms): delivered ids that were never acknowledged and are not explained by an
- *       unknown send; an id the SDK said it had not stored ({@link DeliveryException#messageId()}) always is.</li>
+ *       unknown send; an id the SDK said neither path stored ({@link DeliveryException#messageId()} with
+ *       {@link DeliveryException#mayHaveBeenStored()} {@code false}) always is. One it said may have been stored is
+ *       indeterminate, like an unknown send: never lost, never a phantom.</li>
  *   <li><b>windows</b>: see {@link WindowKind}; <b>marks</b>: named events, with the time between
  *       consecutive ones.</li>
  * </ul>
@@ -488,7 +490,8 @@ public final class DeliveryChecker implements SendRecorder {
                 Tracked t = messages.computeIfAbsent(de.messageId(), id -> new Tracked());
                 synchronized (t) {
                     if (t.state == Tracked.NONE) {
-                        t.state = Tracked.FAILED;
+                        // "May have been stored": indeterminate like an unknown send (never lost, may be delivered).
+                        t.state = de.mayHaveBeenStored() ? Tracked.UNKNOWN : Tracked.FAILED;
                     }
                 }
             }

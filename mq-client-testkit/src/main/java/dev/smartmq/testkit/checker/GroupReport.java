@@ -21,7 +21,7 @@ import java.util.Objects;
  *                             the same key and a later sequence number; each late message counts once, however
  *                             many messages overtook it, and redeliveries never count (they are duplicates)
  * @param unexpected           delivered ids that were never acknowledged and are not explained by an unknown
- *                             send (phantoms), including ids the SDK said it had not stored
+ *                             send (phantoms), including ids the SDK said neither path stored
  * @param deliveredViaMq       deliveries (not distinct) with route {@code MQ}
  * @param deliveredViaFallback deliveries (not distinct) with route {@code FALLBACK}
  * @param lostIds              a bounded sample of lost ids, sorted, for debugging

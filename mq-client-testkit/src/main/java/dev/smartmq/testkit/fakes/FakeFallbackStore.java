@@ -48,6 +48,7 @@ public final class FakeFallbackStore implements FallbackStore {
     private final AtomicInteger recoverCalls = new AtomicInteger();
     private final AtomicInteger roundRobin = new AtomicInteger();
     private volatile boolean failAppends;
+    private volatile FallbackStoreException.Reason failReason = FallbackStoreException.Reason.UNAVAILABLE;
     private volatile boolean recordClaims;
     private volatile String namespace;
     /** While set, a claim moves its messages but its reply is "lost" (throws); lost claims per consumer + shard. */
@@ -74,7 +75,14 @@ public final class FakeFallbackStore implements FallbackStore {
         return namespace;
     }
 
+    /** Appends fail with {@code UNAVAILABLE} ("the write may or may not have happened") while {@code fail}. */
     public void failAppends(boolean fail) {
+        failAppends(fail, FallbackStoreException.Reason.UNAVAILABLE);
+    }
+
+    /** Appends fail with {@code reason} while {@code fail}. */
+    public void failAppends(boolean fail, FallbackStoreException.Reason reason) {
+        this.failReason = java.util.Objects.requireNonNull(reason, "reason");
         this.failAppends = fail;
     }
 
@@ -175,7 +183,7 @@ public final class FakeFallbackStore implements FallbackStore {
     public synchronized void append(Envelope envelope, Collection<String> groups) {
         appendCalls.incrementAndGet();
         if (failAppends) {
-            throw new FallbackStoreException(FallbackStoreException.Reason.UNAVAILABLE, "fake store: down", null);
+            throw new FallbackStoreException(failReason, "fake store: down", null);
         }
         if (groups.isEmpty()) {
             unclaimed.computeIfAbsent(envelope.topic(), t -> new ArrayList<>()).add(envelope);

@@ -40,7 +40,7 @@ public final class FakeTransport implements PrimaryTransport {
     public enum Mode {
         /** Sends succeed. */
         OK,
-        /** Every send fails as infrastructure. */
+        /** Every send fails as infrastructure, known not stored (connection refused). */
         FAIL_INFRA,
         /** Sync sends block until {@link #releaseHang()} (or their timeout); async futures never complete. */
         HANG
@@ -141,7 +141,7 @@ public final class FakeTransport implements PrimaryTransport {
             throw TransportException.input("fake MQ: input rejected", null);
         }
         if (failNext.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0 || mode == Mode.FAIL_INFRA) {
-            throw TransportException.infrastructure("fake MQ: connection refused", null);
+            throw TransportException.infrastructure("fake MQ: connection refused", null).asNotStored();
         }
     }
 
