@@ -36,8 +36,16 @@ public final class StalledPullWatchdog implements AutoCloseable {
 
     /** How long a broker may hold a pull of a push consumer: RocketMQ's {@code BROKER_SUSPEND_MAX_TIME_MILLIS}. */
     static final Duration BROKER_HOLD = Duration.ofSeconds(15);
-    /** A pull unanswered this long is stalled: the broker's hold plus room for a loaded host. */
-    static final Duration STALLED_AFTER = BROKER_HOLD.plusSeconds(5);
+    /**
+     * How often a broker looks at the pulls it holds (RocketMQ's {@code PullRequestHoldService} waits 5 s between
+     * checks with long polling on): an idle queue's pull is answered 15 to 20 s after it was issued.
+     */
+    static final Duration BROKER_HOLD_CHECK = Duration.ofSeconds(5);
+    /**
+     * A pull unanswered this long is stalled: the broker's hold, its check interval, and room for a loaded host (an
+     * idle queue's healthy pull, answered at up to 20 s, must never be taken for a stalled one).
+     */
+    static final Duration STALLED_AFTER = BROKER_HOLD.plus(BROKER_HOLD_CHECK).plusSeconds(5);
     /** How often the queues are looked at. */
     static final Duration TICK = Duration.ofSeconds(1);
 

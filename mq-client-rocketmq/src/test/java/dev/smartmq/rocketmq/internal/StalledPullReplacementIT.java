@@ -64,8 +64,8 @@ class StalledPullReplacementIT {
             MessageQueue stalledQueue = table.keySet().stream().filter(q -> q.getTopic().equals(topic)).findFirst()
                     .orElseThrow();
             ProcessQueue stalled = table.get(stalledQueue);
-            // As if its pull had been issued 25 s ago and never answered.
-            stalled.setLastPullTimestamp(now - 25_000);
+            // As if its pull had been issued 30 s ago and never answered.
+            stalled.setLastPullTimestamp(now - 30_000);
             assertEquals(1, group.replaceStalledPulls(now, StalledPullWatchdog.STALLED_AFTER.toMillis()));
 
             await("RocketMQ replaced the marked queue").atMost(Duration.ofSeconds(30))
