@@ -40,7 +40,6 @@ public final class Message {
     /** Property names with this prefix are SmartMQ's own (the message id travels as one). */
     public static final String RESERVED_PROPERTY_PREFIX = "SMQ_";
 
-
     private final String topic;
     private final String key;
     private final String tags;
