@@ -282,13 +282,7 @@ public final class EmbeddedRocketMQ implements AutoCloseable {
         if (queues < 1) {
             throw new IllegalArgumentException("queues must be at least 1, but was " + queues);
         }
-        if (nameServer == null) {
-            throw new IllegalStateException("cannot create topic " + topic + ": the name server is stopped");
-        }
-        List<BrokerNode> running = brokers.stream().filter(n -> n.controller != null).toList();
-        if (running.isEmpty()) {
-            throw new IllegalStateException("cannot create topic " + topic + ": no broker is running");
-        }
+        List<BrokerNode> running = runningBrokersFor("create topic " + topic);
         for (BrokerNode node : running) {
             TopicConfig config = new TopicConfig(topic, queues, queues, PermName.PERM_READ | PermName.PERM_WRITE);
             node.controller.getTopicConfigManager().updateTopicConfig(config);
@@ -319,13 +313,7 @@ public final class EmbeddedRocketMQ implements AutoCloseable {
      */
     public synchronized void setTopicWritable(String topic, boolean writable) {
         checkStarted();
-        if (nameServer == null) {
-            throw new IllegalStateException("cannot change topic " + topic + ": the name server is stopped");
-        }
-        List<BrokerNode> running = brokers.stream().filter(n -> n.controller != null).toList();
-        if (running.isEmpty()) {
-            throw new IllegalStateException("cannot change topic " + topic + ": no broker is running");
-        }
+        List<BrokerNode> running = runningBrokersFor("change topic " + topic);
         int perm = writable ? PermName.PERM_READ | PermName.PERM_WRITE : PermName.PERM_READ;
         for (BrokerNode node : running) {
             TopicConfig config = node.controller.getTopicConfigManager().selectTopicConfig(topic);
@@ -342,6 +330,18 @@ public final class EmbeddedRocketMQ implements AutoCloseable {
             return route != null && running.stream().allMatch(node -> route.getQueueDatas().stream()
                     .anyMatch(q -> q.getBrokerName().equals(node.name) && q.getPerm() == perm));
         });
+    }
+
+    /** The running brokers, for a topic change that needs them and the name server ({@code what} names it). */
+    private List<BrokerNode> runningBrokersFor(String what) {
+        if (nameServer == null) {
+            throw new IllegalStateException("cannot " + what + ": the name server is stopped");
+        }
+        List<BrokerNode> running = brokers.stream().filter(n -> n.controller != null).toList();
+        if (running.isEmpty()) {
+            throw new IllegalStateException("cannot " + what + ": no broker is running");
+        }
+        return running;
     }
 
     /** Queue names of {@code topic} as the name server routes it now: {@code brokerName -> queue count}. */
