@@ -55,4 +55,23 @@ class FreePortsTest {
         }
         assertEquals(300, seen.size());
     }
+
+    /**
+     * Reservations made before any server binds (a cluster's brokers are all reserved, then started) never share a
+     * port, companions included: broker 1's {@code listenPort - 2} must not be broker 0's HA port.
+     */
+    @Test
+    void reservationsAndTheirCompanionsNeverOverlapBeforeAnythingIsBound() {
+        Set<Integer> taken = new HashSet<>();
+        for (int i = 0; i < 100; i++) {
+            int broker = FreePorts.findWithCompanions(-2);
+            assertTrue(taken.add(broker), "listen port " + broker + " already reserved");
+            assertTrue(taken.add(broker - 2), "companion " + (broker - 2) + " of " + broker + " already reserved");
+            int ha = FreePorts.find();
+            assertTrue(taken.add(ha), "port " + ha + " already reserved (as a port or a companion)");
+            int redis = FreePorts.findWithCompanions(10000);
+            assertTrue(taken.add(redis), "port " + redis + " already reserved");
+            assertTrue(taken.add(redis + 10000), "bus port " + (redis + 10000) + " already reserved");
+        }
+    }
 }
