@@ -8,6 +8,8 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -18,8 +20,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * 32768–60999 by default), never from it: between "found free" and "bound by the server" an ephemeral port can be
  * handed to any outgoing connection or {@code bind(0)} on the machine (CI saw a forked broker's HA port taken that
  * way), a port below the range only to someone who asks for it by number. One JVM walks that range with a cursor from
- * a random start, so it never hands out the same port twice in a row while the first is still unbound (asking the
- * kernel for port 0 did); a random start keeps two JVMs apart. Thread-safe.
+ * a random start and remembers what it handed out, companions included, so no two reservations share a port even
+ * when nothing is bound yet (a cluster's brokers are all reserved before the first starts; asking the kernel for
+ * port 0 could give the same port twice); a random start keeps two JVMs apart. Once the whole range has been handed
+ * out the memory is forgotten and only "free right now" counts. Thread-safe.
  */
 public final class FreePorts {
 
@@ -30,6 +34,7 @@ public final class FreePorts {
     private static final int CEILING = EPHEMERAL[0] - 1;
     private static final AtomicInteger CURSOR =
             new AtomicInteger(ThreadLocalRandom.current().nextInt(Math.max(1, CEILING - FLOOR + 1)));
+    private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
 
     private FreePorts() {
     }
@@ -48,11 +53,14 @@ public final class FreePorts {
         if (size < 1_000) { // an unusual kernel set-up leaves no room below the range: the kernel's choice
             return kernelChoice(offsets);
         }
-        for (int attempt = 0; attempt < size; attempt++) {
-            int p = FLOOR + Math.floorMod(CURSOR.getAndIncrement(), size);
-            if (usable(p) && isFree(p) && companionsFree(p, offsets)) {
-                return p;
+        for (int round = 0; round < 2; round++) {
+            for (int attempt = 0; attempt < size; attempt++) {
+                int p = FLOOR + Math.floorMod(CURSOR.getAndIncrement(), size);
+                if (usable(p) && isFree(p) && companionsFree(p, offsets) && handOut(p, offsets)) {
+                    return p;
+                }
             }
+            HANDED_OUT.clear(); // every port was handed out once: from now on "free right now" is all that counts
         }
         throw new IllegalStateException("no free port in " + FLOOR + "-" + CEILING + " with companions at offsets "
                 + java.util.Arrays.toString(offsets));
@@ -81,7 +89,25 @@ public final class FreePorts {
     }
 
     private static boolean usable(int port) {
-        return port >= 1024 && port <= 65_535 && (port < EPHEMERAL[0] || port > EPHEMERAL[1]);
+        return port >= 1024 && port <= 65_535 && (port < EPHEMERAL[0] || port > EPHEMERAL[1])
+                && !HANDED_OUT.contains(port);
+    }
+
+    /** Records {@code p} and its companions as handed out; false (and records nothing) if another thread was first. */
+    private static synchronized boolean handOut(int p, int... offsets) {
+        if (HANDED_OUT.contains(p)) {
+            return false;
+        }
+        for (int off : offsets) {
+            if (HANDED_OUT.contains(p + off)) {
+                return false;
+            }
+        }
+        HANDED_OUT.add(p);
+        for (int off : offsets) {
+            HANDED_OUT.add(p + off);
+        }
+        return true;
     }
 
     private static boolean companionsFree(int p, int... offsets) {
