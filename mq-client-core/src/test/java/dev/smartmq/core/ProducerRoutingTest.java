@@ -126,6 +126,24 @@ class ProducerRoutingTest {
         assertTrue(timedOut.mayHaveBeenStored(), timedOut.getMessage());
     }
 
+    /**
+     * A store that says its write never left the client (closed, writer queue full, timed out while queued:
+     * {@link FallbackStoreException#notStored()}) stored nothing; with an MQ that refused the message too, the caller
+     * is told "stored nowhere" and may resend without making a duplicate.
+     */
+    @Test
+    void aStoreWriteThatNeverLeftTheClientCountsAsStoredNowhere() {
+        rig.start(Rig.fastConfig().failureThreshold(1000).build());
+        rig.transport.mode(Mode.FAIL_INFRA);
+        rig.store.failAppends(true, FallbackStoreException.Reason.UNAVAILABLE, true);
+        DeliveryException sync = assertThrows(DeliveryException.class, () -> rig.mq.producer().send(msg("orders")));
+        assertFalse(sync.mayHaveBeenStored(), sync.getMessage());
+        assertTrue(sync.getMessage().contains("neither stored it"), sync.getMessage());
+        CompletionException async = assertThrows(CompletionException.class,
+                () -> rig.mq.producer().sendAsync(msg("orders")).join());
+        assertFalse(assertInstanceOf(DeliveryException.class, async.getCause()).mayHaveBeenStored());
+    }
+
     @Test
     void asyncFailuresReachTheCallersStagesAsCompletionExceptions() {
         // What a caller's whenComplete/handle sees (not only join()): the failure wrapped in a CompletionException,

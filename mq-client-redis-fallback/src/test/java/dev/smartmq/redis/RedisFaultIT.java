@@ -5,6 +5,7 @@ import static dev.smartmq.redis.Fixtures.envelope;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -147,6 +148,68 @@ class RedisFaultIT {
                     store.append(envelope(topic, null, "after-resume"), List.of("g")));
             assertTrue(store.backlog(topic, "g") >= 21);
         }
+    }
+
+    /**
+     * An append that never left the client (writer queue full behind a paused server, waited past its deadline while
+     * queued, store closed) says so ({@link FallbackStoreException#notStored()}) and is never stored; one that went
+     * out and got no answer does not claim that. The history is checked against what the server holds afterwards.
+     */
+    @Test
+    void appendsThatNeverLeftTheClientSaySoAndAreNeverStored() throws Exception {
+        RedisServer server = redis.server();
+        String topic = "notsent";
+        RedisFallbackStore store = RedisFallbackStore.builder().standalone(server.host(), server.port())
+                .namespace("notsent").shards(4).timeouts(Duration.ofMillis(800), SOCKET_TIMEOUT)
+                .writerThreads(1).maxBatchSize(1).writerQueueCapacity(4).build();
+        store.start();
+        try {
+            store.append(envelope(topic, null, "warm-up"), List.of("g"));
+            Map<String, java.util.concurrent.CompletableFuture<Void>> appends = new java.util.LinkedHashMap<>();
+            server.pause();
+            try {
+                for (int i = 0; i < 40; i++) {
+                    Envelope e = envelope(topic, null, "p" + i);
+                    appends.put(e.id(), store.appendAsync(e, List.of("g")));
+                }
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> appends.values().stream().allMatch(java.util.concurrent.CompletableFuture::isDone));
+            } finally {
+                server.resume();
+            }
+            Set<String> confirmed = new HashSet<>();
+            Set<String> notSent = new HashSet<>();
+            Set<String> unknown = new HashSet<>();
+            appends.forEach((id, f) -> {
+                if (!f.isCompletedExceptionally()) {
+                    confirmed.add(id);
+                    return;
+                }
+                Throwable t = f.handle((v, e) -> e).join();
+                t = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+                FallbackStoreException fse = assertInstanceOf(FallbackStoreException.class, t);
+                assertEquals(FallbackStoreException.Reason.UNAVAILABLE, fse.reason(), fse.getMessage());
+                (fse.notStored() ? notSent : unknown).add(id);
+            });
+            System.out.printf("paused server, queue of 4: %d confirmed, %d not sent, %d outcome unknown%n",
+                    confirmed.size(), notSent.size(), unknown.size());
+            // one writer, one append per pipeline, four may wait: everything past the first five was refused at once
+            assertTrue(notSent.size() >= 35, "appends refused before they were sent must say so: " + notSent.size()
+                    + " of 40 did (unknown " + unknown.size() + ")");
+
+            Set<String> stored = new HashSet<>();
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() ->
+                    drain(store, topic, "g", "c").forEach(m -> stored.add(m.envelope().id())));
+            for (String id : notSent) {
+                assertFalse(stored.contains(id), "append " + id + " said 'not stored' and was stored");
+            }
+            assertTrue(stored.containsAll(confirmed), "every confirmed append is stored");
+        } finally {
+            store.close();
+        }
+        FallbackStoreException closed = org.junit.jupiter.api.Assertions.assertThrows(FallbackStoreException.class,
+                () -> store.append(envelope(topic, null, "after-close"), List.of("g")));
+        assertTrue(closed.notStored(), "an append to a closed store was never sent: " + closed.getMessage());
     }
 
     @Test

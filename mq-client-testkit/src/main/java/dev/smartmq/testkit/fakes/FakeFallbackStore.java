@@ -49,6 +49,7 @@ public final class FakeFallbackStore implements FallbackStore {
     private final AtomicInteger roundRobin = new AtomicInteger();
     private volatile boolean failAppends;
     private volatile FallbackStoreException.Reason failReason = FallbackStoreException.Reason.UNAVAILABLE;
+    private volatile boolean failNotSent;
     private volatile boolean recordClaims;
     private volatile String namespace;
     /** While set, a claim moves its messages but its reply is "lost" (throws); lost claims per consumer + shard. */
@@ -82,7 +83,16 @@ public final class FakeFallbackStore implements FallbackStore {
 
     /** Appends fail with {@code reason} while {@code fail}. */
     public void failAppends(boolean fail, FallbackStoreException.Reason reason) {
+        failAppends(fail, reason, false);
+    }
+
+    /**
+     * Appends fail with {@code reason} while {@code fail}; with {@code notSent} an {@code UNAVAILABLE} one says the
+     * write never left the client ({@link FallbackStoreException#notStored()}), as a closed or saturated store does.
+     */
+    public void failAppends(boolean fail, FallbackStoreException.Reason reason, boolean notSent) {
         this.failReason = java.util.Objects.requireNonNull(reason, "reason");
+        this.failNotSent = notSent;
         this.failAppends = fail;
     }
 
@@ -183,7 +193,7 @@ public final class FakeFallbackStore implements FallbackStore {
     public synchronized void append(Envelope envelope, Collection<String> groups) {
         appendCalls.incrementAndGet();
         if (failAppends) {
-            throw new FallbackStoreException(failReason, "fake store: down", null);
+            throw new FallbackStoreException(failReason, "fake store: down", null, failNotSent);
         }
         if (groups.isEmpty()) {
             unclaimed.computeIfAbsent(envelope.topic(), t -> new ArrayList<>()).add(envelope);
