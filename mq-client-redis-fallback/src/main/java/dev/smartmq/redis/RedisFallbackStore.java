@@ -245,7 +245,7 @@ public final class RedisFallbackStore implements FallbackStore {
             Throwable c = e.getCause();
             if (c instanceof FallbackStoreException fse) {
                 // re-thrown with this thread's stack, the writer's failure as the cause
-                throw new FallbackStoreException(fse.reason(), fse.getMessage(), fse);
+                throw new FallbackStoreException(fse.reason(), fse.getMessage(), fse, fse.notStored());
             }
             if (c instanceof RuntimeException re) {
                 throw re;

@@ -301,8 +301,8 @@ final class Router implements SmartProducer {
 
     /**
      * Whether a failed attempt may have stored the message: {@code false} only when the path said it did not (no
-     * attempt: {@code null}; a transport failure {@link TransportException#notStored()}; a store that refused or was
-     * full); anything else, a store's {@code UNAVAILABLE} ("the write may or may not have happened") included, may have.
+     * attempt: {@code null}; a transport failure {@link TransportException#notStored()}; a store failure
+     * {@link FallbackStoreException#notStored()}: refused, full, or never sent); anything else may have.
      */
     private static boolean mayHaveStored(Throwable failure) {
         if (failure == null) {
@@ -312,7 +312,7 @@ final class Router implements SmartProducer {
             return !te.notStored();
         }
         if (failure instanceof FallbackStoreException fse) {
-            return fse.reason() == FallbackStoreException.Reason.UNAVAILABLE;
+            return !fse.notStored();
         }
         return true;
     }

@@ -33,7 +33,9 @@ import redis.clients.jedis.util.JedisClusterCRC16;
  * group was full, or with {@link Reason#UNAVAILABLE} when its reply
  * was not read (connection lost or timed out), when it waited in the queue beyond its deadline (then it was
  * never sent), or when it was queued behind a batch that lost the connection (then it was never sent
- * either: failing it at once beats making it wait for another timeout). Nothing is dropped silently.
+ * either: failing it at once beats making it wait for another timeout). An append that was never sent (also one
+ * refused by a full queue or a closed writer) says so: {@link FallbackStoreException#notStored()}; one whose reply
+ * was not read does not. Nothing is dropped silently.
  *
  * <p>Replica acknowledgement ({@code replicaAcks > 0}): each pipeline ends with {@code WAIT replicas timeout} on
  * the same connection (on a cluster: one {@code WAIT} per slot of the batch, each routed to the master that owns
@@ -118,13 +120,13 @@ public final class AppendWriter {
     /** Enqueues; never blocks. A full queue fails the append at once (UNAVAILABLE). */
     public CompletableFuture<Void> submit(Pending p) {
         if (!running) {
-            p.future.completeExceptionally(new FallbackStoreException(Reason.UNAVAILABLE,
+            p.future.completeExceptionally(FallbackStoreException.notSent(
                     "append to " + p.where + " not sent: the store is closed", null));
             return p.future;
         }
         BlockingQueue<Pending> q = queues.get(p.shard % queues.size());
         if (!q.offer(p)) {
-            p.future.completeExceptionally(new FallbackStoreException(Reason.UNAVAILABLE,
+            p.future.completeExceptionally(FallbackStoreException.notSent(
                     "append to " + p.where + " not sent: writer queue full (" + q.size()
                             + " appends waiting for Redis)", null));
         }
@@ -172,7 +174,7 @@ public final class AppendWriter {
                 continue;
             }
             if (now - p.deadlineNanos > 0) {
-                fail(p, new FallbackStoreException(Reason.UNAVAILABLE, "append to " + p.where
+                fail(p, FallbackStoreException.notSent("append to " + p.where
                         + " not sent: waited beyond its timeout for Redis", null));
             } else {
                 live.add(p);
@@ -356,7 +358,7 @@ public final class AppendWriter {
         List<Pending> rest = new ArrayList<>();
         q.drainTo(rest);
         for (Pending p : rest) {
-            fail(p, new FallbackStoreException(Reason.UNAVAILABLE, "append to " + p.where + " not sent: " + why, null));
+            fail(p, FallbackStoreException.notSent("append to " + p.where + " not sent: " + why, null));
         }
     }
 

@@ -151,7 +151,7 @@ public final class DelayedMessages implements AutoCloseable {
                 }
             });
         } catch (RejectedExecutionException e) {
-            f.completeExceptionally(new FallbackStoreException(Reason.UNAVAILABLE, "delayed append to " + what
+            f.completeExceptionally(FallbackStoreException.notSent("delayed append to " + what
                     + " not started: " + (closed ? "the store is closing" : "10000 delayed appends already queued"), e));
         }
         return f;
