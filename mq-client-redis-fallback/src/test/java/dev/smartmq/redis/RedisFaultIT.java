@@ -213,6 +213,27 @@ class RedisFaultIT {
         assertTrue(closed.getMessage().contains("closed"), closed.getMessage());
     }
 
+    /**
+     * A server that refuses the append before running it (here a read-only replica: {@code READONLY}; also
+     * {@code LOADING}, {@code MASTERDOWN}, {@code BUSY}, {@code MOVED}/{@code ASK}, {@code TRYAGAIN},
+     * {@code CLUSTERDOWN}) did not store it, and the failure says so.
+     */
+    @Test
+    void anAppendTheServerRefusedBeforeRunningItSaysItWasNotStored() {
+        RedisServer master = redis.server();
+        try (RedisServer replica = RedisServer.builder().config("replicaof", master.host() + " " + master.port())
+                .start();
+             RedisFallbackStore store = RedisFallbackStore.builder().standalone(replica.host(), replica.port())
+                     .namespace("readonly").shards(4).timeouts(Duration.ofMillis(800), SOCKET_TIMEOUT).build()) {
+            store.start();
+            FallbackStoreException e = org.junit.jupiter.api.Assertions.assertThrows(FallbackStoreException.class,
+                    () -> store.append(envelope("readonly", null, "x"), List.of("g")));
+            assertEquals(FallbackStoreException.Reason.UNAVAILABLE, e.reason(), e.getMessage());
+            assertTrue(e.getMessage().contains("READONLY"), e.getMessage());
+            assertTrue(e.notStored(), "a refused append was not stored: " + e.getMessage());
+        }
+    }
+
     @Test
     void aClaimWhoseReplyWasLostIsReturnedByTheNextClaim() throws Exception {
         RedisServer server = redis.server();
