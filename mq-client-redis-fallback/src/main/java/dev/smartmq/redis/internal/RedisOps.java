@@ -236,7 +236,8 @@ public final class RedisOps {
                 if (msg.startsWith("MOVED") || msg.startsWith("CLUSTERDOWN")) {
                     renewTopology();
                 }
-                return new FallbackStoreException(Reason.UNAVAILABLE, what + ": Redis not ready (" + msg + ")", e);
+                // refused before it ran (a script aborts on its first refused write): nothing was written
+                return new FallbackStoreException(Reason.UNAVAILABLE, what + ": Redis not ready (" + msg + ")", e, true);
             }
             return new FallbackStoreException(Reason.REJECTED, what + ": Redis rejected the request (" + msg + ")", e);
         }
