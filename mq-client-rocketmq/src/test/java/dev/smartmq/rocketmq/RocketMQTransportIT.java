@@ -327,4 +327,29 @@ class RocketMQTransportIT {
             assertNotNull(result.getOffsetMsgId());
         }
     }
+
+    /**
+     * A broker that is down refuses the connection: the send fails as infrastructure and says the MQ did not store
+     * it ({@link TransportException#notStored()}, from RocketMQ's {@code RemotingConnectException}), so a caller
+     * whose fallback fails too is told "stored nowhere". Not behind a fault proxy: the proxy would accept the
+     * connection, and only a real refusal is known not stored.
+     */
+    @Test
+    void aSendToAStoppedBrokerIsRefusedAndSaysItWasNotStored() {
+        String topic = uniqueTopic("refused");
+        mq.rocketMQ().createTopic(topic, 2);
+        await().atMost(java.time.Duration.ofSeconds(30)).ignoreExceptions()
+                .until(() -> transport.send(envelope(topic, "routed"), BUDGET) != null);
+        mq.rocketMQ().stopBroker();
+        try {
+            TransportException e = assertThrows(TransportException.class,
+                    () -> transport.send(envelope(topic, "refused"), BUDGET));
+            assertEquals(FailureKind.INFRASTRUCTURE, e.kind(), e.getMessage());
+            assertTrue(e.notStored(), "a refused connection stored nothing: " + e.getMessage());
+        } finally {
+            mq.rocketMQ().startBroker();
+        }
+        await().atMost(java.time.Duration.ofSeconds(60)).ignoreExceptions()
+                .until(() -> transport.send(envelope(topic, "back"), BUDGET) != null);
+    }
 }
