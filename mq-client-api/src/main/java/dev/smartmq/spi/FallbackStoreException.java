@@ -47,7 +47,8 @@ public class FallbackStoreException extends SmartMQException {
     /**
      * Whether the store knows it did not store the message: {@code BACKLOG_FULL} and {@code REJECTED} always, an
      * {@code UNAVAILABLE} one when the write never left the client (the store was closed, its writer queue was full,
-     * the write waited past its deadline before it was sent). {@code false} means the write may have happened (the
+     * the write waited past its deadline before it was sent) or the server refused it before running it (Redis:
+     * {@code READONLY}, {@code LOADING}, {@code MOVED}…). {@code false} means the write may have happened (the
      * request went out and no answer came back) and the message may still be delivered. The engine tells its caller
      * which ({@code DeliveryException#mayHaveBeenStored}).
      */
