@@ -171,7 +171,13 @@ public final class DelayedMessages implements AutoCloseable {
             throw new FallbackStoreException(Reason.BACKLOG_FULL, "delayed append to " + what + ": every group's"
                     + " delayed set of the shard holds " + maxPerShard + " messages", null);
         }
-        lowerIndex(members, due); // again: a mover that raced the hold may have set the index above it
+        try {
+            lowerIndex(members, due); // again: a mover that raced the hold may have set the index above it
+        } catch (RuntimeException e) {
+            // the message IS held: whatever this failure says (a refusal, a full server), it must not read "not stored"
+            throw new FallbackStoreException(Reason.UNAVAILABLE, "delayed append to " + what + " held, but its due"
+                    + " time was not indexed again (" + e.getMessage() + "); it may still be delivered", e);
+        }
         lock.lock();
         try {
             if (due < wakeAt) {
