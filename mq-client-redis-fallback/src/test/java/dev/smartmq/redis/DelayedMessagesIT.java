@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.smartmq.api.Message;
 import dev.smartmq.spi.ClaimedMessage;
 import dev.smartmq.spi.Envelope;
+import dev.smartmq.spi.FallbackStoreException;
 import dev.smartmq.testkit.redis.RedisExtension;
 import dev.smartmq.testkit.redis.RedisServer;
 import java.time.Duration;
@@ -286,6 +287,29 @@ class DelayedMessagesIT {
                             + "messages were due (shards that held some: " + heldShards + ")"),
                     () -> assertEquals(0, goneBacklog[0], "backlog of the deleted group after the move"),
                     () -> assertEquals(0, goneBacklog[1], "delayed backlog of the deleted group"));
+        }
+    }
+
+    /**
+     * A corrupt key (one group's delayed set overwritten with a string) fails a delayed append to two groups with a
+     * clear error, and what the error says is true: "not stored" means no group holds it. Before the fix the hold
+     * script wrote the first group's copy, then failed on the second's key (WRONGTYPE, REJECTED = "not stored"), so a
+     * caller told "neither stored it" had it delivered to the first group anyway.
+     */
+    @Test
+    void aCorruptDelayedSetFailsTheAppendBeforeAnyGroupHoldsIt() {
+        String ns = "delay-corrupt";
+        String topic = "orders";
+        try (RedisFallbackStore s = store(ns); Jedis jedis = redis.server().newClient()) {
+            for (int shard = 0; shard < SHARDS; shard++) {
+                jedis.set(zset(ns, topic, "g2", shard), "not a sorted set");
+            }
+            FallbackStoreException e = org.junit.jupiter.api.Assertions.assertThrows(FallbackStoreException.class,
+                    () -> s.append(delayed(topic, "k", "v", System.currentTimeMillis() + 3_600_000), List.of("g1", "g2")));
+            assertTrue(e.getMessage().contains("WRONGTYPE"), e.getMessage());
+            assertTrue(e.notStored(), e.getMessage());
+            assertEquals(0, s.delayedBacklog(topic, "g1"), "the append said it stored nothing (" + e.getMessage()
+                    + ") but group g1 holds it");
         }
     }
 
