@@ -18,13 +18,19 @@ public final class DelayedKeys {
     /**
      * Holds a value. KEYS = z1, z2, ... (one zset per group of the same shard); ARGV = cap, due, value. A group whose
      * zset is full is skipped (as the append skips a full queue); -1 when every one is full (nothing written), else 1.
+     * Every zset is read before the first write, so a key of the wrong type fails the script before it wrote any
+     * group's copy (its {@code REJECTED} then truly means "not stored").
      */
     static final Scripts.Script HOLD = script("delay-hold", """
             #!lua
             local cap = tonumber(ARGV[1])
+            local room = {}
+            for i = 1, #KEYS do
+              room[i] = redis.call('ZCARD', KEYS[i]) < cap
+            end
             local wrote = 0
             for i = 1, #KEYS do
-              if redis.call('ZCARD', KEYS[i]) < cap then
+              if room[i] then
                 redis.call('ZADD', KEYS[i], ARGV[2], ARGV[3])
                 wrote = wrote + 1
               end
